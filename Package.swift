@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+// PathAttribution: a pure-Swift, zero-dependency reference implementation of gradient
+// path-attribution methods. Swift 6 language mode; no package dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "PathAttribution",
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "ArrayFormats", targets: ["ArrayFormats"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Attribution", targets: ["Attribution"]),
+        .executable(name: "attribute", targets: ["attribute"]),
+    ],
+    targets: [
+        // Library modules: a DAG, as DESIGN.md fixes it.
+        .target(name: "Tensors"),
+        .target(name: "ArrayFormats", dependencies: ["Tensors"]),
+        .target(name: "Models", dependencies: ["Tensors", "ArrayFormats"]),
+        .target(name: "Attribution", dependencies: ["Tensors", "Models"]),
+
+        // The `attribute` command: its logic is a library so tests can run it in-process;
+        // the executable is a three-line `main`.
+        .target(name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"]),
+        .executableTarget(name: "attribute", dependencies: ["AttributeCommand"]),
+
+        // Shared test helpers (tolerances, finite differences, seeds, tags).
+        .target(name: "_TestSupport", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"]),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
+        .testTarget(name: "ArrayFormatsTests", dependencies: ["ArrayFormats", "_TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "_TestSupport"]),
+        .testTarget(
+            name: "AttributeCommandTests",
+            dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),
+    ]
+)

@@ -1,0 +1,102 @@
+import Tensors
+
+/// A fully connected layer, PyTorch's `nn.Linear`: weight W [out, in], bias b [out].
+///
+///     forward           y = x Wᵀ + b                 [B, out]
+///     input gradient    ∂L/∂x = ∂L/∂y · W             [B, in]
+///     weight gradient   ∂L/∂W = (∂L/∂y)ᵀ · x          [out, in]
+///     bias gradient     ∂L/∂b = Σ_b ∂L/∂y[b, ·]        [out]
+public struct Dense: Layer {
+    /// W, shape [out, in].
+    public var weight: Tensor
+    /// b, shape [out], or nil for a layer without bias.
+    public var bias: Tensor?
+
+    public var kind: String { "dense" }
+    /// in
+    public var inputCount: Int { weight.shape[1] }
+    /// out
+    public var outputCount: Int { weight.shape[0] }
+
+    /// A layer with the given parameters.
+    /// - Throws: ``ModelError`` if the weight is not rank 2 or the bias does not match it.
+    public init(weight: Tensor, bias: Tensor?) throws(ModelError) {
+        guard weight.rank == 2, weight.shape.allSatisfy({ $0 > 0 }) else {
+            throw ModelError("dense weight must have shape [out, in] with both positive, got \(weight.shape)")
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw ModelError("dense bias must have shape [\(weight.shape[0])] to match weight \(weight.shape), got \(bias.shape)")
+        }
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// A layer with PyTorch's default initialisation: weight and bias uniform in ±1/√in.
+    public init<G: RandomNumberGenerator>(inputs: Int, outputs: Int, using generator: inout G) {
+        let bound = 1 / Double(inputs).squareRoot()
+        weight = Tensor.uniform(shape: [outputs, inputs], in: -bound, bound, using: &generator)
+        bias = Tensor.uniform(shape: [outputs], in: -bound, bound, using: &generator)
+    }
+
+    public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] {
+        guard inputShape == [inputCount] else {
+            throw ModelError(
+                "dense layer expects \(inputCount) input features (weight \(weight.shape)), got shape \(inputShape)"
+                    + (inputShape.count > 1 ? "; add a flatten layer before it" : ""))
+        }
+        return [outputCount]
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        let batch = input.batchCount
+        let (n, k) = (outputCount, inputCount)
+        var output = [Double](repeating: 0, count: batch * n)
+        input.scalars.withUnsafeBufferPointer { x in
+            weight.scalars.withUnsafeBufferPointer { w in
+                output.withUnsafeMutableBufferPointer { y in
+                    MatrixProduct.fast(.transposedB, m: batch, n: n, k: k, a: x.baseAddress!, b: w.baseAddress!, c: y.baseAddress!, accumulate: false)
+                    if let bias {
+                        for row in 0..<batch {
+                            for j in 0..<n { y[row * n + j] += bias.scalars[j] }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [batch, n], scalars: output)
+    }
+
+    public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
+        let batch = input.batchCount
+        let dx = withOutput(outputGradient, count: batch * inputCount) { dy, dx in
+            weight.scalars.withUnsafeBufferPointer { w in
+                MatrixProduct.fast(.plain, m: batch, n: inputCount, k: outputCount, a: dy, b: w.baseAddress!, c: dx, accumulate: false)
+            }
+        }
+        return Tensor(shape: input.shape, scalars: dx)
+    }
+
+    public var parameters: [Tensor] {
+        get { bias.map { [weight, $0] } ?? [weight] }
+        set {
+            precondition(newValue.count == (bias == nil ? 1 : 2) && newValue[0].shape == weight.shape, "dense parameters do not match")
+            weight = newValue[0]
+            if bias != nil { bias = newValue[1] }
+        }
+    }
+
+    public func parameterGradients(input: Tensor, outputGradient: Tensor) -> [Tensor] {
+        let batch = input.batchCount
+        let dw = withOutput(outputGradient, count: outputCount * inputCount) { dy, dw in
+            input.scalars.withUnsafeBufferPointer { x in
+                MatrixProduct.fast(.transposedA, m: outputCount, n: inputCount, k: batch, a: dy, b: x.baseAddress!, c: dw, accumulate: false)
+            }
+        }
+        let weightGradient = Tensor(shape: weight.shape, scalars: dw)
+        guard bias != nil else { return [weightGradient] }
+        let db = outputGradient.scalars.withUnsafeBufferPointer { dy in
+            Reductions.columnSumsFast(dy.baseAddress!, rows: batch, columns: outputCount)
+        }
+        return [weightGradient, Tensor(shape: [outputCount], scalars: db)]
+    }
+}

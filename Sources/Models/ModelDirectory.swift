@@ -1,0 +1,230 @@
+import ArrayFormats
+import Foundation
+import Tensors
+
+/// The model directory: the interchange format of DESIGN.md — a `model.json` describing the
+/// layers plus one `.npy` file per parameter tensor, in PyTorch's layouts.
+///
+/// ```json
+/// { "format": "pathattribution.model", "version": 1,
+///   "inputShape": [1, 8, 8], "classes": 10,
+///   "layers": [
+///     {"kind": "conv2d", "weight": "c1.weight.npy", "bias": "c1.bias.npy", "stride": 1, "padding": 1},
+///     {"kind": "relu"}, {"kind": "maxpool2d", "size": 2, "stride": 2},
+///     {"kind": "flatten"},
+///     {"kind": "dense", "weight": "fc.weight.npy", "bias": "fc.bias.npy"} ] }
+/// ```
+///
+/// | kind | members (defaults) |
+/// |---|---|
+/// | `dense` | `weight` [out, in], `bias` [out] (optional) |
+/// | `conv2d` | `weight` [O, C, kh, kw], `bias` [O] (optional), `stride` (1), `padding` (0) |
+/// | `relu`, `softplus`, `tanh`, `sigmoid`, `flatten` | none |
+/// | `leakyrelu` | `slope` (0.01, as PyTorch) |
+/// | `maxpool2d`, `avgpool2d` | `size`, `stride` (= size, as PyTorch) |
+///
+/// Loading is strict, because a silently misread model makes every attribution wrong: an
+/// unknown member or layer kind, a parameter file outside the directory, a weight whose
+/// shape does not chain, or a last layer whose width is not `classes` each fail with a
+/// ``ModelError`` naming the file, the layer and the fix.
+public enum ModelDirectory {
+    /// The value of the `format` member.
+    public static let formatName = "pathattribution.model"
+    /// The format version this library reads and writes.
+    public static let formatVersion = 1
+
+    /// Loads the network described by `directory/model.json`.
+    public static func load(_ directory: URL) throws(ModelError) -> Sequential {
+        let manifest = directory.appendingPathComponent("model.json")
+        let label = manifest.path
+        func fail(_ problem: String) -> ModelError { ModelError("\(label): \(problem)") }
+
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ModelError("\(directory.path): no such model directory; --model takes a directory holding model.json and its .npy weights")
+        }
+        guard let data = FileManager.default.contents(atPath: manifest.path) else {
+            throw fail("missing; a model directory holds model.json and one .npy file per weight (see the README's model format)")
+        }
+        guard let text = String(bytes: data, encoding: .utf8) else { throw fail("is not UTF-8 text") }
+        let json: JSONValue
+        do { json = try JSONValue.parse(text) } catch { throw fail("invalid JSON: \(error.description)") }
+
+        guard case .object = json else { throw fail("must hold a JSON object, found \(json.typeName)") }
+        try checkMembers(of: json, allowed: ["format", "version", "inputShape", "classes", "layers"], at: "the top level", fail: fail)
+        guard json["format"]?.stringValue == formatName else {
+            throw fail("\"format\" must be \"\(formatName)\", found \(json["format"]?.description ?? "nothing")")
+        }
+        guard let version = json["version"]?.intValue else { throw fail("\"version\" must be an integer") }
+        guard version == formatVersion else {
+            throw fail("format version \(version) is not supported; this build reads version \(formatVersion)")
+        }
+        guard let shapeValues = json["inputShape"]?.arrayValue, !shapeValues.isEmpty,
+              case let inputShape = shapeValues.compactMap(\.intValue), inputShape.count == shapeValues.count,
+              inputShape.allSatisfy({ $0 > 0 && $0 <= 1 << 24 })
+        else {
+            throw fail("\"inputShape\" must be a non-empty array of positive integers, e.g. [1, 8, 8]")
+        }
+        guard let classes = json["classes"]?.intValue, classes >= 1 else {
+            throw fail("\"classes\" must be a positive integer")
+        }
+        guard let layerValues = json["layers"]?.arrayValue, !layerValues.isEmpty else {
+            throw fail("\"layers\" must be a non-empty array of layer objects")
+        }
+
+        var layers: [any Layer] = []
+        for (index, value) in layerValues.enumerated() {
+            let reader = LayerReader(directory: directory, json: value, index: index, label: label)
+            layers.append(try reader.layer())
+        }
+        let network: Sequential
+        do { network = try Sequential(inputShape: inputShape, layers: layers) } catch { throw fail(error.description) }
+        guard network.classCount == classes else {
+            throw fail("\"classes\" is \(classes) but the last layer outputs \(network.classCount) logits")
+        }
+        return network
+    }
+
+    /// Writes `network` as a model directory (created if needed): parameter files named
+    /// `layer<i>.weight.npy` and `layer<i>.bias.npy`, then `model.json`, each atomically.
+    public static func save(_ network: Sequential, to directory: URL) throws(ModelError) {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ModelError("\(directory.path): cannot create the model directory (\(error.localizedDescription))")
+        }
+        var layerValues: [JSONValue] = []
+        for (index, layer) in network.layers.enumerated() {
+            var members = [JSONValue.Member("kind", .string(layer.kind))]
+            func parameterFile(_ tensor: Tensor, _ role: String) throws(ModelError) {
+                let name = "layer\(index).\(role).npy"
+                do { try NPY.write(tensor, to: directory.appendingPathComponent(name)) } catch { throw ModelError(error.description) }
+                members.append(.init(role, .string(name)))
+            }
+            switch layer {
+            case let dense as Dense:
+                try parameterFile(dense.weight, "weight")
+                if let bias = dense.bias { try parameterFile(bias, "bias") }
+            case let conv as Conv2D:
+                try parameterFile(conv.weight, "weight")
+                if let bias = conv.bias { try parameterFile(bias, "bias") }
+                members += [.init("stride", .number(Double(conv.stride))), .init("padding", .number(Double(conv.padding)))]
+            case let pool as MaxPool2D:
+                members += [.init("size", .number(Double(pool.size))), .init("stride", .number(Double(pool.stride)))]
+            case let pool as AvgPool2D:
+                members += [.init("size", .number(Double(pool.size))), .init("stride", .number(Double(pool.stride)))]
+            case let activation as ActivationLayer:
+                if case .leakyReLU(let slope) = activation.activation { members.append(.init("slope", .number(slope))) }
+            case is Flatten:
+                break
+            default:
+                throw ModelError("layer \(index) (\(layer.kind)) cannot be saved in the model directory format")
+            }
+            layerValues.append(.object(members))
+        }
+        let manifest = JSONValue.object([
+            .init("format", .string(formatName)),
+            .init("version", .number(Double(formatVersion))),
+            .init("inputShape", .array(network.inputShape.map { .number(Double($0)) })),
+            .init("classes", .number(Double(network.classCount))),
+            .init("layers", .array(layerValues)),
+        ])
+        do {
+            try AtomicFile.write(manifest.prettyPrinted, to: directory.appendingPathComponent("model.json"))
+        } catch {
+            throw ModelError(error.description)
+        }
+    }
+
+    static func checkMembers(
+        of json: JSONValue, allowed: Set<String>, at place: String, fail: (String) -> ModelError
+    ) throws(ModelError) {
+        for key in json.keys where !allowed.contains(key) {
+            throw fail("unknown member \"\(key)\" at \(place); allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+/// Reads one entry of `layers`.
+private struct LayerReader {
+    let directory: URL
+    let json: JSONValue
+    let index: Int
+    let label: String
+
+    func fail(_ problem: String) -> ModelError {
+        ModelError("\(label): layer \(index)\(json["kind"]?.stringValue.map { " (\($0))" } ?? ""): \(problem)")
+    }
+
+    func layer() throws(ModelError) -> any Layer {
+        guard case .object = json else { throw fail("must be an object, found \(json.typeName)") }
+        guard let kind = json["kind"]?.stringValue else { throw fail("needs a \"kind\" string") }
+        let allowed: [String: Set<String>] = [
+            "dense": ["weight", "bias"], "conv2d": ["weight", "bias", "stride", "padding"],
+            "relu": [], "leakyrelu": ["slope"], "softplus": [], "tanh": [], "sigmoid": [],
+            "maxpool2d": ["size", "stride"], "avgpool2d": ["size", "stride"], "flatten": [],
+        ]
+        guard let members = allowed[kind] else {
+            throw fail("unknown layer kind \"\(kind)\"; known kinds: \(allowed.keys.sorted().joined(separator: ", "))")
+        }
+        try ModelDirectory.checkMembers(of: json, allowed: members.union(["kind"]), at: "layer \(index) (\(kind))", fail: { ModelError("\(label): \($0)") })
+        do throws(ModelError) {
+            switch kind {
+            case "dense":
+                return try Dense(weight: try parameter("weight", required: true)!, bias: try parameter("bias", required: false))
+            case "conv2d":
+                return try Conv2D(
+                    weight: try parameter("weight", required: true)!, bias: try parameter("bias", required: false),
+                    stride: try integer("stride", default: 1, minimum: 1), padding: try integer("padding", default: 0, minimum: 0))
+            case "relu": return ActivationLayer(.relu)
+            case "leakyrelu":
+                guard let slope = json["slope"].map({ $0.doubleValue }) ?? 0.01 else { throw fail("\"slope\" must be a number") }
+                return ActivationLayer(.leakyReLU(slope: slope))
+            case "softplus": return ActivationLayer(.softplus)
+            case "tanh": return ActivationLayer(.tanh)
+            case "sigmoid": return ActivationLayer(.sigmoid)
+            case "maxpool2d", "avgpool2d":
+                guard json["size"] != nil else { throw fail("needs \"size\", the pooling window's side") }
+                let size = try integer("size", default: 0, minimum: 1)
+                let stride = try integer("stride", default: size, minimum: 1)
+                return kind == "maxpool2d" ? try MaxPool2D(size: size, stride: stride) : try AvgPool2D(size: size, stride: stride)
+            default:
+                return Flatten()
+            }
+        } catch {
+            // Messages from this reader already name the file and layer; layer initialisers' do not.
+            throw error.description.hasPrefix(label) ? error : fail(error.description)
+        }
+    }
+
+    func integer(_ key: String, default value: Int, minimum: Int) throws(ModelError) -> Int {
+        guard let member = json[key] else { return value }
+        guard let n = member.intValue, n >= minimum, n <= 1 << 24 else {
+            throw fail("\"\(key)\" must be an integer ≥ \(minimum), found \(member)")
+        }
+        return n
+    }
+
+    /// Loads a parameter file named by member `key`, checking that it stays inside the directory.
+    func parameter(_ key: String, required: Bool) throws(ModelError) -> Tensor? {
+        guard let member = json[key] else {
+            if required { throw fail("needs \"\(key)\", the name of its .npy file") }
+            return nil
+        }
+        guard let name = member.stringValue, !name.isEmpty else { throw fail("\"\(key)\" must be a file name") }
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.hasPrefix("/"), !components.contains(".."), !components.contains("") else {
+            throw fail("\"\(key)\": \"\(name)\" must be a path inside the model directory (no absolute paths, no '..')")
+        }
+        let url = directory.appendingPathComponent(name)
+        let root = directory.resolvingSymlinksInPath().path
+        guard url.resolvingSymlinksInPath().path.hasPrefix(root + "/") else {
+            throw fail("\"\(key)\": \"\(name)\" resolves outside the model directory")
+        }
+        do {
+            return try NPY.read(contentsOf: url)
+        } catch {
+            throw fail("\(key) file \(error.description)")
+        }
+    }
+}

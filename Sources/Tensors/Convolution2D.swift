@@ -1,0 +1,318 @@
+/// 2-D convolution (cross-correlation, as PyTorch's `conv2d`) with stride and zero padding:
+/// forward, gradient to the input, and gradients to the weight and bias.
+///
+/// Layouts are PyTorch's: input x [B, C, H, W], weight w [O, C, kh, kw], bias [O],
+/// output y [B, O, H′, W′] with H′ = ⌊(H + 2p − kh)/s⌋ + 1 (likewise W′):
+///
+///     y[b, o, i, j] = bias[o] + Σ_{c, u, v} w[o, c, u, v] · x[b, c, s·i − p + u, s·j − p + v]
+///
+/// (x is zero outside the image). The chain rule gives
+///
+///     ∂L/∂x[b, c, s·i − p + u, s·j − p + v] += w[o, c, u, v] · ∂L/∂y[b, o, i, j]
+///     ∂L/∂w[o, c, u, v] = Σ_{b, i, j} ∂L/∂y[b, o, i, j] · x[b, c, s·i − p + u, s·j − p + v]
+///     ∂L/∂bias[o]       = Σ_{b, i, j} ∂L/∂y[b, o, i, j]
+///
+/// The references are these sums as loops. The fast paths lower one image to a matrix
+/// (im2col: column (i, j) holds the C·kh·kw inputs that output pixel sees) so each sum
+/// becomes a ``MatrixProduct``: y_b = W · cols_b, dcols_b = Wᵀ · dy_b (then scattered back,
+/// col2im), dW = Σ_b dy_b · cols_bᵀ. Images run in parallel; the weight gradient sums
+/// fixed chunks of images in chunk order, so results do not depend on the thread count.
+public enum Convolution2D {
+    /// The sizes of one convolution. Out-of-range geometry is a caller's bug here; layers
+    /// validate user-supplied shapes before they get this far.
+    public struct Geometry: Sendable, Equatable, CustomStringConvertible {
+        public var batch: Int
+        public var inChannels: Int
+        public var height: Int
+        public var width: Int
+        public var outChannels: Int
+        public var kernelHeight: Int
+        public var kernelWidth: Int
+        public var stride: Int
+        public var padding: Int
+
+        /// A geometry; the output size follows from the others.
+        public init(
+            batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+            kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Int = 0
+        ) {
+            self.batch = batch; self.inChannels = inChannels; self.height = height; self.width = width
+            self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+            self.stride = stride; self.padding = padding
+        }
+
+        /// H′ = ⌊(H + 2p − kh)/s⌋ + 1
+        public var outHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+        /// W′ = ⌊(W + 2p − kw)/s⌋ + 1
+        public var outWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+        /// C·kh·kw, the length of one im2col column.
+        public var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+        /// H′·W′, the number of output pixels per channel.
+        public var outPixels: Int { outHeight * outWidth }
+        /// Elements of one input image, C·H·W.
+        public var inputSize: Int { inChannels * height * width }
+        /// Elements of one output image, O·H′·W′.
+        public var outputSize: Int { outChannels * outPixels }
+        /// True when the kernel fits the padded input at least once.
+        public var isValid: Bool {
+            stride >= 1 && padding >= 0 && kernelHeight >= 1 && kernelWidth >= 1
+                && height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth
+        }
+
+        public var description: String {
+            "conv[B\(batch) C\(inChannels) \(height)×\(width) → O\(outChannels) k\(kernelHeight)×\(kernelWidth) s\(stride) p\(padding)]"
+        }
+    }
+
+    // MARK: Reference
+
+    /// The forward sum as loops.
+    public static func forwardReference(
+        _ g: Geometry, input x: UnsafePointer<Double>, weight w: UnsafePointer<Double>,
+        bias: UnsafePointer<Double>?, output y: UnsafeMutablePointer<Double>
+    ) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        for b in 0..<g.batch {
+            for o in 0..<g.outChannels {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var sum = 0.0
+                        for c in 0..<g.inChannels {
+                            for u in 0..<g.kernelHeight {
+                                let row = i * g.stride - g.padding + u
+                                if row < 0 || row >= g.height { continue }
+                                for v in 0..<g.kernelWidth {
+                                    let col = j * g.stride - g.padding + v
+                                    if col < 0 || col >= g.width { continue }
+                                    sum += w[((o * g.inChannels + c) * g.kernelHeight + u) * g.kernelWidth + v]
+                                        * x[((b * g.inChannels + c) * g.height + row) * g.width + col]
+                                }
+                            }
+                        }
+                        y[((b * g.outChannels + o) * oh + i) * ow + j] = sum + (bias?[o] ?? 0)
+                    }
+                }
+            }
+        }
+    }
+
+    /// ∂L/∂x from ∂L/∂y, as loops.
+    public static func inputGradientReference(
+        _ g: Geometry, weight w: UnsafePointer<Double>,
+        outputGradient dy: UnsafePointer<Double>, inputGradient dx: UnsafeMutablePointer<Double>
+    ) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        dx.update(repeating: 0, count: g.batch * g.inputSize)
+        for b in 0..<g.batch {
+            for o in 0..<g.outChannels {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        let gradient = dy[((b * g.outChannels + o) * oh + i) * ow + j]
+                        for c in 0..<g.inChannels {
+                            for u in 0..<g.kernelHeight {
+                                let row = i * g.stride - g.padding + u
+                                if row < 0 || row >= g.height { continue }
+                                for v in 0..<g.kernelWidth {
+                                    let col = j * g.stride - g.padding + v
+                                    if col < 0 || col >= g.width { continue }
+                                    dx[((b * g.inChannels + c) * g.height + row) * g.width + col] +=
+                                        w[((o * g.inChannels + c) * g.kernelHeight + u) * g.kernelWidth + v] * gradient
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ∂L/∂w and ∂L/∂bias from ∂L/∂y, as loops (overwrites both outputs).
+    public static func parameterGradientsReference(
+        _ g: Geometry, input x: UnsafePointer<Double>, outputGradient dy: UnsafePointer<Double>,
+        weightGradient dw: UnsafeMutablePointer<Double>, biasGradient db: UnsafeMutablePointer<Double>?
+    ) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        for o in 0..<g.outChannels {
+            for c in 0..<g.inChannels {
+                for u in 0..<g.kernelHeight {
+                    for v in 0..<g.kernelWidth {
+                        var sum = 0.0
+                        for b in 0..<g.batch {
+                            for i in 0..<oh {
+                                let row = i * g.stride - g.padding + u
+                                if row < 0 || row >= g.height { continue }
+                                for j in 0..<ow {
+                                    let col = j * g.stride - g.padding + v
+                                    if col < 0 || col >= g.width { continue }
+                                    sum += dy[((b * g.outChannels + o) * oh + i) * ow + j]
+                                        * x[((b * g.inChannels + c) * g.height + row) * g.width + col]
+                                }
+                            }
+                        }
+                        dw[((o * g.inChannels + c) * g.kernelHeight + u) * g.kernelWidth + v] = sum
+                    }
+                }
+            }
+            if let db {
+                var sum = 0.0
+                for b in 0..<g.batch {
+                    for p in 0..<(oh * ow) { sum += dy[(b * g.outChannels + o) * oh * ow + p] }
+                }
+                db[o] = sum
+            }
+        }
+    }
+
+    // MARK: Fast
+
+    /// Images per parallel chunk. Fixed, so that partial weight gradients are summed in the
+    /// same order whatever the thread count.
+    static let imagesPerChunk = 8
+
+    /// The forward pass by im2col and ``MatrixProduct``; images in parallel.
+    public static func forwardFast(
+        _ g: Geometry, input x: UnsafePointer<Double>, weight w: UnsafePointer<Double>,
+        bias: UnsafePointer<Double>?, output y: UnsafeMutablePointer<Double>
+    ) {
+        forEachImageChunk(g) { images in
+            let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.patchSize * g.outPixels)
+            defer { cols.deallocate() }
+            for b in images {
+                im2col(g, x + b * g.inputSize, cols)
+                let yb = y + b * g.outputSize
+                // y_b [O, P] = W [O, K] · cols [K, P]
+                MatrixProduct.fast(.plain, m: g.outChannels, n: g.outPixels, k: g.patchSize, a: w, b: cols, c: yb, accumulate: false)
+                if let bias {
+                    for o in 0..<g.outChannels {
+                        let row = yb + o * g.outPixels
+                        for p in 0..<g.outPixels { row[p] += bias[o] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ∂L/∂x by dcols = Wᵀ·dy (``MatrixProduct``) and col2im; images in parallel.
+    public static func inputGradientFast(
+        _ g: Geometry, weight w: UnsafePointer<Double>,
+        outputGradient dy: UnsafePointer<Double>, inputGradient dx: UnsafeMutablePointer<Double>
+    ) {
+        forEachImageChunk(g) { images in
+            let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.patchSize * g.outPixels)
+            defer { cols.deallocate() }
+            for b in images {
+                // dcols [K, P] = Wᵀ [K, O] · dy_b [O, P]
+                MatrixProduct.fast(
+                    .transposedA, m: g.patchSize, n: g.outPixels, k: g.outChannels,
+                    a: w, b: dy + b * g.outputSize, c: cols, accumulate: false)
+                col2im(g, cols, dx + b * g.inputSize)
+            }
+        }
+    }
+
+    /// ∂L/∂w = Σ_b dy_b · cols_bᵀ and ∂L/∂bias = Σ_b Σ_p dy_b; fixed image chunks summed in order.
+    public static func parameterGradientsFast(
+        _ g: Geometry, input x: UnsafePointer<Double>, outputGradient dy: UnsafePointer<Double>,
+        weightGradient dw: UnsafeMutablePointer<Double>, biasGradient db: UnsafeMutablePointer<Double>?
+    ) {
+        let weightCount = g.outChannels * g.patchSize
+        let chunks = Parallelism.chunkCount(g.batch, chunkSize: imagesPerChunk)
+        // One partial weight gradient (and bias gradient) per chunk.
+        let stride = weightCount + g.outChannels
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, chunks) * stride)
+        partials.initialize(repeating: 0, count: max(1, chunks) * stride)
+        defer { partials.deallocate() }
+        forEachImageChunk(g) { images in
+            let chunk = images.lowerBound / imagesPerChunk
+            let partialW = partials + chunk * stride
+            let partialB = partialW + weightCount
+            let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.patchSize * g.outPixels)
+            defer { cols.deallocate() }
+            for b in images {
+                im2col(g, x + b * g.inputSize, cols)
+                let dyb = dy + b * g.outputSize
+                // dW [O, K] += dy_b [O, P] · cols_bᵀ [P, K]
+                MatrixProduct.fast(
+                    .transposedB, m: g.outChannels, n: g.patchSize, k: g.outPixels,
+                    a: dyb, b: cols, c: partialW, accumulate: true)
+                for o in 0..<g.outChannels {
+                    var sum = partialB[o]
+                    for p in 0..<g.outPixels { sum += dyb[o * g.outPixels + p] }
+                    partialB[o] = sum
+                }
+            }
+        }
+        dw.update(repeating: 0, count: weightCount)
+        db?.update(repeating: 0, count: g.outChannels)
+        for chunk in 0..<chunks {
+            let partialW = partials + chunk * stride
+            for i in 0..<weightCount { dw[i] += partialW[i] }
+            if let db {
+                for o in 0..<g.outChannels { db[o] += partialW[weightCount + o] }
+            }
+        }
+    }
+
+    // MARK: Lowering
+
+    /// cols[(c·kh + u)·kw + v, i·W′ + j] = x[c, s·i − p + u, s·j − p + v], or 0 in the padding.
+    static func im2col(_ g: Geometry, _ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<Double>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        var row = cols
+        for c in 0..<g.inChannels {
+            let plane = x + c * g.height * g.width
+            for u in 0..<g.kernelHeight {
+                for v in 0..<g.kernelWidth {
+                    for i in 0..<oh {
+                        let inRow = i * g.stride - g.padding + u
+                        let out = row + i * ow
+                        if inRow < 0 || inRow >= g.height {
+                            out.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        let line = plane + inRow * g.width
+                        for j in 0..<ow {
+                            let inCol = j * g.stride - g.padding + v
+                            out[j] = (inCol >= 0 && inCol < g.width) ? line[inCol] : 0
+                        }
+                    }
+                    row += oh * ow
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``im2col(_:_:_:)``: dx[c, s·i − p + u, s·j − p + v] += cols[(c·kh + u)·kw + v, i·W′ + j].
+    /// Overwrites `dx` (one image).
+    static func col2im(_ g: Geometry, _ cols: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        dx.update(repeating: 0, count: g.inputSize)
+        var row = cols
+        for c in 0..<g.inChannels {
+            let plane = dx + c * g.height * g.width
+            for u in 0..<g.kernelHeight {
+                for v in 0..<g.kernelWidth {
+                    for i in 0..<oh {
+                        let inRow = i * g.stride - g.padding + u
+                        if inRow < 0 || inRow >= g.height { continue }
+                        let line = plane + inRow * g.width
+                        let source = row + i * ow
+                        for j in 0..<ow {
+                            let inCol = j * g.stride - g.padding + v
+                            if inCol >= 0 && inCol < g.width { line[inCol] += source[j] }
+                        }
+                    }
+                    row += oh * ow
+                }
+            }
+        }
+    }
+
+    /// Runs `body` over fixed chunks of images, in parallel when the work is large enough.
+    private static func forEachImageChunk(_ g: Geometry, _ body: (Range<Int>) -> Void) {
+        let work = g.batch * g.outputSize * g.patchSize
+        Parallelism.forEachRange(
+            count: g.batch, chunkSize: imagesPerChunk,
+            inParallel: Parallelism.isWorthParallelizing(multiplyAdds: work), body)
+    }
+}
