@@ -7,6 +7,16 @@ public enum Seeds {
     public static func generator(_ suite: UInt64, case index: Int = 0) -> Xoshiro256StarStar {
         Xoshiro256StarStar(seed: suite &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
     }
+
+    /// A generator for a case named `label`, through a fixed hash (FNV-1a; Swift's own
+    /// `hashValue` changes from run to run, so it must not seed anything).
+    public static func generator(_ suite: UInt64, label: String) -> Xoshiro256StarStar {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in label.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return Xoshiro256StarStar(seed: suite &* 0x9E37_79B9_7F4A_7C15 ^ hash)
+    }
 }
 
 /// Random test shapes that include the awkward sizes: 1, primes, and widths that are not a

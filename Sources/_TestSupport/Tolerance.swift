@@ -67,3 +67,10 @@ public func expectClose(
         Issue.record("\(what()): \(actual) vs \(expected) (difference \(actual - expected)) exceeds \(tolerance)", sourceLocation: sourceLocation)
     }
 }
+
+extension Tolerance {
+    /// Agreement with an independent float64 implementation (PyTorch, Captum): both sides
+    /// compute in float64 and differ only in summation order (~1e-15 seen); the acceptance
+    /// line is 1e-10 relative, normwise.
+    public static let float64Peer = Tolerance(relative: 1e-10, absolute: 1e-15)
+}
