@@ -50,5 +50,6 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
+    /// "file: problem", one line.
     public var description: String { "\(file): \(problem)" }
 }

@@ -216,5 +216,6 @@ public struct NPYError: Error, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
+    /// "file: problem", one line.
     public var description: String { "\(file): \(problem)" }
 }

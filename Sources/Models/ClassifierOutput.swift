@@ -43,13 +43,16 @@ public struct ClassifierOutput: DifferentiableFunction {
         self.rule = rule
     }
 
+    /// The network's input shape.
     public var inputShape: [Int] { network.inputShape }
 
+    /// F at each point: the target's logit, probability or log-probability.
     public func values(at points: Tensor) throws(ModelError) -> [Double] {
         let logits = try network.logits(for: points)
         return (0..<points.batchCount).map { outputAndLogitGradient(logits, row: $0, needGradient: false).value }
     }
 
+    /// F and ∇F: one forward pass, then the backward pass seeded with ∂F/∂z.
     public func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
         try network.validateBatch(points)
         let activations = network.activations(for: points)

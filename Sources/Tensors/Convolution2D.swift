@@ -21,14 +21,23 @@ public enum Convolution2D {
     /// The sizes of one convolution. Out-of-range geometry is a caller's bug here; layers
     /// validate user-supplied shapes before they get this far.
     public struct Geometry: Sendable, Equatable, CustomStringConvertible {
+        /// B, images in the batch.
         public var batch: Int
+        /// C, input channels.
         public var inChannels: Int
+        /// H, input height.
         public var height: Int
+        /// W, input width.
         public var width: Int
+        /// O, output channels.
         public var outChannels: Int
+        /// kh
         public var kernelHeight: Int
+        /// kw
         public var kernelWidth: Int
+        /// s ≥ 1, the same along both axes.
         public var stride: Int
+        /// p ≥ 0 zeros on every side.
         public var padding: Int
 
         /// A geometry; the output size follows from the others.
@@ -59,6 +68,7 @@ public enum Convolution2D {
                 && height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth
         }
 
+        /// A compact summary for test messages.
         public var description: String {
             "conv[B\(batch) C\(inChannels) \(height)×\(width) → O\(outChannels) k\(kernelHeight)×\(kernelWidth) s\(stride) p\(padding)]"
         }

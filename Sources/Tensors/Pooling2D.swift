@@ -19,11 +19,17 @@
 public enum Pooling2D {
     /// The sizes of one pooling operation.
     public struct Geometry: Sendable, Equatable, CustomStringConvertible {
+        /// B, images in the batch.
         public var batch: Int
+        /// C, channels.
         public var channels: Int
+        /// H, input height.
         public var height: Int
+        /// W, input width.
         public var width: Int
+        /// The window's side.
         public var size: Int
+        /// The step between windows.
         public var stride: Int
 
         /// A geometry; the output size follows from the others.
@@ -41,6 +47,7 @@ public enum Pooling2D {
         /// True when the window fits the input at least once.
         public var isValid: Bool { size >= 1 && stride >= 1 && height >= size && width >= size }
 
+        /// A compact summary for test messages.
         public var description: String { "pool[B\(batch) C\(channels) \(height)×\(width) size \(size) stride \(stride)]" }
     }
 

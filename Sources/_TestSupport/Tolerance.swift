@@ -16,6 +16,7 @@ public struct Tolerance: Sendable, CustomStringConvertible {
         self.absolute = absolute
     }
 
+    /// The tolerance in words, for failure messages.
     public var description: String { "relative \(relative), absolute \(absolute)" }
 
     /// Whether two numbers agree.

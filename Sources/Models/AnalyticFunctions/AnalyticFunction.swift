@@ -23,13 +23,16 @@ public protocol ClosedFormIntegratedGradients: AnalyticFunction {
 }
 
 extension AnalyticFunction {
+    /// [n]: analytic functions take vectors.
     public var inputShape: [Int] { [dimension] }
 
+    /// F at each row of a batch [B, n], one point at a time.
     public func values(at points: Tensor) throws(ModelError) -> [Double] {
         try validateBatch(points)
         return (0..<points.batchCount).map { value(row($0, of: points)) }
     }
 
+    /// F and ∇F at each row of a batch [B, n], one point at a time.
     public func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
         try validateBatch(points)
         var values: [Double] = []

@@ -22,14 +22,17 @@ public struct GaussianBump: AnalyticFunction {
         self.amplitude = amplitude
     }
 
+    /// n, the length of the centre.
     public var dimension: Int { center.count }
 
+    /// a · exp(−‖x − μ‖² / (2s²))
     public func value(_ x: [Double]) -> Double {
         var squared = 0.0
         for i in center.indices { squared += (x[i] - center[i]) * (x[i] - center[i]) }
         return amplitude * exp(-squared / (2 * width * width))
     }
 
+    /// −F(x) · (x − μ) / s²
     public func gradient(_ x: [Double]) -> [Double] {
         let f = value(x)
         return center.indices.map { -f * (x[$0] - center[$0]) / (width * width) }

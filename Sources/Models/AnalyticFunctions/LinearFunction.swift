@@ -16,16 +16,20 @@ public struct LinearFunction: ClosedFormIntegratedGradients {
         self.bias = bias
     }
 
+    /// n, the number of weights.
     public var dimension: Int { weights.count }
 
+    /// w·x + b
     public func value(_ x: [Double]) -> Double {
         var sum = bias
         for i in weights.indices { sum += weights[i] * x[i] }
         return sum
     }
 
+    /// w, everywhere.
     public func gradient(_ x: [Double]) -> [Double] { weights }
 
+    /// (x − x′) ⊙ w
     public func integratedGradients(input: [Double], baseline: [Double]) -> [Double] {
         weights.indices.map { (input[$0] - baseline[$0]) * weights[$0] }
     }

@@ -20,8 +20,10 @@ public struct ProductFunction: ClosedFormIntegratedGradients {
         self.second = second
     }
 
+    /// x_i · x_j
     public func value(_ x: [Double]) -> Double { x[first] * x[second] }
 
+    /// x_j at i, x_i at j, 0 elsewhere.
     public func gradient(_ x: [Double]) -> [Double] {
         var g = [Double](repeating: 0, count: dimension)
         g[first] = x[second]
@@ -29,6 +31,7 @@ public struct ProductFunction: ClosedFormIntegratedGradients {
         return g
     }
 
+    /// (x_i − x′_i)(x_j + x′_j)/2 at i, symmetrically at j, 0 elsewhere.
     public func integratedGradients(input: [Double], baseline: [Double]) -> [Double] {
         var ig = [Double](repeating: 0, count: dimension)
         ig[first] = (input[first] - baseline[first]) * (input[second] + baseline[second]) / 2

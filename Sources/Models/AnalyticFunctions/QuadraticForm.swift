@@ -24,8 +24,10 @@ public struct QuadraticForm: ClosedFormIntegratedGradients {
         self.constant = constant
     }
 
+    /// n
     public var dimension: Int { linear.count }
 
+    /// xᵀAx + bᵀx + c
     public func value(_ x: [Double]) -> Double {
         var sum = constant
         for i in 0..<dimension {
@@ -36,6 +38,7 @@ public struct QuadraticForm: ClosedFormIntegratedGradients {
         return sum
     }
 
+    /// (A + Aᵀ)x + b
     public func gradient(_ x: [Double]) -> [Double] {
         (0..<dimension).map { i in
             var sum = linear[i]
@@ -44,6 +47,7 @@ public struct QuadraticForm: ClosedFormIntegratedGradients {
         }
     }
 
+    /// (x − x′) ⊙ ∇F((x + x′)/2): the gradient is affine along the line.
     public func integratedGradients(input: [Double], baseline: [Double]) -> [Double] {
         let midpoint = (0..<dimension).map { (input[$0] + baseline[$0]) / 2 }
         let g = gradient(midpoint)

@@ -14,14 +14,18 @@ public struct ReLUExample: ClosedFormIntegratedGradients {
     /// The example on ℝ².
     public init() {}
 
+    /// 2
     public var dimension: Int { 2 }
 
+    /// 1 − ReLU(1 − x₁ − x₂)
     public func value(_ x: [Double]) -> Double { 1 - max(0, 1 - x[0] - x[1]) }
 
+    /// (1, 1) where x₁ + x₂ < 1, else (0, 0).
     public func gradient(_ x: [Double]) -> [Double] {
         1 - x[0] - x[1] > 0 ? [1, 1] : [0, 0]
     }
 
+    /// (x − x′) times the length of {α ∈ [0, 1] : s(α) < 1}.
     public func integratedGradients(input: [Double], baseline: [Double]) -> [Double] {
         let s = input[0] + input[1]
         let s0 = baseline[0] + baseline[1]

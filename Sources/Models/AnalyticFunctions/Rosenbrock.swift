@@ -19,6 +19,7 @@ public struct Rosenbrock: AnalyticFunction {
         self.b = b
     }
 
+    /// Σ_{i<n−1} (a − x_i)² + b (x_{i+1} − x_i²)²
     public func value(_ x: [Double]) -> Double {
         var sum = 0.0
         for i in 0..<(dimension - 1) {
@@ -28,6 +29,7 @@ public struct Rosenbrock: AnalyticFunction {
         return sum
     }
 
+    /// The partials in the type's comment.
     public func gradient(_ x: [Double]) -> [Double] {
         var g = [Double](repeating: 0, count: dimension)
         for i in 0..<dimension {

@@ -18,6 +18,7 @@ public struct SigmoidOfLinear: AnalyticFunction {
         self.bias = bias
     }
 
+    /// n, the number of weights.
     public var dimension: Int { weights.count }
 
     private func preactivation(_ x: [Double]) -> Double {
@@ -26,8 +27,10 @@ public struct SigmoidOfLinear: AnalyticFunction {
         return z
     }
 
+    /// σ(w·x + b)
     public func value(_ x: [Double]) -> Double { Activation.logistic(preactivation(x)) }
 
+    /// σ(z)(1 − σ(z)) · w
     public func gradient(_ x: [Double]) -> [Double] {
         let s = Activation.logistic(preactivation(x))
         return weights.map { s * (1 - s) * $0 }

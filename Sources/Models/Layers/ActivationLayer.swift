@@ -13,6 +13,7 @@ public struct ActivationLayer: Layer {
     /// A layer applying `activation` to every element.
     public init(_ activation: Activation) { self.activation = activation }
 
+    /// The model.json name of the activation.
     public var kind: String {
         switch activation {
         case .relu: return "relu"
@@ -23,14 +24,17 @@ public struct ActivationLayer: Layer {
         }
     }
 
+    /// Elementwise: the shape is unchanged.
     public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] { inputShape }
 
+    /// y = f(x)
     public func forward(_ input: Tensor) -> Tensor {
         Tensor(shape: input.shape, scalars: withOutput(input, count: input.count) { x, y in
             activation.forwardFast(x, y, count: input.count)
         })
     }
 
+    /// ∂L/∂y ⊙ f′(x), or the guided rule for ReLU.
     public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
         let dx = withOutput(outputGradient, count: input.count) { dy, dx in
             input.scalars.withUnsafeBufferPointer { x in

@@ -18,12 +18,15 @@ public struct AvgPool2D: Layer {
         self.stride = stride
     }
 
+    /// "avgpool2d"
     public var kind: String { "avgpool2d" }
 
+    /// [C, ⌊(H − size)/stride⌋ + 1, ⌊(W − size)/stride⌋ + 1]
     public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] {
         try poolingOutputShape(kind: kind, size: size, stride: stride, inputShape: inputShape)
     }
 
+    /// The mean of each window.
     public func forward(_ input: Tensor) -> Tensor {
         let g = poolingGeometry(input, size: size, stride: stride)
         let y = withOutput(input, count: g.planes * g.outHeight * g.outWidth) { x, y in
@@ -32,6 +35,7 @@ public struct AvgPool2D: Layer {
         return Tensor(shape: [g.batch, g.channels, g.outHeight, g.outWidth], scalars: y)
     }
 
+    /// Each window's gradient spread evenly over it.
     public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
         let g = poolingGeometry(input, size: size, stride: stride)
         let dx = withOutput(outputGradient, count: input.count) { dy, dx in

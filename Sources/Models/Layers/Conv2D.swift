@@ -18,6 +18,7 @@ public struct Conv2D: Layer {
     /// p ≥ 0
     public var padding: Int
 
+    /// "conv2d"
     public var kind: String { "conv2d" }
 
     /// A convolution with the given parameters.
@@ -55,6 +56,7 @@ public struct Conv2D: Layer {
             stride: stride, padding: padding)
     }
 
+    /// [O, ⌊(H + 2p − kh)/s⌋ + 1, ⌊(W + 2p − kw)/s⌋ + 1]
     public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] {
         guard inputShape.count == 3 else {
             throw ModelError("conv2d expects points of shape [channels, height, width], got \(inputShape)")
@@ -69,6 +71,7 @@ public struct Conv2D: Layer {
         return [g.outChannels, g.outHeight, g.outWidth]
     }
 
+    /// y = w ⋆ x + b (cross-correlation).
     public func forward(_ input: Tensor) -> Tensor {
         let g = geometry(batch: input.batchCount, inputShape: input.pointShape)
         let y = withOutput(input, count: g.batch * g.outputSize) { x, y in
@@ -85,6 +88,7 @@ public struct Conv2D: Layer {
         return Tensor(shape: [g.batch, g.outChannels, g.outHeight, g.outWidth], scalars: y)
     }
 
+    /// ∂L/∂x: the transposed convolution of ∂L/∂y.
     public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
         let g = geometry(batch: input.batchCount, inputShape: input.pointShape)
         let dx = withOutput(outputGradient, count: input.count) { dy, dx in
@@ -95,6 +99,7 @@ public struct Conv2D: Layer {
         return Tensor(shape: input.shape, scalars: dx)
     }
 
+    /// [w, b] (or [w] without bias).
     public var parameters: [Tensor] {
         get { bias.map { [weight, $0] } ?? [weight] }
         set {
@@ -104,6 +109,7 @@ public struct Conv2D: Layer {
         }
     }
 
+    /// [∂L/∂w, ∂L/∂b], summed over the batch.
     public func parameterGradients(input: Tensor, outputGradient: Tensor) -> [Tensor] {
         let g = geometry(batch: input.batchCount, inputShape: input.pointShape)
         var dw = [Double](repeating: 0, count: weight.count)

@@ -12,6 +12,7 @@ public struct Dense: Layer {
     /// b, shape [out], or nil for a layer without bias.
     public var bias: Tensor?
 
+    /// "dense"
     public var kind: String { "dense" }
     /// in
     public var inputCount: Int { weight.shape[1] }
@@ -38,6 +39,7 @@ public struct Dense: Layer {
         bias = Tensor.uniform(shape: [outputs], in: -bound, bound, using: &generator)
     }
 
+    /// [out], for an input of shape [in].
     public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] {
         guard inputShape == [inputCount] else {
             throw ModelError(
@@ -47,6 +49,7 @@ public struct Dense: Layer {
         return [outputCount]
     }
 
+    /// y = x Wᵀ + b
     public func forward(_ input: Tensor) -> Tensor {
         let batch = input.batchCount
         let (n, k) = (outputCount, inputCount)
@@ -66,6 +69,7 @@ public struct Dense: Layer {
         return Tensor(shape: [batch, n], scalars: output)
     }
 
+    /// ∂L/∂x = ∂L/∂y · W
     public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
         let batch = input.batchCount
         let dx = withOutput(outputGradient, count: batch * inputCount) { dy, dx in
@@ -76,6 +80,7 @@ public struct Dense: Layer {
         return Tensor(shape: input.shape, scalars: dx)
     }
 
+    /// [W, b] (or [W] without bias).
     public var parameters: [Tensor] {
         get { bias.map { [weight, $0] } ?? [weight] }
         set {
@@ -85,6 +90,7 @@ public struct Dense: Layer {
         }
     }
 
+    /// [(∂L/∂y)ᵀ x, Σ_b ∂L/∂y], summed over the batch.
     public func parameterGradients(input: Tensor, outputGradient: Tensor) -> [Tensor] {
         let batch = input.batchCount
         let dw = withOutput(outputGradient, count: outputCount * inputCount) { dy, dw in

@@ -29,11 +29,13 @@ public protocol Layer: Sendable {
 }
 
 extension Layer {
+    /// None, for parameter-free layers.
     public var parameters: [Tensor] {
         get { [] }
         set { precondition(newValue.isEmpty, "\(kind) has no parameters") }
     }
 
+    /// None, for parameter-free layers.
     public func parameterGradients(input: Tensor, outputGradient: Tensor) -> [Tensor] { [] }
 }
 

@@ -18,12 +18,15 @@ public struct MaxPool2D: Layer {
         self.stride = stride
     }
 
+    /// "maxpool2d"
     public var kind: String { "maxpool2d" }
 
+    /// [C, ⌊(H − size)/stride⌋ + 1, ⌊(W − size)/stride⌋ + 1]
     public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] {
         try poolingOutputShape(kind: kind, size: size, stride: stride, inputShape: inputShape)
     }
 
+    /// The maximum of each window.
     public func forward(_ input: Tensor) -> Tensor {
         let g = poolingGeometry(input, size: size, stride: stride)
         let y = withOutput(input, count: g.planes * g.outHeight * g.outWidth) { x, y in
@@ -32,6 +35,7 @@ public struct MaxPool2D: Layer {
         return Tensor(shape: [g.batch, g.channels, g.outHeight, g.outWidth], scalars: y)
     }
 
+    /// Each window's gradient to its first arg-max.
     public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
         let g = poolingGeometry(input, size: size, stride: stride)
         let dx = withOutput(outputGradient, count: input.count) { dy, dx in
