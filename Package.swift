@@ -9,15 +9,22 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "ArrayFormats", targets: ["ArrayFormats"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Attribution", targets: ["Attribution"]),
         .executable(name: "attribute", targets: ["attribute"]),
+        .executable(name: "train-fixtures", targets: ["train-fixtures"]),
     ],
     targets: [
         // Library modules: a DAG, as DESIGN.md fixes it.
         .target(name: "Tensors"),
         .target(name: "ArrayFormats", dependencies: ["Tensors"]),
         .target(name: "Models", dependencies: ["Tensors", "ArrayFormats"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "ArrayFormats"]),
         .target(name: "Attribution", dependencies: ["Tensors", "Models"]),
+
+        // The shipped models' recipes, shared by `train-fixtures` and the test that retrains one.
+        .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets"]),
+        .executableTarget(name: "train-fixtures", dependencies: ["FixtureModels", "Tensors"]),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.
@@ -25,12 +32,13 @@ let package = Package(
         .executableTarget(name: "attribute", dependencies: ["AttributeCommand"]),
 
         // Shared test helpers (tolerances, finite differences, seeds, tags).
-        .target(name: "_TestSupport", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"]),
+        .target(name: "_TestSupport", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"]),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
         .testTarget(name: "ArrayFormatsTests", dependencies: ["ArrayFormats", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),

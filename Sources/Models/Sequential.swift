@@ -107,8 +107,6 @@ public struct Sequential: Sendable {
 
     /// The predicted class (index of the largest logit) for each point of a batch.
     public func predictions(for batch: Tensor) throws(ModelError) -> [Int] {
-        let z = try logits(for: batch)
-        let classes = classCount
-        return (0..<z.batchCount).map { Reductions.indexOfMaximum(z.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        Training.predictedClasses(try logits(for: batch))
     }
 }

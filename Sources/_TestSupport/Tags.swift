@@ -15,6 +15,10 @@ extension Tag {
     @Tag public static var badInput: Self
     /// Same seed, same bits, whatever the thread count.
     @Tag public static var determinism: Self
+    /// Slower checks (seconds in a debug build); CI runs them.
+    @Tag public static var slow: Self
+    /// The shipped data sets and trained models.
+    @Tag public static var fixtures: Self
     /// An attribution axiom (completeness, sensitivity, symmetry, …).
     @Tag public static var axiom: Self
 }

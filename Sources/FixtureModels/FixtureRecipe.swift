@@ -1,0 +1,111 @@
+import Datasets
+import Models
+import Tensors
+
+/// How one shipped model is made: its data, its architecture, and its training schedule.
+///
+/// Everything is fixed here — seeds included — so `train-fixtures` rebuilds the committed
+/// files bit for bit, and the test that retrains a model uses this very recipe.
+public struct FixtureRecipe: Sendable {
+    /// The model's folder name under `Fixtures/models/`.
+    public var name: String
+    /// The architecture in words, for people and for metrics.json.
+    public var architecture: String
+    /// The data set in words.
+    public var dataDescription: String
+    /// Passes over the training data.
+    public var epochs: Int
+    /// Points per minibatch.
+    public var batchSize: Int
+    /// Adam's step size.
+    public var learningRate: Double
+    /// Seeds the initial weights (and, derived, the visiting order).
+    public var seed: UInt64
+    /// Loads or generates the training and test data.
+    public var data: @Sendable () throws(DatasetError) -> DataSplit
+    /// Builds the untrained network from a generator seeded with ``seed``.
+    public var makeNetwork: @Sendable (inout Xoshiro256StarStar) throws(ModelError) -> Sequential
+}
+
+extension FixtureRecipe {
+    /// The generated data sets (count, seed) the shapes and moons models use.
+    public static let shapesTrain = (count: 4000, seed: UInt64(1))
+    /// The shapes test set.
+    public static let shapesTest = (count: 1000, seed: UInt64(2))
+    /// The moons training set.
+    public static let moonsTrain = (count: 1000, seed: UInt64(1))
+    /// The moons test set.
+    public static let moonsTest = (count: 1000, seed: UInt64(2))
+    /// The moons' noise σ.
+    public static let moonsNoise = 0.15
+
+    /// `digits-mlp`: flatten → 64-128-128-10 with ReLU, on the real digits.
+    public static let digitsMLP = FixtureRecipe(
+        name: "digits-mlp", architecture: "flatten → dense 64→128 → relu → dense 128→128 → relu → dense 128→10",
+        dataDescription: "UCI/scikit-learn 8×8 digits, 1,437 train / 360 test (Fixtures/data)",
+        epochs: 40, batchSize: 32, learningRate: 1e-3, seed: 11,
+        data: { () throws(DatasetError) in try Datasets.digits() },
+        makeNetwork: { (g: inout Xoshiro256StarStar) throws(ModelError) in
+            try Sequential(inputShape: [1, 8, 8], layers: [
+                Flatten(), Dense(inputs: 64, outputs: 128, using: &g), ActivationLayer(.relu),
+                Dense(inputs: 128, outputs: 128, using: &g), ActivationLayer(.relu), Dense(inputs: 128, outputs: 10, using: &g),
+            ])
+        })
+
+    /// `digits-cnn`: conv → relu → conv → relu → maxpool → dense, on the real digits.
+    public static let digitsCNN = FixtureRecipe(
+        name: "digits-cnn",
+        architecture: "conv 1→8 3×3 pad 1 → relu → conv 8→16 3×3 pad 1 → relu → maxpool 2 → flatten → dense 256→10",
+        dataDescription: "UCI/scikit-learn 8×8 digits, 1,437 train / 360 test (Fixtures/data)",
+        epochs: 25, batchSize: 32, learningRate: 3e-3, seed: 12,
+        data: { () throws(DatasetError) in try Datasets.digits() },
+        makeNetwork: { (g: inout Xoshiro256StarStar) throws(ModelError) in
+            try Sequential(inputShape: [1, 8, 8], layers: [
+                Conv2D(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1, using: &g), ActivationLayer(.relu),
+                Conv2D(inChannels: 8, outChannels: 16, kernelSize: 3, padding: 1, using: &g), ActivationLayer(.relu),
+                MaxPool2D(size: 2, stride: 2), Flatten(), Dense(inputs: 256, outputs: 10, using: &g),
+            ])
+        })
+
+    /// `shapes-cnn`: a small CNN on the synthetic shapes (4 classes, 16×16).
+    public static let shapesCNN = FixtureRecipe(
+        name: "shapes-cnn",
+        architecture: "conv 1→8 3×3 pad 1 → relu → maxpool 2 → conv 8→16 3×3 pad 1 → relu → maxpool 2 → flatten → dense 256→4",
+        dataDescription: "synthetic shapes: train Datasets.shapes(count: \(shapesTrain.count), seed: \(shapesTrain.seed)), "
+            + "test Datasets.shapes(count: \(shapesTest.count), seed: \(shapesTest.seed))",
+        epochs: 20, batchSize: 32, learningRate: 2e-3, seed: 13,
+        data: { () throws(DatasetError) in
+            DataSplit(
+                train: Datasets.shapes(count: shapesTrain.count, seed: shapesTrain.seed).images,
+                test: Datasets.shapes(count: shapesTest.count, seed: shapesTest.seed).images)
+        },
+        makeNetwork: { (g: inout Xoshiro256StarStar) throws(ModelError) in
+            try Sequential(inputShape: [1, 16, 16], layers: [
+                Conv2D(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1, using: &g), ActivationLayer(.relu),
+                MaxPool2D(size: 2, stride: 2),
+                Conv2D(inChannels: 8, outChannels: 16, kernelSize: 3, padding: 1, using: &g), ActivationLayer(.relu),
+                MaxPool2D(size: 2, stride: 2), Flatten(), Dense(inputs: 256, outputs: 4, using: &g),
+            ])
+        })
+
+    /// `moons-mlp`: 2-16-16-2 with softplus, smooth so that paths in the plane have no kinks.
+    public static let moonsMLP = FixtureRecipe(
+        name: "moons-mlp", architecture: "dense 2→16 → softplus → dense 16→16 → softplus → dense 16→2",
+        dataDescription: "two moons: train Datasets.moons(count: \(moonsTrain.count), noise: \(moonsNoise), seed: \(moonsTrain.seed)), "
+            + "test Datasets.moons(count: \(moonsTest.count), noise: \(moonsNoise), seed: \(moonsTest.seed))",
+        epochs: 150, batchSize: 50, learningRate: 1e-2, seed: 14,
+        data: { () throws(DatasetError) in
+            DataSplit(
+                train: Datasets.moons(count: moonsTrain.count, noise: moonsNoise, seed: moonsTrain.seed),
+                test: Datasets.moons(count: moonsTest.count, noise: moonsNoise, seed: moonsTest.seed))
+        },
+        makeNetwork: { (g: inout Xoshiro256StarStar) throws(ModelError) in
+            try Sequential(inputShape: [2], layers: [
+                Dense(inputs: 2, outputs: 16, using: &g), ActivationLayer(.softplus),
+                Dense(inputs: 16, outputs: 16, using: &g), ActivationLayer(.softplus), Dense(inputs: 16, outputs: 2, using: &g),
+            ])
+        })
+
+    /// Every shipped model, smallest training job last.
+    public static let all: [FixtureRecipe] = [.digitsMLP, .digitsCNN, .shapesCNN, .moonsMLP]
+}
