@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "ArrayFormats", dependencies: ["Tensors"]),
         .target(name: "Models", dependencies: ["Tensors", "ArrayFormats"]),
         .target(name: "Datasets", dependencies: ["Tensors", "ArrayFormats"]),
-        .target(name: "Attribution", dependencies: ["Tensors", "Models"]),
+        .target(name: "Attribution", dependencies: ["Tensors", "ArrayFormats", "Models"]),
 
         // The shipped models' recipes, shared by `train-fixtures` and the test that retrains one.
         .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets"]),

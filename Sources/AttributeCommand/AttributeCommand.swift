@@ -116,12 +116,13 @@ struct Request {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let attribution: Tensor
+        let attributionMethod: any AttributionMethod
         switch method {
-        case "gradient": attribution = try VanillaGradient.attribute(point, of: output)
-        case "input-x-gradient": attribution = try InputTimesGradient.attribute(point, of: output)
-        default: attribution = try GuidedBackprop.attribute(point, of: output)
+        case "gradient": attributionMethod = VanillaGradient()
+        case "input-x-gradient": attributionMethod = InputTimesGradient()
+        default: attributionMethod = GuidedBackprop()
         }
+        let attribution = try attributionMethod.attribute(point, of: output).attribution
         let elapsed = clock.now - start
         let value = try output.value(at: point)
 

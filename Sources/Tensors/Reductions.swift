@@ -24,6 +24,40 @@ public enum Reductions {
         }
     }
 
+    /// Σ xᵢ in numpy's order (`numpy.add.reduce` on a contiguous float64 array): 0 plus a
+    /// pairwise sum that adds runs of up to 128 elements in eight interleaved accumulators
+    /// and splits longer runs in halves rounded to multiples of 8. Used where a result must
+    /// follow a numpy-based reference decision for decision (Guided IG's L1 distances).
+    public static func sumInNumpyOrder(_ x: [Double]) -> Double {
+        x.withUnsafeBufferPointer { 0 + pairwise($0.baseAddress!, $0.count) }
+    }
+
+    private static func pairwise(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+        if n < 8 {
+            var sum = 0.0
+            for i in 0..<n { sum += x[i] }
+            return sum
+        }
+        if n <= 128 {
+            var r = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
+            var i = 8
+            while i < n - n % 8 {
+                r.0 += x[i]; r.1 += x[i + 1]; r.2 += x[i + 2]; r.3 += x[i + 3]
+                r.4 += x[i + 4]; r.5 += x[i + 5]; r.6 += x[i + 6]; r.7 += x[i + 7]
+                i += 8
+            }
+            var sum = ((r.0 + r.1) + (r.2 + r.3)) + ((r.4 + r.5) + (r.6 + r.7))
+            while i < n {
+                sum += x[i]
+                i += 1
+            }
+            return sum
+        }
+        var half = n / 2
+        half -= half % 8
+        return pairwise(x, half) + pairwise(x + half, n - half)
+    }
+
     // MARK: Dot product and sum of squares
 
     /// Σ xᵢ yᵢ, in index order. - Precondition: equal lengths.

@@ -26,10 +26,10 @@ struct GradientMethodGoldenTests {
         for (b, target) in targets.enumerated() {
             let output = try ClassifierOutput(network: network, target: target, kind: kind)
             let x = inputs.point(b)
-            let ours = try GuidedBackprop.attribute(x, of: output)
+            let ours = try GuidedBackprop().attribute(x, of: output).attribution
             expectClose(ours.scalars, guided.point(b).scalars, Self.tolerance, "\(fixture) \(kind) guided backprop row \(b)")
             worst.guided = max(worst.guided, normwiseRelativeError(ours.scalars, guided.point(b).scalars))
-            let product = try InputTimesGradient.attribute(x, of: output)
+            let product = try InputTimesGradient().attribute(x, of: output).attribution
             expectClose(product.scalars, inputTimesGradient.point(b).scalars, Self.tolerance, "\(fixture) \(kind) input × gradient row \(b)")
             worst.inputTimesGradient = max(worst.inputTimesGradient, normwiseRelativeError(product.scalars, inputTimesGradient.point(b).scalars))
         }
@@ -44,7 +44,7 @@ struct GradientMethodPropertyTests {
         // F(x) = x₂·x₄ on ℝ⁵ does not depend on x₁, x₃, x₅.
         let f = ProductFunction(dimension: 5, first: 1, second: 3)
         let x = Tensor(shape: [5], scalars: [0.3, -1.2, 2.5, 0.7, -0.4])
-        for attribution in [try VanillaGradient.attribute(x, of: f), try InputTimesGradient.attribute(x, of: f)] {
+        for attribution in [try VanillaGradient().attribute(x, of: f).attribution, try InputTimesGradient().attribute(x, of: f).attribution] {
             #expect([0, 2, 4].allSatisfy { attribution.scalars[$0] == 0 })
             #expect([1, 3].allSatisfy { attribution.scalars[$0] != 0 })
         }
@@ -55,14 +55,14 @@ struct GradientMethodPropertyTests {
         let f = ReLUExample()
         let x = Tensor(shape: [2], scalars: [1, 1])
         #expect(try f.value(at: x) - f.value(at: Tensor(zeros: [2])) == 1)  // F changed by 1 …
-        #expect(try VanillaGradient.attribute(x, of: f).scalars == [0, 0])  // … yet both features get 0
+        #expect(try VanillaGradient().attribute(x, of: f).attribution.scalars == [0, 0])  // … yet both features get 0
     }
 
     @Test("Input × gradient is complete for a linear function with zero baseline: Σ A = F(x) − F(0)")
     func inputTimesGradientLinear() throws {
         let f = LinearFunction(weights: [0.5, -2, 3], bias: 1)
         let x = Tensor(shape: [3], scalars: [2, 1, -1])
-        let a = try InputTimesGradient.attribute(x, of: f)
+        let a = try InputTimesGradient().attribute(x, of: f).attribution
         #expect(a.scalars == [1, -2, -3])
         #expect(a.sum == (try f.value(at: x)) - (try f.value(at: Tensor(zeros: [3]))))
     }

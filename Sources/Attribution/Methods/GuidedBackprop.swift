@@ -10,11 +10,27 @@ import Tensors
 /// (only positive signal flows back, only through active units). Other layers backpropagate
 /// normally. It is not a gradient of anything, so no completeness; it is known to be
 /// largely independent of the higher layers' weights (Adebayo et al., "Sanity Checks for
-/// Saliency Maps", 2018). Cost: one backward pass.
-public enum GuidedBackprop {
-    /// The guided-backprop signal of `output`'s network and target at `input`.
-    public static func attribute(_ input: Tensor, of output: ClassifierOutput) throws(ModelError) -> Tensor {
-        let guided = try ClassifierOutput(network: output.network, target: output.target, kind: output.kind, rule: .guidedBackprop)
-        return try guided.gradient(at: input)
+/// Saliency Maps", 2018). Defined for network outputs (``ClassifierOutput``) only.
+/// Cost: one backward pass.
+public struct GuidedBackprop: AttributionMethod {
+    /// Guided backprop.
+    public init() {}
+
+    /// "guided-backprop"
+    public var name: String { "guided-backprop" }
+
+    /// The guided-backprop signal at `input`.
+    /// - Throws: ``AttributionError`` if `function` is not a network's output.
+    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
+        guard let output = function as? ClassifierOutput else {
+            throw AttributionError("guided backprop changes a network's ReLU backward passes; it needs a network output, not \(type(of: function))")
+        }
+        let guided: ClassifierOutput
+        do {
+            guided = try ClassifierOutput(network: output.network, target: output.target, kind: output.kind, rule: .guidedBackprop)
+        } catch {
+            throw AttributionError(error)
+        }
+        return try VanillaGradient().attribute(input, of: guided)
     }
 }

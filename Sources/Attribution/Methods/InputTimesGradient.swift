@@ -6,12 +6,20 @@ import Tensors
 ///
 ///     A(x) = x ⊙ ∇F(x)
 ///
-/// Equals Integrated Gradients with a zero baseline when F is linear (or, more generally,
+/// Equals Integrated Gradients with a zero baseline when F is linear (more generally,
 /// homogeneous of degree 1 along the ray, such as a bias-free ReLU network); otherwise
 /// completeness fails. Sensitivity (b) holds. Cost: one gradient evaluation.
-public enum InputTimesGradient {
-    /// x ⊙ ∇F(x) at `input` (shape `function.inputShape`).
-    public static func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(ModelError) -> Tensor {
-        input * (try function.gradient(at: input))
+public struct InputTimesGradient: AttributionMethod {
+    /// Gradient × input.
+    public init() {}
+
+    /// "input-x-gradient"
+    public var name: String { "input-x-gradient" }
+
+    /// x ⊙ ∇F(x)
+    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
+        var result = try VanillaGradient().attribute(input, of: function)
+        result.attribution = input * result.attribution
+        return result
     }
 }

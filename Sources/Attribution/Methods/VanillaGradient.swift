@@ -10,9 +10,17 @@ import Tensors
 /// sensitivity (a) and completeness fail: a saturated F (the ReLU example of
 /// ``ReLUExample``) has zero gradient although the feature changed F.
 /// Cost: one gradient evaluation.
-public enum VanillaGradient {
-    /// ∇F at `input` (shape `function.inputShape`).
-    public static func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(ModelError) -> Tensor {
-        try function.gradient(at: input)
+public struct VanillaGradient: AttributionMethod {
+    /// The vanilla gradient.
+    public init() {}
+
+    /// "gradient"
+    public var name: String { "gradient" }
+
+    /// ∇F at `input`.
+    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
+        try Validate.input(input, for: function)
+        let gradient = try function.evaluate(input.reshaped([1] + input.shape)).gradients.reshaped(input.shape)
+        return AttributionResult(attribution: gradient, gradientEvaluations: 1, valueEvaluations: 0)
     }
 }

@@ -1,0 +1,23 @@
+/// How the steps of a path become an attribution: the "rule" axis of DESIGN.md.
+///
+/// An integrator makes an accumulator for one walk; the path hands it every step in order;
+/// at the end the accumulator returns the attribution. Two integrators exist:
+/// ``RiemannSum`` (the base method's own sum) and ``ImportantDirection`` (IDGI).
+public protocol Integrator: Sendable {
+    /// The accumulator for one walk.
+    associatedtype Accumulator: IntegralAccumulator
+    /// A short name ("riemann", "idgi").
+    var name: String { get }
+    /// Whether the accumulator needs F at both ends of every segment.
+    var needsSegmentValues: Bool { get }
+    /// A fresh accumulator for points of `featureCount` features.
+    func makeAccumulator(featureCount: Int) -> Accumulator
+}
+
+/// The running state of one integration.
+public protocol IntegralAccumulator {
+    /// Adds one step's contribution and returns its sum over features (for the ledger).
+    mutating func add(_ step: PathStep) -> Double
+    /// The attribution (flattened) once every step is in.
+    mutating func finish(_ summary: PathSummary) -> [Double]
+}

@@ -1,0 +1,81 @@
+import Attribution
+import Foundation
+import Models
+import Tensors
+import Testing
+import _TestSupport
+
+@Suite("Sensitivity", .tags(.axiom))
+struct SensitivityTests {
+    @Test("(a) Input and baseline differ in one feature and F differs: that feature gets a non-zero attribution")
+    func sensitivityA() throws {
+        let f = SigmoidOfLinear(weights: [1, -2, 0.5], bias: 0.1)
+        let x0 = Tensor(shape: [3], scalars: [0.2, 0.4, -0.3])
+        var x = x0
+        x.scalars[1] = 1.7
+        #expect(try f.value(at: x) != f.value(at: x0))
+        for (name, method) in PathMethods.all(baseline: x0) {
+            let a = try method.attribute(x, of: f).attribution
+            #expect(a.scalars[1] != 0, "\(name) gave the changed feature 0")
+        }
+        // The gradient fails it on the IG paper's ReLU example, from x′ = (0, 0) to x = (1, 0):
+        // F goes from 0 to 1 but the gradient at x is 0; IG gives feature 1 all of the change.
+        let relu = ReLUExample()
+        let input = Tensor(shape: [2], scalars: [1, 0])
+        #expect(try relu.value(at: input) - relu.value(at: Tensor(zeros: [2])) == 1)
+        #expect(try VanillaGradient().attribute(input, of: relu).attribution.scalars == [0, 0])
+        // The gradient is (1, 1) for α < 1 and 0 at α = 1: the 64 midpoint nodes all see (1, 1).
+        let ig = try IntegratedGradients(steps: 64, rule: .middle).attribute(input, of: relu)
+        expectClose(ig.attribution.scalars, [1, 0], Tolerance(relative: 1e-14), "IG on the ReLU example")
+    }
+
+    @Test("(b) A feature F does not depend on gets exactly 0 from every method (analytic function)")
+    func sensitivityBAnalytic() throws {
+        // F(x) = x₂·x₄ on ℝ⁵: features 1, 3 and 5 are dummies, but they move along every path.
+        let f = ProductFunction(dimension: 5, first: 1, second: 3)
+        let x = Tensor(shape: [5], scalars: [0.3, -1.2, 2.5, 0.7, -0.4])
+        let x0 = Tensor(shape: [5], scalars: [-1, 0.5, 1, -0.2, 0.9])
+        for (name, method) in PathMethods.everyMethod(baseline: x0) {
+            let a = try method.attribute(x, of: f).attribution
+            #expect([0, 2, 4].allSatisfy { a.scalars[$0] == 0 }, "\(name): \(a.scalars)")
+        }
+    }
+
+    @Test("(b) A pixel a network ignores gets exactly 0 from every method, BlurIG and guided backprop included")
+    func sensitivityBNetwork() throws {
+        // digits-cnn behind a layer that zeroes pixel (3, 4): F cannot depend on that pixel, yet
+        // every path (and the blur) moves it.
+        let network = try ShippedModels.network("digits-cnn")
+        let masked = try Sequential(inputShape: [1, 8, 8], layers: [MaskLayer(zeroing: 3 * 8 + 4, count: 64)] + network.layers)
+        let output = try ClassifierOutput(network: masked, target: 2)
+        let image = try ShippedModels.exampleInput("digits-cnn")
+        #expect(image.scalars[3 * 8 + 4] != 0)
+        for (name, method) in PathMethods.imageMethods() {
+            let a = try method.attribute(image, of: output).attribution
+            #expect(a.scalars[3 * 8 + 4] == 0, "\(name): \(a.scalars[3 * 8 + 4])")
+            #expect(a.scalars.contains { $0 != 0 }, "\(name) gave everything 0")
+        }
+    }
+}
+
+/// y = x ⊙ m with m = 1 except one feature: a layer through which F cannot see that feature.
+struct MaskLayer: Layer {
+    let zeroing: Int
+    let count: Int
+    init(zeroing: Int, count: Int) {
+        self.zeroing = zeroing
+        self.count = count
+    }
+    var kind: String { "mask" }
+    func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] { inputShape }
+    func forward(_ input: Tensor) -> Tensor {
+        var y = input
+        for b in 0..<input.batchCount { y.scalars[b * count + zeroing] = 0 }
+        return y
+    }
+    func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
+        var dx = outputGradient
+        for b in 0..<input.batchCount { dx.scalars[b * count + zeroing] = 0 }
+        return dx
+    }
+}
