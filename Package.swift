@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .executable(name: "attribute", targets: ["attribute"]),
         .executable(name: "train-fixtures", targets: ["train-fixtures"]),
+        .executable(name: "walkthroughs", targets: ["walkthroughs"]),
     ],
     targets: [
         // Library modules: a DAG, as DESIGN.md fixes it.
@@ -25,6 +26,23 @@ let package = Package(
         // The shipped models' recipes, shared by `train-fixtures` and the test that retrains one.
         .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets"]),
         .executableTarget(name: "train-fixtures", dependencies: ["FixtureModels", "Tensors"]),
+
+        // The walkthroughs: narrated executables, one per topic, and a runner for all of them.
+        .target(name: "WalkthroughSupport", dependencies: ["ArrayFormats"]),
+        .executableTarget(
+            name: "walkthrough-01", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
+            path: "Walkthroughs/01-IntegratedGradientsByHand"),
+        .executableTarget(
+            name: "walkthrough-02", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
+            path: "Walkthroughs/02-QuadratureAndConvergence"),
+        .executableTarget(
+            name: "walkthrough-03", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
+            path: "Walkthroughs/03-ImportantDirection"),
+        .executableTarget(
+            name: "walkthrough-04", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
+            path: "Walkthroughs/04-BlurAndGuidedPaths"),
+        .executableTarget(
+            name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"]),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.
@@ -39,6 +57,9 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
+        .testTarget(
+            name: "WalkthroughTests",
+            dependencies: ["_TestSupport", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),

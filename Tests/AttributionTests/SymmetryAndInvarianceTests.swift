@@ -103,6 +103,15 @@ struct LinearityTests {
         // IG of the sum is (1, 2): both complete, they split the same change differently.
         expectClose(try IntegratedGradients(steps: 5).attribute(x, of: sum).attribution.scalars, [1, 2], Tolerance(relative: 1e-15), "IG(F₁ + F₂)")
     }
+
+    @Test("A feature that never moves (x_i = x′_i) gets 0 from IG but a share from IDGI: F = x₁ + x₂ from 0 to (1, 0)")
+    func unmovedFeature() throws {
+        // ΔF = 1; g = (1, 1) everywhere. IG: (1·1, 0·1) = (1, 0). IDGI: g²ΔF/‖g‖² = (½, ½).
+        let f = LinearFunction(weights: [1, 1])
+        let x = Tensor(shape: [2], scalars: [1, 0])
+        expectClose(try IntegratedGradients(steps: 4).attribute(x, of: f).attribution.scalars, [1, 0], Tolerance(relative: 1e-15), "IG")
+        expectClose(try IntegratedGradients(steps: 4, integrator: ImportantDirection()).attribute(x, of: f).attribution.scalars, [0.5, 0.5], Tolerance(relative: 1e-15), "IDGI")
+    }
 }
 
 /// F₁ + F₂ for two analytic functions of one dimension.

@@ -16,7 +16,11 @@ import Tensors
 /// - every feature's share of step j has the sign of ΔF_j;
 /// - **sensitivity (b)**: a feature with zero gradient gets nothing;
 /// - **linearity fails**: IDGI(F₁ + F₂) ≠ IDGI(F₁) + IDGI(F₂) in general, because the
-///   direction g/‖g‖ of a sum is not the sum of directions.
+///   direction g/‖g‖ of a sum is not the sum of directions;
+/// - **a feature that never moves can get credit**: the share depends on g_i, not on the
+///   path's displacement, so a feature with x_i = x′_i (a black background pixel against a
+///   black baseline) that F is sensitive to gets a non-zero share — where IG, proportional
+///   to x_i − x′_i, gives exactly 0. (The official code behaves the same way.)
 ///
 /// **Zero gradients.** The official code divides by ‖g_j‖² unguarded, so a zero gradient
 /// gives NaN. This library's policy keeps exact completeness, keeps sensitivity (b), and

@@ -17,7 +17,8 @@ import Tensors
 /// sensitivity (a). IDGI gives up linearity.
 /// Parameters: `steps` ≥ the rule's minimum (1 or 2); any baseline of the input's shape.
 /// Cost: `steps` gradient evaluations (+2 forward passes for F at the ends; IDGI and the
-/// ledger need F at every cell boundary: +1 with the `left` rule).
+/// ledger need F at every cell boundary: with the `left` rule the boundaries are the nodes,
+/// so only one forward pass per batch of `batchSize` is added).
 public struct IntegratedGradients: AttributionMethod {
     /// x′; nil means all zeros.
     public var baseline: Tensor?

@@ -1,0 +1,71 @@
+// walkthroughs: lists and runs the walkthrough executables in order.
+//
+//     swift run -c release walkthroughs              # run all four
+//     swift run -c release walkthroughs 3            # run walkthrough 03 only
+//     swift run -c release walkthroughs --list
+//     swift run -c release walkthroughs --fast --output DIR
+//
+// Each walkthrough is its own executable (walkthrough-01 …), built beside this one; this
+// runner starts them one after the other, passing --fast and --output DIR/<name> through.
+import Foundation
+
+let catalogue: [(number: Int, executable: String, title: String)] = [
+    (1, "walkthrough-01", "Integrated Gradients by hand on an analytic function"),
+    (2, "walkthrough-02", "Quadrature rules and their convergence (analytic and digits-cnn)"),
+    (3, "walkthrough-03", "IDGI: the important direction and the hyperplane, in the plane (moons-mlp)"),
+    (4, "walkthrough-04", "BlurIG, Guided IG and their IDGI versions on digits-cnn"),
+]
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--list") || arguments.contains("--help") || arguments.contains("-h") {
+    print("USAGE: walkthroughs [NUMBER …] [--fast] [--output DIR] [--list]\n")
+    for entry in catalogue { print(String(format: "  %02d  %@", entry.number, entry.title)) }
+    exit(0)
+}
+var passThrough: [String] = []
+var outputRoot: String? = nil
+if let index = arguments.firstIndex(of: "--fast") {
+    passThrough.append("--fast")
+    arguments.remove(at: index)
+}
+if let index = arguments.firstIndex(of: "--output") {
+    guard index + 1 < arguments.count else {
+        FileHandle.standardError.write(Data("walkthroughs: --output needs a directory\n".utf8))
+        exit(2)
+    }
+    outputRoot = arguments[index + 1]
+    arguments.removeSubrange(index...(index + 1))
+}
+var chosen = catalogue
+if !arguments.isEmpty {
+    let numbers = arguments.compactMap { Int($0) }
+    guard numbers.count == arguments.count, numbers.allSatisfy({ n in catalogue.contains { $0.number == n } }) else {
+        FileHandle.standardError.write(Data("walkthroughs: unknown walkthrough in \(arguments); see --list\n".utf8))
+        exit(2)
+    }
+    chosen = catalogue.filter { numbers.contains($0.number) }
+}
+
+// The walkthrough executables sit next to this one in the build directory.
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+var failures = 0
+for entry in chosen {
+    let process = Process()
+    process.executableURL = here.appendingPathComponent(entry.executable)
+    var options = passThrough
+    if let outputRoot { options += ["--output", outputRoot + "/" + entry.executable] }
+    process.arguments = options
+    do {
+        try process.run()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { failures += 1 }
+    } catch {
+        FileHandle.standardError.write(Data("walkthroughs: cannot start \(entry.executable) (\(error.localizedDescription)); build it with `swift build -c release`\n".utf8))
+        failures += 1
+    }
+    print("")
+}
+if failures > 0 {
+    FileHandle.standardError.write(Data("walkthroughs: \(failures) walkthrough(s) failed\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,109 @@
+import ArrayFormats
+import Foundation
+import Testing
+import _TestSupport
+
+@Suite("Figures: PNG, colour maps, SVG, contours", .tags(.formats))
+struct FigureTests {
+    @Test("CRC-32 and Adler-32 give their published check values")
+    func checksums() {
+        // CRC-32/ISO-HDLC of "123456789" is 0xCBF43926; Adler-32 of "Wikipedia" is 0x11E60398.
+        #expect(PNG.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(PNG.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
+    }
+
+    @Test("A PNG is signature, IHDR, IDAT, IEND with valid CRCs, and its stored blocks give back the pixels")
+    func pngStructure() throws {
+        var generator = Seeds.generator(1700)
+        let (width, height) = (37, 1800)  // > 65,535 raw bytes: several stored blocks
+        let pixels = (0..<(width * height * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let png = PNG.encode(rgb: pixels, width: width, height: height)
+        #expect(Array(png[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        var offset = 8
+        var types: [String] = []
+        var idat: [UInt8] = []
+        while offset < png.count {
+            let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
+            let typed = Array(png[(offset + 4)..<(offset + 8 + length)])
+            let crc = png[(offset + 8 + length)..<(offset + 12 + length)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            #expect(PNG.crc32(typed) == crc)
+            let type = String(decoding: typed.prefix(4), as: UTF8.self)
+            types.append(type)
+            if type == "IDAT" { idat += typed.dropFirst(4) }
+            offset += 12 + length
+        }
+        #expect(types == ["IHDR", "IDAT", "IEND"])
+        // Inflate stored blocks: header, then (BFINAL/BTYPE byte, LEN, NLEN, data)*, then Adler-32.
+        var position = 2
+        var raw: [UInt8] = []
+        var final = false
+        while !final {
+            final = idat[position] & 1 == 1
+            #expect(idat[position] >> 1 == 0)  // BTYPE 00
+            let length = Int(idat[position + 1]) | Int(idat[position + 2]) << 8
+            let complement = Int(idat[position + 3]) | Int(idat[position + 4]) << 8
+            #expect(length ^ complement == 0xFFFF)
+            raw += idat[(position + 5)..<(position + 5 + length)]
+            position += 5 + length
+        }
+        let adler = idat[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        #expect(adler == PNG.adler32(raw))
+        // Each row: filter byte 0 then the row's pixels.
+        var decoded: [UInt8] = []
+        let stride = 1 + width * 3
+        for row in 0..<height {
+            let start: Int = row * stride
+            #expect(raw[start] == 0)
+            decoded.append(contentsOf: raw[(start + 1)..<(start + stride)])
+        }
+        #expect(decoded == pixels)
+    }
+
+    @Test("Colour maps: the diverging map is white at 0 and blue/red at the ends; panels tile side by side")
+    func colormaps() {
+        #expect(Heatmap.color(0.5, .diverging) == (255, 255, 255))
+        let (lowRed, _, lowBlue) = Heatmap.color(0, .diverging)
+        let (highRed, _, highBlue) = Heatmap.color(1, .diverging)
+        #expect(lowBlue > lowRed && highRed > highBlue)
+        #expect(Heatmap.color(0, .grayscale) == (0, 0, 0) && Heatmap.color(1, .grayscale) == (255, 255, 255))
+        let panel = Heatmap.Panel(values: [-1, 0, 0, 1], height: 2, width: 2, colormap: .diverging)
+        let (rgb, width, height) = Heatmap.render([panel, panel], scale: 3, gap: 2)
+        #expect(width == 2 * 6 + 2 && height == 6 && rgb.count == width * height * 3)
+        // Pixel (row 0, column 6) is in the gap: white.
+        #expect(Array(rgb[(6 * 3)..<(6 * 3 + 3)]) == [255, 255, 255])
+    }
+
+    @Test("Contours of r² on a grid lie on the circle of the level's radius")
+    func contours() {
+        let n = 41
+        // Grid over [−2, 2]², spacing 0.1: value = x² + y².
+        let values = (0..<(n * n)).map { index -> Double in
+            let x = -2 + 0.1 * Double(index % n)
+            let y = -2 + 0.1 * Double(index / n)
+            return x * x + y * y
+        }
+        let segments = Contours.segments(values: values, rows: n, columns: n, level: 1)
+        #expect(segments.count > 40)
+        for (a, b) in segments {
+            for (column, row) in [a, b] {
+                let r = ((-2 + 0.1 * column) * (-2 + 0.1 * column) + (-2 + 0.1 * row) * (-2 + 0.1 * row)).squareRoot()
+                // Linear interpolation of r² across a 0.1 cell errs by at most h²/8·(∂²r²) ≈ 0.0025 in r².
+                #expect(abs(r - 1) < 0.01)
+            }
+        }
+    }
+
+    @Test("SVG documents escape text and hold what was drawn; line plots drop points a log axis cannot show")
+    func svg() {
+        var canvas = SVG(width: 100, height: 50)
+        canvas.text("a < b & c", x: 1, y: 2)
+        canvas.circle(3, 4, radius: 1)
+        #expect(canvas.document.contains("a &lt; b &amp; c"))
+        #expect(canvas.document.hasPrefix("<svg") && canvas.document.contains("<circle"))
+        let plot = LinePlot(title: "t", xLabel: "N", yLabel: "error", logX: true, logY: true, series: [
+            LinePlot.Series(label: "rule", points: [(1, 1e-2), (2, 0), (4, 2.5e-3), (8, .nan)]),
+        ])
+        let document = plot.svg().document
+        #expect(document.components(separatedBy: "<circle").count - 1 == 2)  // the two drawable points
+    }
+}

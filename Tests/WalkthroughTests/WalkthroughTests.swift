@@ -1,0 +1,89 @@
+import ArrayFormats
+import Foundation
+import Testing
+import _TestSupport
+
+/// Runs each walkthrough executable in fast mode and checks the numbers it reports — the
+/// numbers a reader is told to check.
+@Suite("Walkthroughs run and report the right numbers", .tags(.slow))
+struct WalkthroughTests {
+    static func run(_ executable: String) throws -> (status: Int32, summary: JSONValue, output: String, directory: URL) {
+        let directory = try FixturePaths.temporaryDirectory(executable)
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(executable)
+        let binary = FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside : FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/\(executable)")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--fast", "--output", directory.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let text = (try? String(contentsOf: directory.appendingPathComponent("summary.json"), encoding: .utf8)) ?? "{}"
+        return (process.terminationStatus, try JSONValue.parse(text), output, directory)
+    }
+
+    static func number(_ summary: JSONValue, _ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Double {
+        try #require(summary[key]?.doubleValue, "summary.json lacks \(key)", sourceLocation: sourceLocation)
+    }
+
+    @Test("01: the closed form is complete, the hand-made sum is the library's, and IG fixes the ReLU example")
+    func integratedGradientsByHand() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-01")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        #expect(abs(try Self.number(summary, "closedFormCompletenessGap")) < 1e-14)
+        #expect(try Self.number(summary, "handVersusLibrary") <= 1e-15)
+        #expect(try Self.number(summary, "error8_gauss-legendre") < 1e-9)
+        #expect(try Self.number(summary, "error8_left") > 1e-3)
+        #expect(try Self.number(summary, "reluGradientSum") == 0)
+        #expect(abs(try Self.number(summary, "reluIG1") - 0.5) < 1e-12)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("integrands.svg").path))
+    }
+
+    @Test("02: observed orders 1 and 2, Gauss–Legendre to round-off, Captum's trapezoid at (N−1)/N")
+    func quadrature() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-02")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        for rule in ["left", "right", "uniform", "captum-trapezoid"] {
+            #expect(abs(try Self.number(summary, "order_\(rule)") - 1) < 0.1, "\(rule)")
+        }
+        for rule in ["middle", "trapezoid"] {
+            #expect(abs(try Self.number(summary, "order_\(rule)") - 2) < 0.1, "\(rule)")
+        }
+        #expect(try Self.number(summary, "gaussLegendreRoundOffN") <= 64)
+        #expect(abs(try Self.number(summary, "captumTrapezoidRatio25") - 24.0 / 25) < 1e-12)
+        for figure in ["convergence-analytic.svg", "convergence-digits-cnn.svg"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(figure).path))
+        }
+    }
+
+    @Test("03: every IDGI step is exact, IDGI is complete at any N, IG is not")
+    func importantDirection() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-03")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        #expect(try Self.number(summary, "worstHyperplaneError") < 1e-12)
+        #expect(abs(try Self.number(summary, "idgiCompleteness6")) < 1e-12 * abs(try Self.number(summary, "deltaF")))
+        #expect(abs(try Self.number(summary, "igCompleteness8")) > 1e-3)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("idgi-plane.svg").path))
+    }
+
+    @Test("04: the IDGI versions are complete on digits-cnn; the model calls are as documented")
+    func blurAndGuided() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-04")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        for name in ["IDGI-IG", "IDGI-BlurIG", "IDGI-GuidedIG"] {
+            #expect(try Self.number(summary, "relativeCompletenessGap_\(name)") < 1e-12, "\(name)")
+        }
+        // Fast mode: 16 steps each, plus F at the two ends (IDGI-IG and -BlurIG: +1 segment end).
+        #expect(try Self.number(summary, "modelEvaluations_IG") == 18)
+        #expect(try Self.number(summary, "modelEvaluations_IDGI-IG") == 19)
+        #expect(try Self.number(summary, "modelEvaluations_GuidedIG") == 18)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("maps.png").path))
+    }
+}
