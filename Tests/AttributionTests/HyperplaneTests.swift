@@ -43,6 +43,24 @@ struct HyperplaneTests {
         print("hyperplane, IG path, \(testCase): worst relative step error \(worst)")
     }
 
+    @Test("BlurIG and Guided IG paths on analytic functions (viewed as functions of a 2×3×4 image)", arguments: AnalyticCase.imageCases)
+    func blurAndGuidedAnalytic(testCase: AnalyticCase) throws {
+        var generator = Seeds.generator(1401, label: testCase.description)
+        let f = ImageShaped(base: testCase.function, shape: [2, 3, 4])
+        let image = Tensor.uniform(shape: [2, 3, 4], in: -1, 1, using: &generator)
+        var worst = 0.0
+        for n in [1, 3, 20] {
+            let methods: [(String, any AttributionMethod)] = [
+                ("BlurIG", BlurIntegratedGradients(maxSigma: 2, steps: n, integrator: ImportantDirection(), recordsLedger: true)),
+                ("GuidedIG", GuidedIntegratedGradients(steps: n, integrator: ImportantDirection(), recordsLedger: true)),
+            ]
+            for (name, method) in methods {
+                worst = max(worst, try Self.checkLedger(try method.attribute(image, of: f), "\(testCase) \(name) N=\(n)"))
+            }
+        }
+        print("hyperplane, BlurIG and Guided IG paths, \(testCase): worst relative step error \(worst)")
+    }
+
     @Test("IG, BlurIG and Guided IG paths on trained networks (digits-cnn probability, moons-mlp logit)")
     func trainedNetworks() throws {
         let digits = try ShippedModels.network("digits-cnn")
@@ -90,6 +108,40 @@ extension AnalyticCase {
             AnalyticCase(description: "Gaussian bump", function: GaussianBump(center: [0.5, -0.5, 1], width: 0.8, amplitude: 2)),
             AnalyticCase(description: "Rosenbrock in R^4", function: Rosenbrock(dimension: 4)),
         ]
+    }
+}
+
+extension AnalyticCase {
+    /// Functions of 24 variables, to be read as 2×3×4 images.
+    static var imageCases: [AnalyticCase] {
+        var generator = Seeds.generator(1402)
+        let weights = (0..<24).map { _ in generator.nextUniform(in: -1, 1) }
+        let center = (0..<24).map { _ in generator.nextUniform(in: -0.5, 0.5) }
+        return [
+            AnalyticCase(description: "sigmoid of linear", function: SigmoidOfLinear(weights: weights, bias: 0.2)),
+            AnalyticCase(description: "Gaussian bump", function: GaussianBump(center: center, width: 2, amplitude: 1)),
+            AnalyticCase(description: "Rosenbrock in R^24", function: Rosenbrock(dimension: 24, a: 0.5, b: 2)),
+        ]
+    }
+}
+
+/// An analytic function of n variables seen as a function of an image with n pixels.
+struct ImageShaped: DifferentiableFunction {
+    let base: any AnalyticFunction
+    let shape: [Int]
+    var inputShape: [Int] { shape }
+
+    private func flat(_ points: Tensor) -> Tensor { points.reshaped([points.batchCount, base.dimension]) }
+
+    func values(at points: Tensor) throws(ModelError) -> [Double] {
+        try validateBatch(points)
+        return try base.values(at: flat(points))
+    }
+
+    func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
+        try validateBatch(points)
+        let result = try base.valuesAndGradients(at: flat(points))
+        return ValuesAndGradients(values: result.values, gradients: result.gradients.reshaped(points.shape))
     }
 }
 
