@@ -4,13 +4,17 @@ import Foundation
 import Models
 import Tensors
 
-/// The `attribute` command: the oracle's command-line contract.
+/// The `attribute` command: the oracle's command-line contract (README, "The `attribute`
+/// command").
 ///
-///     attribute --model DIR --input X.npy --method M --out A.npy [--target K] [--output KIND]
+///     attribute --model DIR --input X.npy --method M --out A.npy [options]
+///     attribute verify --candidate C.npy --model DIR --input X.npy --method M [options]
 ///
 /// It loads a model directory and one input, computes the attribution of the chosen output,
 /// writes it as a float64 `.npy` of the input's shape (atomically: a failed run leaves no
-/// file), and prints one JSON object on stdout. Exit status: 0 on success, 2 for a usage
+/// file), and prints one JSON object on stdout. `verify` recomputes the attribution and
+/// compares a candidate with it. Exit status: 0 on success (for `verify`: within
+/// tolerance), 1 when `verify` finds the candidate outside the tolerance, 2 for a usage
 /// error, 3 for an invalid input or model; the message is one line on stderr.
 public enum AttributeCommand {
     /// What a run printed and how it ended.
@@ -25,47 +29,83 @@ public enum AttributeCommand {
 
     /// Exit statuses.
     public enum Status {
-        /// Success.
+        /// Success (`verify`: within tolerance).
         public static let success: Int32 = 0
+        /// `verify`: the candidate differs from the reference by more than the tolerance.
+        public static let mismatch: Int32 = 1
         /// A mistake in the command line.
         public static let usage: Int32 = 2
         /// An invalid input file, model directory or value.
         public static let invalidData: Int32 = 3
     }
 
-    /// The methods this command computes.
-    public static let methods = ["gradient", "input-x-gradient", "guided-backprop"]
+    /// The methods this command computes, as the `--method` option spells them.
+    public static let methods = MethodFactory.methodNames
 
     /// The help text.
     public static let help = """
         USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
+               attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
 
         Computes an attribution of one model output for one input and writes it as a float64
-        .npy file of the input's shape. Prints one JSON object describing the run on stdout.
+        .npy file of the input's shape; prints one JSON object describing the run. `verify`
+        recomputes it and compares a candidate attribution with it (exit 0 within tolerance, 1
+        beyond it).
 
-        OPTIONS:
-          --model DIR        model directory: model.json plus one .npy per weight (see README)
-          --input X.npy      the input: shape = the model's inputShape, or [1] + inputShape
-                             (float64 or float32)
-          --method METHOD    gradient | input-x-gradient | guided-backprop
-          --out A.npy        where to write the attribution (written atomically)
-          --target K         the class to explain (default: the predicted class)
-          --output KIND      logit | probability | log-probability (default: probability)
-          -h, --help         show this help
+        COMMON OPTIONS:
+          --model DIR          model directory: model.json plus one .npy per weight (see README)
+          --input X.npy        the input: shape = the model's inputShape, or [1] + inputShape
+          --method METHOD      gradient | input-x-gradient | guided-backprop | ig | blur-ig |
+                               guided-ig | smoothgrad
+          --out A.npy          where to write the attribution (written atomically)
+          --target K           the class to explain (default: the predicted class)
+          --output KIND        logit | probability | log-probability (default: probability)
+          --threads N          at most N threads (default: all cores; results do not depend on it)
+          -h, --help           show this help
 
-        EXIT STATUS: 0 success, 2 usage error, 3 invalid input or model.
+        PATH METHODS (ig, blur-ig, guided-ig):
+          --steps N            gradient evaluations along the path (defaults: ig 200,
+                               blur-ig 100, guided-ig 200); with --integrator idgi on ig, the N
+                               segments between α = k/N, k = 0…N
+          --integrator I       riemann | idgi (default riemann)
+          --baseline B         zeros | FILE.npy (ig, guided-ig; default zeros)
+          --rule R             ig: left | right | middle | trapezoid | gauss-legendre | uniform |
+                               captum-trapezoid (default gauss-legendre; with idgi, left)
+          --max-sigma S        blur-ig: the largest blur σ (default 50)
+          --grad-step G        blur-ig: the finite-difference step in σ (default 0.01)
+          --derivative D       blur-ig: finite-difference | analytic (default finite-difference)
+          --fraction F         guided-ig: fraction of features moved per pass (default 0.25)
+          --max-dist D         guided-ig: largest deviation from the straight line (default 0.02)
+          --batch N            points per model call (default 64)
+          --ledger FILE.json   write the per-step ledger
+
+        SMOOTHGRAD:
+          --base M             the method on each noisy copy (default gradient; any but smoothgrad,
+                               with that method's options)
+          --samples N          noisy copies (default 25)
+          --noise S            noise σ as a fraction of the input's range, max − min (default 0.15)
+          --smoothing A        mean | squared | vargrad (default mean)
+          --seed N             the noise's seed (default 0)
+
+        VERIFY:
+          --candidate C.npy    the attribution to check (the input's shape)
+          --tolerance T        the largest accepted relative difference, max|C − R| / max|R| (default 1e-6)
+
+        EXIT STATUS: 0 success, 1 verify mismatch, 2 usage error, 3 invalid input or model.
         """
 
     /// Runs the command on `arguments` (without the program name).
     public static func run(_ arguments: [String]) -> Outcome {
         do {
-            let options = try CommandLineOptions(
-                arguments, valued: ["model", "input", "method", "out", "target", "output"], flags: ["help"])
+            var words = arguments
+            let verifying = words.first == "verify"
+            if verifying { words.removeFirst() }
+            let options = try CommandLineOptions(words, valued: MethodFactory.valuedOptions, flags: ["help"])
             if options.flags.contains("help") { return Outcome(status: Status.success, standardOutput: help + "\n", standardError: "") }
             if let word = options.positionals.first { throw UsageError("unexpected argument '\(word)'") }
-            let request = try Request(options)
-            let report = try request.execute()
-            return Outcome(status: Status.success, standardOutput: report.description + "\n", standardError: "")
+            let request = try Request(options, verifying: verifying)
+            let (report, status) = try request.execute()
+            return Outcome(status: status, standardOutput: report.description + "\n", standardError: "")
         } catch let error as UsageError {
             return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see attribute --help)\n")
         } catch {
@@ -76,72 +116,5 @@ public enum AttributeCommand {
     /// An error's message on one line.
     static func oneLine(_ error: any Error) -> String {
         String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
-}
-
-/// One validated invocation.
-struct Request {
-    var modelDirectory: URL
-    var inputFile: URL
-    var outputFile: URL
-    var method: String
-    var target: Int?
-    var outputKind: OutputKind
-
-    init(_ options: CommandLineOptions) throws(UsageError) {
-        modelDirectory = URL(fileURLWithPath: try options.required("model"))
-        inputFile = URL(fileURLWithPath: try options.required("input"))
-        outputFile = URL(fileURLWithPath: try options.required("out"))
-        guard let method = try options.choice("method", from: AttributeCommand.methods) else {
-            throw UsageError("missing required option '--method' (one of: \(AttributeCommand.methods.joined(separator: ", ")))")
-        }
-        self.method = method
-        target = try options.integer("target", in: 0...Int.max)
-        let kind = try options.choice("output", from: OutputKind.allCases.map(\.rawValue), default: OutputKind.probability.rawValue)!
-        outputKind = OutputKind(rawValue: kind)!
-    }
-
-    func execute() throws -> JSONValue {
-        let network = try ModelDirectory.load(modelDirectory)
-        let input = try NPY.read(contentsOf: inputFile)
-        guard input.shape == network.inputShape || input.shape == [1] + network.inputShape else {
-            throw ModelError(
-                "\(inputFile.path): shape \(input.shape) does not match the model's input shape \(network.inputShape) "
-                    + "(a single input of shape \(network.inputShape) or [1] + \(network.inputShape) is expected)")
-        }
-        let point = input.reshaped(network.inputShape)
-        let logits = try network.logits(for: point.reshaped([1] + network.inputShape)).scalars
-        let predicted = Reductions.indexOfMaximum(logits)
-        let output = try ClassifierOutput(network: network, target: target ?? predicted, kind: outputKind)
-
-        let clock = ContinuousClock()
-        let start = clock.now
-        let attributionMethod: any AttributionMethod
-        switch method {
-        case "gradient": attributionMethod = VanillaGradient()
-        case "input-x-gradient": attributionMethod = InputTimesGradient()
-        default: attributionMethod = GuidedBackprop()
-        }
-        let attribution = try attributionMethod.attribute(point, of: output).attribution
-        let elapsed = clock.now - start
-        let value = try output.value(at: point)
-
-        if let bad = attribution.firstNonFiniteIndex {
-            throw ModelError("the attribution is not finite at feature \(bad); the model overflows on this input")
-        }
-        try NPY.write(attribution.reshaped(input.shape), to: outputFile)
-
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return .object([
-            .init("method", .string(method)),
-            .init("target", .number(Double(output.target))),
-            .init("output", .string(outputKind.rawValue)),
-            .init("value", .number(value)),
-            .init("predictedClass", .number(Double(predicted))),
-            .init("logits", .array(logits.map { .number($0) })),
-            .init("attributionSum", .number(attribution.sum)),
-            .init("gradientEvaluations", .number(1)),
-            .init("seconds", .number(seconds)),
-        ])
     }
 }

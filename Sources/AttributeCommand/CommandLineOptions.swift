@@ -61,6 +61,22 @@ struct CommandLineOptions {
         return value
     }
 
+    /// A finite number option in `range`, or nil when absent.
+    func number(_ name: String, in range: ClosedRange<Double>, expected: String? = nil) throws(UsageError) -> Double? {
+        guard let text = values[name] else { return nil }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw UsageError("'--\(name) \(text)' must be \(expected ?? "a number in [\(range.lowerBound), \(range.upperBound)]")")
+        }
+        return value
+    }
+
+    /// A non-negative whole number below 2⁶⁴ (a seed), or nil when absent.
+    func unsigned(_ name: String) throws(UsageError) -> UInt64? {
+        guard let text = values[name] else { return nil }
+        guard let value = UInt64(text) else { throw UsageError("'--\(name) \(text)' must be a whole number ≥ 0") }
+        return value
+    }
+
     /// An integer option in `range`, or nil when absent.
     func integer(_ name: String, in range: ClosedRange<Int>) throws(UsageError) -> Int? {
         guard let text = values[name] else { return nil }

@@ -118,7 +118,7 @@ struct FailingInvocation: Sendable, CustomStringConvertible {
             arguments: { scratch in
                 try NPY.write(Tensor(zeros: [2, 9, 10]), to: scratch.directory.appendingPathComponent("wrong.npy"))
                 return standard(scratch, replacing: ["--input": scratch.path("wrong.npy")])
-            }, status: 3, phrase: "does not match the model's input shape [2, 10, 10]"),
+            }, status: 3, phrase: "the model's input shape is [2, 10, 10]"),
         FailingInvocation(
             description: "NaN in the input",
             arguments: { scratch in
