@@ -76,7 +76,7 @@ public enum AttributeCommand {
           --derivative D       blur-ig: finite-difference | analytic (default finite-difference)
           --fraction F         guided-ig: fraction of features moved per pass (default 0.25)
           --max-dist D         guided-ig: largest deviation from the straight line (default 0.02)
-          --batch N            points per model call (default 64)
+          --batch N            points per model call (default: up to 200, ~8 MB of inputs)
           --ledger FILE.json   write the per-step ledger
 
         SMOOTHGRAD:

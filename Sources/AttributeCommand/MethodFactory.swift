@@ -55,7 +55,7 @@ struct MethodFactory {
     }
 
     private mutating func make(_ name: String, baseline: Tensor?) throws(UsageError) -> any AttributionMethod {
-        let batch = try options.integer("batch", in: 1...1_000_000) ?? PathIntegration.defaultBatchSize
+        let batch = try options.integer("batch", in: 1...1_000_000)
         let ledger = options.values["ledger"] != nil
         func integrator() throws(UsageError) -> any Integrator {
             let choice = try options.choice("integrator", from: ["riemann", "idgi"], default: "riemann")!

@@ -35,18 +35,25 @@ public struct AttributionResult: Sendable {
 
 /// Walks a path with an integrator: the engine every path method uses.
 public enum PathIntegration {
-    /// The default number of points per model call.
-    public static let defaultBatchSize = 64
+    /// The default number of points per model call for points of `pointSize` features: as
+    /// many as fit in about 8 MB of inputs, at most 200. Larger batches amortise each call's
+    /// fixed costs (on digits-mlp, IG with 200 steps takes 0.44 ms in batches of 64 and 0.27 ms
+    /// in one batch of 200); the cap keeps memory small for large inputs.
+    public static func automaticBatchSize(pointSize: Int) -> Int {
+        max(1, min(200, (8 << 20) / (8 * max(1, pointSize))))
+    }
 
     /// Integrates `function`'s gradients along `path` with `integrator`.
     /// - Parameters:
-    ///   - batchSize: the most points sent to the model at once (≥ 1); memory does not grow
-    ///     with the number of steps beyond one batch.
+    ///   - batchSize: the most points sent to the model at once (≥ 1), or nil for
+    ///     ``automaticBatchSize(pointSize:)``; memory does not grow with the number of steps
+    ///     beyond one batch.
     ///   - recordLedger: keep the per-step ``Ledger`` (costs F at every segment end).
     public static func integrate<I: Integrator>(
         _ path: some Path, with integrator: I, function: some DifferentiableFunction,
-        pointShape: [Int], batchSize: Int = defaultBatchSize, recordLedger: Bool = false
+        pointShape: [Int], batchSize: Int? = nil, recordLedger: Bool = false
     ) throws(AttributionError) -> AttributionResult {
+        let batchSize = batchSize ?? automaticBatchSize(pointSize: Tensor.elementCount(of: pointShape))
         try Validate.atLeast(batchSize, 1, "batch size")
         var accumulator = integrator.makeAccumulator(featureCount: Tensor.elementCount(of: pointShape))
         var entries: [Ledger.Entry] = []

@@ -44,6 +44,20 @@ public struct Sequential: Sendable {
     /// The number of classes (logits).
     public var classCount: Int { layerOutputShapes.last![0] }
 
+    /// Multiply-adds of one point's forward pass (dense and convolution layers; the rest is
+    /// small beside them): the cost model for deciding when to spread a batch over threads.
+    public var multiplyAddsPerPoint: Int {
+        var total = 0
+        for (layer, output) in zip(layers, layerOutputShapes) {
+            switch layer {
+            case let dense as Dense: total += dense.inputCount * dense.outputCount
+            case let conv as Conv2D: total += Tensor.elementCount(of: output) * conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]
+            default: break
+            }
+        }
+        return total
+    }
+
     /// Checks that `batch` has shape `[B] + inputShape`.
     public func validateBatch(_ batch: Tensor) throws(ModelError) {
         guard batch.rank == inputShape.count + 1, batch.pointShape == inputShape else {

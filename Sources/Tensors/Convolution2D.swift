@@ -12,10 +12,11 @@
 ///     ∂L/∂w[o, c, u, v] = Σ_{b, i, j} ∂L/∂y[b, o, i, j] · x[b, c, s·i − p + u, s·j − p + v]
 ///     ∂L/∂bias[o]       = Σ_{b, i, j} ∂L/∂y[b, o, i, j]
 ///
-/// The references are these sums as loops. The fast paths lower one image to a matrix
-/// (im2col: column (i, j) holds the C·kh·kw inputs that output pixel sees) so each sum
-/// becomes a ``MatrixProduct``: y_b = W · cols_b, dcols_b = Wᵀ · dy_b (then scattered back,
-/// col2im), dW = Σ_b dy_b · cols_bᵀ. Images run in parallel; the weight gradient sums
+/// The references are these sums as loops. The fast paths: for stride 1, forward and input
+/// gradient run directly on zero-padded planes (``DirectConvolution``); otherwise they lower
+/// one image to a matrix (im2col: column (i, j) holds the C·kh·kw inputs that output pixel
+/// sees) so each sum becomes a ``MatrixProduct``: y_b = W · cols_b, dcols_b = Wᵀ · dy_b (then
+/// scattered back, col2im). The weight gradient is always dW = Σ_b dy_b · cols_bᵀ. Images run in parallel; the weight gradient sums
 /// fixed chunks of images in chunk order, so results do not depend on the thread count.
 public enum Convolution2D {
     /// The sizes of one convolution. Out-of-range geometry is a caller's bug here; layers
@@ -184,6 +185,19 @@ public enum Convolution2D {
         _ g: Geometry, input x: UnsafePointer<Double>, weight w: UnsafePointer<Double>,
         bias: UnsafePointer<Double>?, output y: UnsafeMutablePointer<Double>
     ) {
+        if g.stride == 1 {
+            let packed = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.packedSize(g))
+            defer { packed.deallocate() }
+            DirectConvolution.packForward(g, w, into: packed)
+            forEachImageChunk(g) { images in
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.scratchSize(g))
+                defer { scratch.deallocate() }
+                for b in images {
+                    DirectConvolution.forward(g, x + b * g.inputSize, packed: packed, bias, y + b * g.outputSize, scratch: scratch)
+                }
+            }
+            return
+        }
         forEachImageChunk(g) { images in
             let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.patchSize * g.outPixels)
             defer { cols.deallocate() }
@@ -207,6 +221,19 @@ public enum Convolution2D {
         _ g: Geometry, weight w: UnsafePointer<Double>,
         outputGradient dy: UnsafePointer<Double>, inputGradient dx: UnsafeMutablePointer<Double>
     ) {
+        if g.stride == 1 {
+            let packed = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.packedSize(g))
+            defer { packed.deallocate() }
+            DirectConvolution.packInputGradient(g, w, into: packed)
+            forEachImageChunk(g) { images in
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.scratchSize(g))
+                defer { scratch.deallocate() }
+                for b in images {
+                    DirectConvolution.inputGradient(g, packed: packed, dy + b * g.outputSize, dx + b * g.inputSize, scratch: scratch)
+                }
+            }
+            return
+        }
         forEachImageChunk(g) { images in
             let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.patchSize * g.outPixels)
             defer { cols.deallocate() }
@@ -265,7 +292,20 @@ public enum Convolution2D {
 
     // MARK: Lowering
 
+    /// The output columns j whose input column s·j − p + v lies inside the image, 0 ≤ … < W:
+    /// j from ⌈(p − v)/s⌉ to ⌊(W − 1 + p − v)/s⌋, clipped to the output width.
+    @inline(__always)
+    static func validColumns(_ g: Geometry, tap v: Int) -> Range<Int> {
+        let offset = g.padding - v
+        let low = offset > 0 ? (offset + g.stride - 1) / g.stride : 0
+        let highInput = g.width - 1 + offset
+        let high = highInput < 0 ? -1 : min(g.outWidth - 1, highInput / g.stride)
+        return low <= high ? low..<(high + 1) : 0..<0
+    }
+
     /// cols[(c·kh + u)·kw + v, i·W′ + j] = x[c, s·i − p + u, s·j − p + v], or 0 in the padding.
+    /// Each output row is zeros, then a run read from one input row (contiguous when s = 1),
+    /// then zeros: the run's bounds are computed once per tap, not tested per element.
     static func im2col(_ g: Geometry, _ x: UnsafePointer<Double>, _ cols: UnsafeMutablePointer<Double>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         var row = cols
@@ -273,18 +313,22 @@ public enum Convolution2D {
             let plane = x + c * g.height * g.width
             for u in 0..<g.kernelHeight {
                 for v in 0..<g.kernelWidth {
+                    let valid = validColumns(g, tap: v)
                     for i in 0..<oh {
                         let inRow = i * g.stride - g.padding + u
                         let out = row + i * ow
-                        if inRow < 0 || inRow >= g.height {
+                        if inRow < 0 || inRow >= g.height || valid.isEmpty {
                             out.update(repeating: 0, count: ow)
                             continue
                         }
-                        let line = plane + inRow * g.width
-                        for j in 0..<ow {
-                            let inCol = j * g.stride - g.padding + v
-                            out[j] = (inCol >= 0 && inCol < g.width) ? line[inCol] : 0
+                        out.update(repeating: 0, count: valid.lowerBound)
+                        let line = plane + inRow * g.width - g.padding + v
+                        if g.stride == 1 {
+                            (out + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+                        } else {
+                            for j in valid { out[j] = line[j * g.stride] }
                         }
+                        (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
                     }
                     row += oh * ow
                 }
@@ -293,7 +337,8 @@ public enum Convolution2D {
     }
 
     /// The adjoint of ``im2col(_:_:_:)``: dx[c, s·i − p + u, s·j − p + v] += cols[(c·kh + u)·kw + v, i·W′ + j].
-    /// Overwrites `dx` (one image).
+    /// Overwrites `dx` (one image). Taps are visited in the same order as before the loops
+    /// were restructured, so each pixel's sum is formed in the same order.
     static func col2im(_ g: Geometry, _ cols: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         dx.update(repeating: 0, count: g.inputSize)
@@ -302,14 +347,16 @@ public enum Convolution2D {
             let plane = dx + c * g.height * g.width
             for u in 0..<g.kernelHeight {
                 for v in 0..<g.kernelWidth {
+                    let valid = validColumns(g, tap: v)
                     for i in 0..<oh {
                         let inRow = i * g.stride - g.padding + u
                         if inRow < 0 || inRow >= g.height { continue }
-                        let line = plane + inRow * g.width
+                        let line = plane + inRow * g.width - g.padding + v
                         let source = row + i * ow
-                        for j in 0..<ow {
-                            let inCol = j * g.stride - g.padding + v
-                            if inCol >= 0 && inCol < g.width { line[inCol] += source[j] }
+                        if g.stride == 1 {
+                            for j in valid { line[j] += source[j] }
+                        } else {
+                            for j in valid { line[j * g.stride] += source[j] }
                         }
                     }
                     row += oh * ow

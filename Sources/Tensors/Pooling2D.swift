@@ -209,6 +209,14 @@ public enum Pooling2D {
     @inline(__always)
     private static func windowArgmax(_ g: Geometry, _ plane: UnsafePointer<Double>, _ i: Int, _ j: Int) -> Int {
         let origin = i * g.stride * g.width + j * g.stride
+        if g.size == 2 {
+            // The common 2×2 window, unrolled; the same comparisons in the same order.
+            var best = origin
+            if plane[origin + 1] > plane[best] { best = origin + 1 }
+            if plane[origin + g.width] > plane[best] { best = origin + g.width }
+            if plane[origin + g.width + 1] > plane[best] { best = origin + g.width + 1 }
+            return best
+        }
         var best = origin
         var bestValue = plane[origin]
         var rowStart = origin

@@ -1,5 +1,6 @@
 import ArrayFormats
 import Foundation
+import Tensors
 
 /// What every walkthrough executable shares: its options, numbered cells, tables, figures,
 /// and a `summary.json` of the numbers a reader should check (a test reads it).
@@ -22,6 +23,7 @@ public final class Walkthrough {
 
     /// Parses the command line; exits with status 2 and a message on a bad option.
     public init(name: String, title: String, arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        AllocatorTuning.keepFreedMemory()  // see AllocatorTuning
         self.name = name
         var fast = false
         var output = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output/\(name)")

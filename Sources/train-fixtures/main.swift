@@ -8,6 +8,7 @@ import FixtureModels
 import Foundation
 import Tensors
 
+AllocatorTuning.keepFreedMemory()  // see AllocatorTuning
 let arguments = Array(CommandLine.arguments.dropFirst())
 func value(of option: String) -> String? {
     guard let index = arguments.firstIndex(of: option), index + 1 < arguments.count else { return nil }

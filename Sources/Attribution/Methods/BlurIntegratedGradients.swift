@@ -26,15 +26,15 @@ public struct BlurIntegratedGradients: AttributionMethod {
     public var derivative: BlurPath.Derivative
     /// Riemann sum or IDGI.
     public var integrator: any Integrator
-    /// The most points per model call.
-    public var batchSize: Int
+    /// The most points per model call; nil for ``PathIntegration/automaticBatchSize(pointSize:)``.
+    public var batchSize: Int?
     /// Whether to keep the per-step ledger.
     public var recordsLedger: Bool
 
     /// BlurIG with PAIR's defaults.
     public init(
         maxSigma: Double = 50, steps: Int = 100, gradientStep: Double = 0.01, derivative: BlurPath.Derivative = .finiteDifference,
-        integrator: any Integrator = RiemannSum(), batchSize: Int = PathIntegration.defaultBatchSize, recordsLedger: Bool = false
+        integrator: any Integrator = RiemannSum(), batchSize: Int? = nil, recordsLedger: Bool = false
     ) {
         self.maxSigma = maxSigma
         self.steps = steps

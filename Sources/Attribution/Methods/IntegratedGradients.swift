@@ -28,8 +28,8 @@ public struct IntegratedGradients: AttributionMethod {
     public var rule: QuadratureRule
     /// Riemann sum or IDGI.
     public var integrator: any Integrator
-    /// The most points per model call.
-    public var batchSize: Int
+    /// The most points per model call; nil for ``PathIntegration/automaticBatchSize(pointSize:)``.
+    public var batchSize: Int?
     /// Whether to keep the per-step ledger.
     public var recordsLedger: Bool
 
@@ -37,7 +37,7 @@ public struct IntegratedGradients: AttributionMethod {
     /// (Captum's default; the most accurate) and to `left` for IDGI (the official pairing).
     public init(
         baseline: Tensor? = nil, steps: Int = 200, rule: QuadratureRule? = nil, integrator: any Integrator = RiemannSum(),
-        batchSize: Int = PathIntegration.defaultBatchSize, recordsLedger: Bool = false
+        batchSize: Int? = nil, recordsLedger: Bool = false
     ) {
         self.baseline = baseline
         self.steps = steps

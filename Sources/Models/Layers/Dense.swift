@@ -6,9 +6,17 @@ import Tensors
 ///     input gradient    ∂L/∂x = ∂L/∂y · W             [B, in]
 ///     weight gradient   ∂L/∂W = (∂L/∂y)ᵀ · x          [out, in]
 ///     bias gradient     ∂L/∂b = Σ_b ∂L/∂y[b, ·]        [out]
+///
+/// The layer also keeps Wᵀ [in, out], refreshed whenever W changes, so that the forward pass
+/// is a plain product x · (Wᵀ) read along rows: a product with a transposed operand would
+/// copy W into that order on every call, which profiling showed cost more than the product.
 public struct Dense: Layer {
     /// W, shape [out, in].
-    public var weight: Tensor
+    public var weight: Tensor {
+        didSet { transposedWeight = Dense.transpose(weight) }
+    }
+    /// Wᵀ, shape [in, out], kept in step with `weight`.
+    private var transposedWeight: [Double]
     /// b, shape [out], or nil for a layer without bias.
     public var bias: Tensor?
 
@@ -29,6 +37,7 @@ public struct Dense: Layer {
             throw ModelError("dense bias must have shape [\(weight.shape[0])] to match weight \(weight.shape), got \(bias.shape)")
         }
         self.weight = weight
+        self.transposedWeight = Dense.transpose(weight)
         self.bias = bias
     }
 
@@ -36,7 +45,17 @@ public struct Dense: Layer {
     public init<G: RandomNumberGenerator>(inputs: Int, outputs: Int, using generator: inout G) {
         let bound = 1 / Double(inputs).squareRoot()
         weight = Tensor.uniform(shape: [outputs, inputs], in: -bound, bound, using: &generator)
+        transposedWeight = Dense.transpose(weight)
         bias = Tensor.uniform(shape: [outputs], in: -bound, bound, using: &generator)
+    }
+
+    private static func transpose(_ w: Tensor) -> [Double] {
+        let (rows, columns) = (w.shape[0], w.shape[1])
+        var t = [Double](repeating: 0, count: w.count)
+        for r in 0..<rows {
+            for c in 0..<columns { t[c * rows + r] = w.scalars[r * columns + c] }
+        }
+        return t
     }
 
     /// [out], for an input of shape [in].
@@ -53,11 +72,13 @@ public struct Dense: Layer {
     public func forward(_ input: Tensor) -> Tensor {
         let batch = input.batchCount
         let (n, k) = (outputCount, inputCount)
-        var output = [Double](repeating: 0, count: batch * n)
+        // Uninitialised: the product writes every element (see withOutput).
+        var output = [Double](unsafeUninitializedCapacity: batch * n) { _, initialized in initialized = batch * n }
         input.scalars.withUnsafeBufferPointer { x in
-            weight.scalars.withUnsafeBufferPointer { w in
+            transposedWeight.withUnsafeBufferPointer { wT in
                 output.withUnsafeMutableBufferPointer { y in
-                    MatrixProduct.fast(.transposedB, m: batch, n: n, k: k, a: x.baseAddress!, b: w.baseAddress!, c: y.baseAddress!, accumulate: false)
+                    // x [B, in] · Wᵀ [in, out]: the same sums as x · Wᵀ by the A·Bᵀ form, bit for bit.
+                    MatrixProduct.fast(.plain, m: batch, n: n, k: k, a: x.baseAddress!, b: wT.baseAddress!, c: y.baseAddress!, accumulate: false)
                     if let bias {
                         for row in 0..<batch {
                             for j in 0..<n { y[row * n + j] += bias.scalars[j] }
