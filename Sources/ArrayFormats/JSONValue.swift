@@ -105,10 +105,11 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A number as JSON text: integers without a fraction, others in Swift's shortest
-    /// round-trip form (so parsing the text gives back the same `Double`).
-    /// - Precondition: `x` is finite (JSON has no NaN or infinity).
+    /// round-trip form (so parsing the text gives back the same `Double`). JSON has no NaN or
+    /// infinity: those are written as `null` (this library's own outputs never contain them;
+    /// the writer is total so that a mistake cannot crash it).
     public static func format(_ x: Double) -> String {
-        precondition(x.isFinite, "JSON cannot represent \(x)")
+        guard x.isFinite else { return "null" }
         if x == 0 && x.sign == .minus { return "-0.0" }
         if x.rounded() == x && abs(x) < 1e15 { return String(Int64(x)) }
         return String(x)

@@ -70,6 +70,16 @@ struct Request {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let value = try result.endValue ?? output.value(at: point)
         let attribution = result.attribution
+        if let bad = attribution.firstNonFiniteIndex {
+            throw ModelError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the network's gradients overflow on this input")
+        }
+        // A probability of 1 in double precision has no usable gradient: p(1 − p) underflows.
+        var warnings: [JSONValue] = []
+        if outputKind == .probability && (1 - value <= 1e-12 || value == 0) {
+            warnings.append(.string(
+                "the explained probability is \(value), saturated in double precision: its gradients vanish and say little; "
+                    + "use --output log-probability or --output logit"))
+        }
 
         var members: [JSONValue.Member] = [
             .init("method", .string(factory.method)),
@@ -85,6 +95,7 @@ struct Request {
             .init("predictedClass", .number(Double(predicted))),
             .init("logits", .array(logits.map { .number($0) })),
             .init("parameters", .object(factory.parameters)),
+            .init("warnings", .array(warnings)),
         ]
         var status = AttributeCommand.Status.success
         if verifying, let candidateFile {

@@ -55,10 +55,11 @@ public struct ClassifierOutput: DifferentiableFunction {
             forEachRowChunk(points) { rows, chunk in
                 let logits = network.activations(for: chunk).last!
                 for (offset, row) in rows.enumerated() {
-                    valuesOut[row] = outputAndLogitGradient(logits, row: offset, needGradient: false).value
+                    valuesOut[row] = Self.hasFiniteLogits(logits, row: offset) ? outputAndLogitGradient(logits, row: offset, needGradient: false).value : .nan
                 }
             }
         }
+        try Self.checkFinite(values, points: points)
         return values
     }
 
@@ -79,7 +80,7 @@ public struct ClassifierOutput: DifferentiableFunction {
                     var logitGradient = [Double](repeating: 0, count: rows.count * classes)
                     for offset in 0..<rows.count {
                         let (value, gradient) = outputAndLogitGradient(logits, row: offset, needGradient: true)
-                        valuesOut[rows.lowerBound + offset] = value
+                        valuesOut[rows.lowerBound + offset] = Self.hasFiniteLogits(logits, row: offset) ? value : .nan
                         logitGradient.replaceSubrange(offset * classes ..< (offset + 1) * classes, with: gradient)
                     }
                     let chunkGradients = network.inputGradient(
@@ -90,7 +91,26 @@ public struct ClassifierOutput: DifferentiableFunction {
                 }
             }
         }
+        try Self.checkFinite(values, points: points)
         return ValuesAndGradients(values: values, gradients: Tensor(shape: points.shape, scalars: gradients))
+    }
+
+    /// Whether every logit of a row is finite. A logit of +∞ makes the softmax 0/0; one of −∞
+    /// leaves the explained probability finite (e^−∞ = 0) but means the network overflowed all
+    /// the same, so both are reported (the row's value is marked NaN for ``checkFinite``).
+    private static func hasFiniteLogits(_ logits: Tensor, row: Int) -> Bool {
+        let classes = logits.shape[1]
+        return logits.scalars[row * classes ..< (row + 1) * classes].allSatisfy { $0.isFinite }
+    }
+
+    /// A non-finite F (or logit) means the network overflowed (huge inputs or weights). Say so
+    /// rather than hand NaN on.
+    private static func checkFinite(_ values: [Double], points: Tensor) throws(ModelError) {
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return }
+        let magnitude = points.point(bad).scalars.map(abs).max() ?? 0
+        throw ModelError(
+            "the network's output is not finite at point \(bad) of the batch (largest input magnitude \(magnitude)): "
+                + "its logits overflow; scale the input to the range the model was trained on")
     }
 
     /// Rows per chunk: as many as keep the largest per-layer buffer near 32 KB (at least 1,

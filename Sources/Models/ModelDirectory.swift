@@ -36,17 +36,46 @@ public enum ModelDirectory {
     /// Loads the network described by `directory/model.json`.
     public static func load(_ directory: URL) throws(ModelError) -> Sequential {
         let manifest = directory.appendingPathComponent("model.json")
-        let label = manifest.path
-        func fail(_ problem: String) -> ModelError { ModelError("\(label): \(problem)") }
-
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ModelError("\(directory.path): no such model directory; --model takes a directory holding model.json and its .npy weights")
         }
         guard let data = FileManager.default.contents(atPath: manifest.path) else {
-            throw fail("missing; a model directory holds model.json and one .npy file per weight (see the README's model format)")
+            throw ModelError("\(manifest.path): missing; a model directory holds model.json and one .npy file per weight (see the README's model format)")
         }
-        guard let text = String(bytes: data, encoding: .utf8) else { throw fail("is not UTF-8 text") }
+        return try load(manifest: [UInt8](data), label: manifest.path) { (name: String) throws(ModelError) -> [UInt8] in
+            let url = directory.appendingPathComponent(name)
+            let root = directory.resolvingSymlinksInPath().path
+            guard url.resolvingSymlinksInPath().path.hasPrefix(root + "/") else {
+                throw ModelError("\"\(name)\" resolves outside the model directory")
+            }
+            guard let contents = FileManager.default.contents(atPath: url.path) else {
+                throw ModelError("\(url.path): no such file; check the path")
+            }
+            return [UInt8](contents)
+        }
+    }
+
+    /// Loads a network from a manifest and its parameter files held in memory (the format of
+    /// ``load(_:)`` without the file system: for embedding models, and for fuzzing the loader).
+    /// - Parameters:
+    ///   - manifest: the bytes of `model.json`.
+    ///   - parameterFiles: each parameter file's name (as `model.json` names it) and bytes.
+    ///   - label: names the model in error messages.
+    public static func load(manifest: [UInt8], parameterFiles: [String: [UInt8]], label: String = "<model>") throws(ModelError) -> Sequential {
+        try load(manifest: manifest, label: label) { (name: String) throws(ModelError) -> [UInt8] in
+            guard let bytes = parameterFiles[name] else { throw ModelError("\(label)/\(name): no such file; check the path") }
+            return bytes
+        }
+    }
+
+    /// The loader proper; `contents` returns a parameter file's bytes given its (already
+    /// checked) relative name.
+    static func load(
+        manifest data: [UInt8], label: String, contents: @escaping (String) throws(ModelError) -> [UInt8]
+    ) throws(ModelError) -> Sequential {
+        func fail(_ problem: String) -> ModelError { ModelError("\(label): \(problem)") }
+        guard let text = String(validating: data, as: UTF8.self) else { throw fail("is not UTF-8 text") }
         let json: JSONValue
         do { json = try JSONValue.parse(text) } catch { throw fail("invalid JSON: \(error.description)") }
 
@@ -74,7 +103,7 @@ public enum ModelDirectory {
 
         var layers: [any Layer] = []
         for (index, value) in layerValues.enumerated() {
-            let reader = LayerReader(directory: directory, json: value, index: index, label: label)
+            let reader = LayerReader(json: value, index: index, label: label, contents: contents)
             layers.append(try reader.layer())
         }
         let network: Sequential
@@ -147,10 +176,10 @@ public enum ModelDirectory {
 
 /// Reads one entry of `layers`.
 private struct LayerReader {
-    let directory: URL
     let json: JSONValue
     let index: Int
     let label: String
+    let contents: (String) throws(ModelError) -> [UInt8]
 
     func fail(_ problem: String) -> ModelError {
         ModelError("\(label): layer \(index)\(json["kind"]?.stringValue.map { " (\($0))" } ?? ""): \(problem)")
@@ -216,13 +245,10 @@ private struct LayerReader {
         guard !name.hasPrefix("/"), !components.contains(".."), !components.contains("") else {
             throw fail("\"\(key)\": \"\(name)\" must be a path inside the model directory (no absolute paths, no '..')")
         }
-        let url = directory.appendingPathComponent(name)
-        let root = directory.resolvingSymlinksInPath().path
-        guard url.resolvingSymlinksInPath().path.hasPrefix(root + "/") else {
-            throw fail("\"\(key)\": \"\(name)\" resolves outside the model directory")
-        }
+        let bytes: [UInt8]
+        do { bytes = try contents(name) } catch { throw fail("\(key) file \(error.description)") }
         do {
-            return try NPY.read(contentsOf: url)
+            return try NPY.decode(bytes, name: name)
         } catch {
             throw fail("\(key) file \(error.description)")
         }

@@ -22,6 +22,9 @@ public struct Sequential: Sendable {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError("inputShape must be a non-empty list of positive sizes, got \(inputShape)")
         }
+        guard let inputCount = Tensor.checkedElementCount(of: inputShape), inputCount <= Sequential.maximumValuesPerPoint else {
+            throw ModelError("inputShape \(inputShape) has more than \(Sequential.maximumValuesPerPoint) values per point; this library handles at most that")
+        }
         guard !layers.isEmpty else { throw ModelError("a network needs at least one layer") }
         var shape = inputShape
         var shapes: [[Int]] = []
@@ -30,6 +33,9 @@ public struct Sequential: Sendable {
                 shape = try layer.outputShape(for: shape)
             } catch {
                 throw ModelError("layer \(index) (\(layer.kind)): \(error.description)")
+            }
+            guard let count = Tensor.checkedElementCount(of: shape), count <= Sequential.maximumValuesPerPoint else {
+                throw ModelError("layer \(index) (\(layer.kind)) would output shape \(shape), more than \(Sequential.maximumValuesPerPoint) values per point")
             }
             shapes.append(shape)
         }
@@ -41,19 +47,33 @@ public struct Sequential: Sendable {
         self.layerOutputShapes = shapes
     }
 
+    /// The most values one point may have at any layer (2²⁶, half a gigabyte of doubles):
+    /// larger shapes are refused when the network is made, so no size computation can overflow.
+    public static let maximumValuesPerPoint = 1 << 26
+
     /// The number of classes (logits).
     public var classCount: Int { layerOutputShapes.last![0] }
 
     /// Multiply-adds of one point's forward pass (dense and convolution layers; the rest is
     /// small beside them): the cost model for deciding when to spread a batch over threads.
     public var multiplyAddsPerPoint: Int {
+        // Saturating: an estimate past Int.max means "large" all the same.
+        func product(_ factors: [Int]) -> Int {
+            factors.reduce(1) { partial, factor in
+                let (result, overflow) = partial.multipliedReportingOverflow(by: factor)
+                return overflow ? Int.max : result
+            }
+        }
         var total = 0
         for (layer, output) in zip(layers, layerOutputShapes) {
+            let cost: Int
             switch layer {
-            case let dense as Dense: total += dense.inputCount * dense.outputCount
-            case let conv as Conv2D: total += Tensor.elementCount(of: output) * conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3]
-            default: break
+            case let dense as Dense: cost = product([dense.inputCount, dense.outputCount])
+            case let conv as Conv2D: cost = product([Tensor.elementCount(of: output)] + Array(conv.weight.shape.dropFirst()))
+            default: cost = 0
             }
+            let (sum, overflow) = total.addingReportingOverflow(cost)
+            total = overflow ? Int.max : sum
         }
         return total
     }

@@ -27,6 +27,12 @@ struct JSONValueTests {
         }
     }
 
+    @Test("JSON has no NaN or infinity: the writer puts null and never traps")
+    func nonFinite() throws {
+        #expect(JSONValue.format(.nan) == "null" && JSONValue.format(-.infinity) == "null")
+        #expect(try JSONValue.parse(JSONValue.array([.number(1), .number(.infinity)]).description) == .array([.number(1), .null]))
+    }
+
     @Test("Integers are recognised only when exact")
     func integers() throws {
         #expect(try JSONValue.parse("3").intValue == 3)
