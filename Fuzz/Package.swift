@@ -13,9 +13,12 @@ let package = Package(
     name: "PathAttributionFuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        .executableTarget(name: "fuzz-npy", dependencies: [.product(name: "ArrayFormats", package: rootIdentity)]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(
+            name: "fuzz-npy",
+            dependencies: ["FuzzSupport", .product(name: "ArrayFormats", package: rootIdentity), .product(name: "Tensors", package: rootIdentity)]),
         .executableTarget(
             name: "fuzz-model-directory",
-            dependencies: [.product(name: "Models", package: rootIdentity), .product(name: "ArrayFormats", package: rootIdentity)]),
+            dependencies: ["FuzzSupport", .product(name: "Models", package: rootIdentity), .product(name: "Tensors", package: rootIdentity)]),
     ]
 )

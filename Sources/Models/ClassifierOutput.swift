@@ -63,6 +63,7 @@ public struct ClassifierOutput: DifferentiableFunction {
         return values
     }
 
+    /// F and ∇F at each point: per chunk of rows, one forward pass, then the backward pass seeded with ∂F/∂z.
     public func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
         try network.validateBatch(points)
         let classes = network.classCount

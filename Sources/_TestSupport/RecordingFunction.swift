@@ -16,10 +16,13 @@ public final class RecordingFunction<Base: DifferentiableFunction>: Differentiab
     /// The points evaluated with gradients, in order.
     public var gradientPoints: [[Double]] { lock.withLock { recorded } }
 
+    /// The wrapped function's input shape.
     public var inputShape: [Int] { base.inputShape }
 
+    /// The wrapped function's values (not recorded: only gradient evaluations are path points).
     public func values(at points: Tensor) throws(ModelError) -> [Double] { try base.values(at: points) }
 
+    /// Records the points, then evaluates the wrapped function.
     public func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
         lock.withLock {
             for b in 0..<points.batchCount { recorded.append(points.point(b).scalars) }

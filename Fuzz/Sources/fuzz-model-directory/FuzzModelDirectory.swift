@@ -5,6 +5,7 @@
 // An input is a small container (Fuzz/make_seeds.py writes seeds from the shipped models):
 //     u16 length, manifest bytes, then repeatedly: u8 length, file name, u32 length, file bytes
 // (little-endian). Lengths past the end are clamped, so every byte string means something.
+import FuzzSupport
 import Models
 import Tensors
 
@@ -42,16 +43,8 @@ func fuzzModelDirectory(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-// See FuzzNPY.swift: SwiftPM's entry point starts libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
+/// The executable's entry point (see FuzzSupport).
 @_cdecl("fuzz_model_directory_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzModelDirectory(data, size) }
+    runFuzzer(argc, argv) { data, size in fuzzModelDirectory(data, size) }
 }

@@ -1,6 +1,7 @@
 // libFuzzer target: any bytes handed to the NPY reader must give a tensor or an NPYError —
 // never a crash, a hang, a non-finite value, or a tensor whose size disagrees with its shape.
 import ArrayFormats
+import FuzzSupport
 import Tensors
 
 func fuzzNPY(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -15,17 +16,8 @@ func fuzzNPY(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links an executable's entry point as `<module>_main`; libFuzzer's driver is started
-// from there (LLVMFuzzerRunDriver, libFuzzer's API for programs that own `main`).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
+/// The executable's entry point (see FuzzSupport).
 @_cdecl("fuzz_npy_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzNPY(data, size) }
+    runFuzzer(argc, argv) { data, size in fuzzNPY(data, size) }
 }

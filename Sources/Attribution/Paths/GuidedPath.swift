@@ -71,6 +71,7 @@ public struct GuidedPath: Path {
         self.maxDistance = maxDistance
     }
 
+    /// Walks the guided path one outer step at a time (each step needs the previous gradient), as described above.
     public func traverse(
         _ function: some DifferentiableFunction, needsSegmentValues: Bool, batchSize: Int,
         visit: (PathStep) -> Void

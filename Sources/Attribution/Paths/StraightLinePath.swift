@@ -36,6 +36,7 @@ public struct StraightLinePath: StaticPath {
         self.difference = zip(input.scalars, baseline.scalars).map { $0 - $1 }
     }
 
+    /// N, one step per node.
     public var stepCount: Int { discretization.nodes.count }
     /// α from 0 (the baseline) to 1 (the input).
     public var parameterRange: (start: Double, end: Double) { (0, 1) }
