@@ -37,12 +37,14 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
 }
 
 /// A file written to a temporary name beside its destination and not yet in place. Several
-/// files can be staged and then committed together, so a run that fails part-way (a second
-/// file cannot be written) leaves none of them behind.
+/// files can be staged and then committed together (``commitAll(_:)``): a run that fails
+/// part-way — a second file cannot be written, or cannot be renamed into place — leaves every
+/// destination as it was.
 public struct StagedFile: Sendable {
     /// The destination.
     public let destination: URL
-    let temporary: URL
+    /// Where the bytes wait until ``commit()`` renames them into place.
+    public let temporary: URL
 
     /// Writes `bytes` to a temporary file beside `url`.
     public init(_ bytes: [UInt8], for url: URL) throws(FileWriteError) {
@@ -51,6 +53,9 @@ public struct StagedFile: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw FileWriteError(file: url.path, problem: "the directory \(directory.path) does not exist; create it first")
+        }
+        if FileManager.default.fileExists(atPath: destination.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw FileWriteError(file: url.path, problem: "is a directory; give a file name")
         }
         temporary = directory.appendingPathComponent(
             ".\(destination.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(DispatchTime.now().uptimeNanoseconds)")
@@ -73,4 +78,45 @@ public struct StagedFile: Sendable {
 
     /// Removes the temporary file.
     public func discard() { try? FileManager.default.removeItem(at: temporary) }
+
+    /// Commits `files` all or nothing. Each existing destination is first moved aside to a
+    /// backup beside it; then every staged file is renamed into place. If any rename fails,
+    /// the files already placed are removed, every backup is renamed back, and the remaining
+    /// staged files are discarded — so each destination is either the new file (success) or
+    /// exactly what it was before (failure). Backups are removed after success.
+    /// - Throws: ``FileWriteError`` for the first file that could not be placed.
+    public static func commitAll(_ files: [StagedFile]) throws(FileWriteError) {
+        var backups: [URL?] = []
+        var placed = 0
+        func rollBack() {
+            for k in (0..<placed).reversed() { unlink(files[k].destination.path) }
+            for (k, backup) in backups.enumerated() {
+                if let backup { rename(backup.path, files[k].destination.path) }
+            }
+            files.forEach { $0.discard() }
+        }
+        for file in files {
+            var backup: URL? = nil
+            if FileManager.default.fileExists(atPath: file.destination.path) {
+                let aside = file.temporary.deletingLastPathComponent()
+                    .appendingPathComponent(".\(file.destination.lastPathComponent).previous-\(file.temporary.lastPathComponent)")
+                guard rename(file.destination.path, aside.path) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    rollBack()
+                    throw FileWriteError(file: file.destination.path, problem: "cannot be replaced (\(reason))")
+                }
+                backup = aside
+            }
+            backups.append(backup)
+        }
+        for file in files {
+            guard rename(file.temporary.path, file.destination.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                rollBack()
+                throw FileWriteError(file: file.destination.path, problem: "cannot be written in place (\(reason)); no output file was changed")
+            }
+            placed += 1
+        }
+        for backup in backups { if let backup { unlink(backup.path) } }
+    }
 }

@@ -10,20 +10,25 @@ import Tensors
 ///     attribute --model DIR --input X.npy --method M --out A.npy [options]
 ///     attribute verify --candidate C.npy --model DIR --input X.npy --method M [options]
 ///
-/// It loads a model directory and one input, computes the attribution of the chosen output,
-/// writes it as a float64 `.npy` of the input's shape (atomically: a failed run leaves no
-/// file), and prints one JSON object on stdout. `verify` recomputes the attribution and
-/// compares a candidate with it. Exit status: 0 on success (for `verify`: within
-/// tolerance), 1 when `verify` finds the candidate outside the tolerance, 2 for a usage
-/// error, 3 for an invalid input or model; the message is one line on stderr.
+/// It loads a model directory and one input or a batch of inputs, computes the attribution
+/// of the chosen output for each (all inputs' points share model calls), writes them as a
+/// float64 `.npy` of the input file's shape, and prints one JSON object per input, one per
+/// line. `verify` recomputes the attributions and compares a candidate with them. Every
+/// output file is staged and committed together: a failed run leaves no file changed.
+/// Exit status: 0 on success (for `verify`: within tolerance), 1 when `verify` finds the
+/// candidate outside the tolerance, 2 for a usage error, 3 for an invalid input or model;
+/// the message is one line on stderr.
+///
+/// The methods and their options come from a ``MethodRegistry`` (``MethodRegistry/standard``
+/// unless a caller passes another): help, parsing and "does not apply" errors all read it.
 public enum AttributeCommand {
     /// What a run printed and how it ended.
     public struct Outcome: Sendable, Equatable {
         /// The process exit status.
         public var status: Int32
-        /// Standard output (one JSON object and a newline on success, the help text for --help).
+        /// Standard output (one JSON object per input, each on its own line; the help text for --help).
         public var standardOutput: String
-        /// Standard error (one line on failure).
+        /// Standard error (one line on failure, or `verify`'s verdict beyond tolerance).
         public var standardError: String
     }
 
@@ -40,73 +45,80 @@ public enum AttributeCommand {
     }
 
     /// The methods this command computes, as the `--method` option spells them.
-    public static let methods = MethodFactory.methodNames
+    public static var methods: [String] { MethodRegistry.standard.names }
 
-    /// The help text.
-    public static let help = """
-        USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
-               attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
+    /// The options every method takes (the methods' own come from the registry).
+    static let commonOptions: [(name: String, placeholder: String, help: String)] = [
+        ("model", "DIR", "the model directory: the folder holding model.json and one .npy per weight"),
+        ("input", "X.npy", "one input of the model's inputShape, or a batch of shape [N] + inputShape"),
+        ("method", "METHOD", "one of the methods below"),
+        ("out", "A.npy", "where to write the attributions: float64, the input file's shape, written atomically"),
+        ("target", "K", "the class explained for every input (default: each input's predicted class)"),
+        ("targets", "T.npy", "one class per input: N integer-valued numbers (instead of --target)"),
+        ("output", "KIND", "logit | probability | log-probability (default: probability)"),
+        ("batch", "N", "points per model call (default: up to 200, ~8 MB of inputs); results do not depend on it"),
+        ("threads", "N", "at most N threads (default: all cores); results do not depend on it"),
+        ("ledger", "FILE.json", "path methods and aggregations of them: the per-step record"),
+        ("path-points", "P.npy", "every point a gradient was taken at, stacked in evaluation order ([P] + inputShape)"),
+        ("candidate", "C.npy", "verify: the attributions to check (the input file's shape)"),
+        ("tolerance", "T", "verify: the largest accepted max|C − R| / max|R| per input (default 1e-6)"),
+    ]
 
-        Computes an attribution of one model output for one input and writes it as a float64
-        .npy file of the input's shape; prints one JSON object describing the run. `verify`
-        recomputes it and compares a candidate attribution with it (exit 0 within tolerance, 1
-        beyond it).
+    /// The help text for `registry`'s methods.
+    public static func help(_ registry: MethodRegistry = .standard) -> String {
+        let common = commonOptions.map { option in
+            let flag = "--\(option.name) \(option.placeholder)"
+            return "  \(flag.padding(toLength: 22, withPad: " ", startingAt: 0)) \(option.help)"
+        }
+        return """
+            USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
+                   attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
 
-        COMMON OPTIONS:
-          --model DIR          model directory: model.json plus one .npy per weight (see README)
-          --input X.npy        the input: shape = the model's inputShape, or [1] + inputShape
-          --method METHOD      gradient | input-x-gradient | guided-backprop | ig | blur-ig |
-                               guided-ig | smoothgrad
-          --out A.npy          where to write the attribution (written atomically)
-          --target K           the class to explain (default: the predicted class)
-          --output KIND        logit | probability | log-probability (default: probability)
-          --threads N          at most N threads (default: all cores; results do not depend on it)
-          -h, --help           show this help
+            Computes the attribution of one model output for each input and writes them as a float64
+            .npy file of the input file's shape; prints one JSON object per input, one per line.
+            `verify` recomputes them and compares a candidate with them (exit 0 within tolerance,
+            1 beyond it, with a verdict on stderr).
 
-        PATH METHODS (ig, blur-ig, guided-ig):
-          --steps N            gradient evaluations along the path (defaults: ig 200,
-                               blur-ig 100, guided-ig 200); with --integrator idgi on ig, the N
-                               segments between α = k/N, k = 0…N
-          --integrator I       riemann | idgi (default riemann)
-          --baseline B         zeros | FILE.npy (ig, guided-ig; default zeros)
-          --rule R             ig: left | right | middle | trapezoid | gauss-legendre | uniform |
-                               captum-trapezoid (default gauss-legendre; with idgi, left)
-          --max-sigma S        blur-ig: the largest blur σ (default 50)
-          --grad-step G        blur-ig: the finite-difference step in σ (default 0.01)
-          --derivative D       blur-ig: finite-difference | analytic (default finite-difference)
-          --fraction F         guided-ig: fraction of features moved per pass (default 0.25)
-          --max-dist D         guided-ig: largest deviation from the straight line (default 0.02)
-          --batch N            points per model call (default: up to 200, ~8 MB of inputs)
-          --ledger FILE.json   write the per-step ledger
+            OPTIONS:
+            \(common.joined(separator: "\n"))
+              -h, --help             show this help
 
-        SMOOTHGRAD:
-          --base M             the method on each noisy copy (default gradient; any but smoothgrad,
-                               with that method's options)
-          --samples N          noisy copies (default 25)
-          --noise S            noise σ as a fraction of the input's range, max − min (default 0.15)
-          --smoothing A        mean | squared | vargrad (default mean)
-          --seed N             the noise's seed (default 0)
+            METHODS (--method) AND THEIR OPTIONS (an option of another method is a usage error):
+            \(registry.help)
 
-        VERIFY:
-          --candidate C.npy    the attribution to check (the input's shape)
-          --tolerance T        the largest accepted relative difference, max|C − R| / max|R| (default 1e-6)
+            EXIT STATUS: 0 success, 1 verify mismatch, 2 usage error, 3 invalid input or model.
+            """
+    }
 
-        EXIT STATUS: 0 success, 1 verify mismatch, 2 usage error, 3 invalid input or model.
-        """
-
-    /// Runs the command on `arguments` (without the program name).
-    public static func run(_ arguments: [String]) -> Outcome {
+    /// Runs the command on `arguments` (without the program name), with `registry`'s methods.
+    public static func run(_ arguments: [String], registry: MethodRegistry = .standard) -> Outcome {
         do {
             var words = arguments
             let verifying = words.first == "verify"
             if verifying { words.removeFirst() }
-            let options = try CommandLineOptions(words, valued: MethodFactory.valuedOptions, flags: ["help"])
-            if options.flags.contains("help") { return Outcome(status: Status.success, standardOutput: help + "\n", standardError: "") }
+            let known = Set(commonOptions.map(\.name)).union(registry.optionNames)
+            let options = try CommandLineOptions(words, valued: known, flags: ["help"])
+            if options.flags.contains("help") { return Outcome(status: Status.success, standardOutput: help(registry) + "\n", standardError: "") }
             if let word = options.positionals.first { throw UsageError("unexpected argument '\(word)'") }
-            let request = try Request(options, verifying: verifying)
-            let (report, status) = try request.execute()
-            return Outcome(status: status, standardOutput: report.description + "\n", standardError: "")
+            let request = try Request(options, verifying: verifying, registry: registry)
+            let computation = try Computation(request)
+            var reports = computation.reports()
+            var status = Status.success
+            var verdict = ""
+            if verifying {
+                let verification = try Verification(request, computation)
+                reports = zip(reports, verification.members).map { $0 + $1 }
+                if !verification.passed {
+                    status = Status.mismatch
+                    verdict = verification.verdict + "\n"
+                }
+            }
+            try OutputFiles(request, computation).write()
+            let lines = reports.map { JSONValue.object($0).description + "\n" }.joined()
+            return Outcome(status: status, standardOutput: lines, standardError: verdict)
         } catch let error as UsageError {
+            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see attribute --help)\n")
+        } catch let error as MethodArgumentError {
             return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see attribute --help)\n")
         } catch {
             return Outcome(status: Status.invalidData, standardOutput: "", standardError: "attribute: \(oneLine(error))\n")

@@ -4,26 +4,50 @@ import Foundation
 import Models
 import Tensors
 
-/// One validated invocation of `attribute` (or `attribute verify`).
+/// One invocation of `attribute` (or `attribute verify`), checked as far as the command line
+/// alone allows: every option known and applicable, every value in range, no output file
+/// that is also an input. Files are read later (``Computation``).
 struct Request {
+    var registry: MethodRegistry
+    var method: String
+    /// The method's own options (and its base's), as given.
+    var methodValues: [String: String]
     var modelDirectory: URL
     var inputFile: URL
     var outputFile: URL?
-    var candidateFile: URL?
-    var tolerance: Double
     var ledgerFile: URL?
+    var pathPointsFile: URL?
+    var candidateFile: URL?
     var baselineFile: URL?
+    var targetsFile: URL?
+    var tolerance: Double
     var target: Int?
     var outputKind: OutputKind
+    var outputKindGiven: Bool
     var threads: Int?
-    var factory: MethodFactory
+    var batchSize: Int?
     var verifying: Bool
 
-    init(_ options: CommandLineOptions, verifying: Bool) throws(UsageError) {
+    init(_ options: CommandLineOptions, verifying: Bool, registry: MethodRegistry) throws {
+        self.registry = registry
         self.verifying = verifying
-        modelDirectory = URL(fileURLWithPath: try options.required("model"))
+        let common = Set(AttributeCommand.commonOptions.map(\.name))
+        let modelPath = try options.required("model")
+        guard let method = options.values["method"] else {
+            throw UsageError("missing required option '--method' (one of: \(registry.names.joined(separator: ", ")))")
+        }
+        self.method = method
+        methodValues = options.values.filter { !common.contains($0.key) }
+        // Checks every method option against the registry now, so a misplaced option is a
+        // usage error before any file is read.
+        let arguments = try registry.arguments(for: method, values: methodValues)
+
+        if URL(fileURLWithPath: modelPath).lastPathComponent == "model.json" {
+            throw UsageError(
+                "--model takes the model's folder, not its model.json: use --model \(URL(fileURLWithPath: modelPath).deletingLastPathComponent().path)")
+        }
+        modelDirectory = URL(fileURLWithPath: modelPath)
         inputFile = URL(fileURLWithPath: try options.required("input"))
-        factory = try MethodFactory(options)
         if verifying {
             candidateFile = URL(fileURLWithPath: try options.required("candidate"))
             outputFile = options.values["out"].map { URL(fileURLWithPath: $0) }
@@ -35,103 +59,60 @@ struct Request {
         }
         tolerance = try options.number("tolerance", in: 0...1e300, expected: "a number ≥ 0") ?? 1e-6
         ledgerFile = options.values["ledger"].map { URL(fileURLWithPath: $0) }
-        if let baseline = options.values["baseline"], baseline != "zeros" { baselineFile = URL(fileURLWithPath: baseline) }
+        if ledgerFile != nil && !registry.keepsLedger(arguments) {
+            let base = arguments.baseRegistration.map { " with --base \($0.name)" } ?? ""
+            throw UsageError("--ledger does not apply to --method \(method)\(base): only path methods (and aggregations of them) keep a ledger")
+        }
+        pathPointsFile = options.values["path-points"].map { URL(fileURLWithPath: $0) }
+        if let baseline = methodValues["baseline"], baseline.hasSuffix(".npy") { baselineFile = URL(fileURLWithPath: baseline) }
+        if options.values["target"] != nil && options.values["targets"] != nil {
+            throw UsageError("give --target K (one class for every input) or --targets T.npy (one per input), not both")
+        }
         target = try options.integer("target", in: 0...Int.max)
+        targetsFile = options.values["targets"].map { URL(fileURLWithPath: $0) }
         let kind = try options.choice("output", from: OutputKind.allCases.map(\.rawValue), default: OutputKind.probability.rawValue)!
         outputKind = OutputKind(rawValue: kind)!
+        outputKindGiven = options.values["output"] != nil
         threads = try options.integer("threads", in: 1...4096)
+        batchSize = try options.integer("batch", in: 1...1_000_000)
+        try checkNoOutputIsAnInput()
     }
 
-    /// Reads a point of the model's input shape (or [1] + it) from `file`.
-    func readPoint(_ file: URL, shape: [Int], role: String) throws -> (point: Tensor, fileShape: [Int]) {
-        let tensor = try NPY.read(contentsOf: file)
-        guard tensor.shape == shape || tensor.shape == [1] + shape else {
-            throw ModelError(
-                "\(file.path): the \(role) has shape \(tensor.shape), but the model's input shape is \(shape) "
-                    + "(a single point of shape \(shape) or [1] + \(shape) is expected)")
-        }
-        return (tensor.reshaped(shape), tensor.shape)
-    }
-
-    func execute() throws -> (report: JSONValue, status: Int32) {
-        let network = try ModelDirectory.load(modelDirectory)
-        let (point, fileShape) = try readPoint(inputFile, shape: network.inputShape, role: "input")
-        let baseline = try baselineFile.map { try readPoint($0, shape: network.inputShape, role: "baseline").point }
-        let logits = try network.logits(for: point.reshaped([1] + network.inputShape)).scalars
-        let predicted = Reductions.indexOfMaximum(logits)
-        let output = try ClassifierOutput(network: network, target: target ?? predicted, kind: outputKind)
-        var factory = self.factory
-        let method = try factory.make(baseline: baseline)
-
-        let clock = ContinuousClock()
-        let start = clock.now
-        let result = try Parallelism.$threadLimit.withValue(threads) { try method.attribute(point, of: output) }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let value = try result.endValue ?? output.value(at: point)
-        let attribution = result.attribution
-        if let bad = attribution.firstNonFiniteIndex {
-            throw ModelError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the network's gradients overflow on this input")
-        }
-        // A probability of 1 in double precision has no usable gradient: p(1 − p) underflows.
-        var warnings: [JSONValue] = []
-        if outputKind == .probability && (1 - value <= 1e-12 || value == 0) {
-            warnings.append(.string(
-                "the explained probability is \(value), saturated in double precision: its gradients vanish and say little; "
-                    + "use --output log-probability or --output logit"))
-        }
-
-        var members: [JSONValue.Member] = [
-            .init("method", .string(factory.method)),
-            .init("target", .number(Double(output.target))),
-            .init("output", .string(outputKind.rawValue)),
-            .init("value", .number(value)),
-            .init("baselineValue", result.startValue.map { .number($0) } ?? .null),
-            .init("attributionSum", .number(attribution.sum)),
-            .init("completenessDelta", result.completenessDelta.map { .number($0) } ?? .null),
-            .init("gradientEvaluations", .number(Double(result.gradientEvaluations))),
-            .init("valueEvaluations", .number(Double(result.valueEvaluations))),
-            .init("seconds", .number(seconds)),
-            .init("predictedClass", .number(Double(predicted))),
-            .init("logits", .array(logits.map { .number($0) })),
-            .init("parameters", .object(factory.parameters)),
-            .init("warnings", .array(warnings)),
+    /// No file is both written and read, and no two outputs share a file: writing one would
+    /// destroy an input or the other output.
+    private func checkNoOutputIsAnInput() throws(UsageError) {
+        let inputs: [(String, URL?)] = [
+            ("--input", inputFile), ("--baseline", baselineFile), ("--candidate", candidateFile), ("--targets", targetsFile),
+            ("--model", modelDirectory.appendingPathComponent("model.json")),
         ]
-        var status = AttributeCommand.Status.success
-        if verifying, let candidateFile {
-            let candidate = try readPoint(candidateFile, shape: network.inputShape, role: "candidate").point
-            if let bad = candidate.firstNonFiniteIndex {
-                throw ModelError("\(candidateFile.path): element \(bad) is \(candidate.scalars[bad]); a candidate attribution must be finite")
+        let outputs: [(String, URL?)] = [("--out", outputFile), ("--ledger", ledgerFile), ("--path-points", pathPointsFile)]
+        for (index, (outputName, output)) in outputs.enumerated() {
+            guard let output else { continue }
+            let written = Self.resolved(output)
+            for (inputName, input) in inputs {
+                if let input, Self.resolved(input) == written {
+                    throw UsageError("\(outputName) \(output.path) is the same file as \(inputName); writing it would destroy that input — choose another file")
+                }
             }
-            let absolute = zip(candidate.scalars, attribution.scalars).map { abs($0 - $1) }.max() ?? 0
-            let scale = attribution.scalars.map(abs).max() ?? 0
-            let relative = absolute == 0 ? 0 : (scale > 0 ? absolute / scale : .infinity)
-            let pass = relative <= tolerance
-            status = pass ? AttributeCommand.Status.success : AttributeCommand.Status.mismatch
-            members += [
-                .init("candidate", .string(candidateFile.path)),
-                .init("maxAbsoluteDifference", .number(absolute)),
-                .init("maxRelativeDifference", relative.isFinite ? .number(relative) : .string("infinite")),
-                .init("tolerance", .number(tolerance)),
-                .init("candidateAttributionSum", .number(candidate.sum)),
-                .init("candidateCompletenessDelta", result.startValue.map { .number(candidate.sum - (value - $0)) } ?? .null),
-                .init("pass", .bool(pass)),
-            ]
+            for (otherName, other) in outputs[(index + 1)...] {
+                if let other, Self.resolved(other) == written {
+                    throw UsageError("\(outputName) and \(otherName) name the same file \(output.path); give each its own file")
+                }
+            }
         }
+    }
 
-        // Stage every output file, then put them all in place: nothing is half-written.
-        var staged: [StagedFile] = []
-        do {
-            if let outputFile { staged.append(try StagedFile(NPY.encode(attribution.reshaped(fileShape)), for: outputFile)) }
-            if let ledgerFile {
-                guard let ledger = result.ledger else { throw ModelError("--ledger: this method keeps no ledger") }
-                staged.append(try StagedFile(Array(ledger.json.prettyPrinted.utf8), for: ledgerFile))
-            }
-        } catch {
-            staged.forEach { $0.discard() }
-            throw error
-        }
-        for file in staged { try file.commit() }
-        return (.object(members), status)
+    /// The file's path with its directory's symbolic links and `..` resolved (the file itself
+    /// may not exist yet).
+    static func resolved(_ url: URL) -> String {
+        let standard = url.standardizedFileURL
+        let directory = standard.deletingLastPathComponent().resolvingSymlinksInPath()
+        let file = directory.appendingPathComponent(standard.lastPathComponent)
+        return FileManager.default.fileExists(atPath: file.path) ? file.resolvingSymlinksInPath().path : file.path
+    }
+
+    /// The run options the engine needs.
+    var runOptions: RunOptions {
+        RunOptions(batchSize: batchSize, recordsLedger: ledgerFile != nil, recordsPathPoints: pathPointsFile != nil)
     }
 }

@@ -14,39 +14,41 @@ public struct AttributionError: Error, CustomStringConvertible, Equatable {
     public init(_ error: ModelError) { self.description = error.description }
 }
 
-/// Checks shared by every method's entry point.
-enum Validate {
-    /// `point` has the function's input shape and only finite values.
-    static func input(_ point: Tensor, for function: some DifferentiableFunction, name: String = "input") throws(AttributionError) {
-        guard point.shape == function.inputShape else {
-            throw AttributionError("the \(name) has shape \(point.shape) but the model takes \(function.inputShape)")
+/// Checks shared by every method's entry point, public so that a path, integrator or method
+/// written outside this module reports problems the same way.
+public enum Validate {
+    /// `point` has the shape `shape` and only finite values.
+    public static func point(_ point: Tensor, shape: [Int], name: String = "input") throws(AttributionError) {
+        guard point.shape == shape else {
+            throw AttributionError("the \(name) has shape \(point.shape) but the model takes \(shape)")
         }
-        if let bad = point.firstNonFiniteIndex {
-            throw AttributionError("the \(name) has a non-finite value (\(point.scalars[bad])) at feature \(bad); inputs must be finite numbers")
+        try finite(point, name: name)
+    }
+
+    /// `tensor` holds only finite values.
+    public static func finite(_ tensor: Tensor, name: String) throws(AttributionError) {
+        if let bad = tensor.firstNonFiniteIndex {
+            throw AttributionError("the \(name) has a non-finite value (\(tensor.scalars[bad])) at feature \(bad); inputs must be finite numbers")
         }
     }
 
+    /// `other` has the shape of `input` and only finite values (a baseline, a reference).
+    public static func matching(_ other: Tensor, _ input: Tensor, name: String) throws(AttributionError) {
+        guard other.shape == input.shape else {
+            throw AttributionError("the \(name) has shape \(other.shape) but the input has \(input.shape); they must match")
+        }
+        try finite(other, name: name)
+    }
+
     /// `value` is a whole number ≥ `minimum`.
-    static func atLeast(_ value: Int, _ minimum: Int, _ name: String) throws(AttributionError) {
+    public static func atLeast(_ value: Int, _ minimum: Int, _ name: String) throws(AttributionError) {
         guard value >= minimum else { throw AttributionError("\(name) must be ≥ \(minimum), got \(value)") }
     }
 
     /// `value` is finite and in `range`.
-    static func within(_ value: Double, _ range: ClosedRange<Double>, _ name: String) throws(AttributionError) {
+    public static func within(_ value: Double, _ range: ClosedRange<Double>, _ name: String) throws(AttributionError) {
         guard value.isFinite, range.contains(value) else {
             throw AttributionError("\(name) must lie in [\(range.lowerBound), \(range.upperBound)], got \(value)")
         }
-    }
-}
-
-extension DifferentiableFunction {
-    /// `valuesAndGradients` with the model's error as an attribution error.
-    func evaluate(_ points: Tensor) throws(AttributionError) -> ValuesAndGradients {
-        do { return try valuesAndGradients(at: points) } catch { throw AttributionError(error) }
-    }
-
-    /// `values` with the model's error as an attribution error.
-    func evaluateValues(_ points: Tensor) throws(AttributionError) -> [Double] {
-        do { return try values(at: points) } catch { throw AttributionError(error) }
     }
 }

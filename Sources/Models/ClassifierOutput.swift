@@ -48,14 +48,30 @@ public struct ClassifierOutput: DifferentiableFunction {
 
     /// F at each point: the target's logit, probability or log-probability.
     public func values(at points: Tensor) throws(ModelError) -> [Double] {
+        try values(at: points, targets: Array(repeating: target, count: points.batchCount))
+    }
+
+    /// F and ∇F at each point: per chunk of rows, one forward pass, then the backward pass seeded with ∂F/∂z.
+    public func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
+        try valuesAndGradients(at: points, targets: Array(repeating: target, count: points.batchCount))
+    }
+
+    /// F at each point, point b explained for class `targets[b]` (this output's kind and
+    /// rule; its own ``target`` is not used). Points explained for different classes share
+    /// one forward pass, and each row's value is the bits it has alone.
+    /// - Throws: ``ModelError`` for a batch of the wrong shape, a target count that is not
+    ///   the batch's, a target outside the classes, or logits that overflow.
+    public func values(at points: Tensor, targets: [Int]) throws(ModelError) -> [Double] {
         try network.validateBatch(points)
+        try validate(targets, batchCount: points.batchCount)
         var values = [Double](repeating: 0, count: points.batchCount)
         values.withUnsafeMutableBufferPointer { valueBuffer in
             let valuesOut = valueBuffer.baseAddress!
             forEachRowChunk(points) { rows, chunk in
                 let logits = network.activations(for: chunk).last!
                 for (offset, row) in rows.enumerated() {
-                    valuesOut[row] = Self.hasFiniteLogits(logits, row: offset) ? outputAndLogitGradient(logits, row: offset, needGradient: false).value : .nan
+                    valuesOut[row] = Self.hasFiniteLogits(logits, row: offset)
+                        ? outputAndLogitGradient(logits, row: offset, target: targets[row], needGradient: false).value : .nan
                 }
             }
         }
@@ -63,9 +79,13 @@ public struct ClassifierOutput: DifferentiableFunction {
         return values
     }
 
-    /// F and ∇F at each point: per chunk of rows, one forward pass, then the backward pass seeded with ∂F/∂z.
-    public func valuesAndGradients(at points: Tensor) throws(ModelError) -> ValuesAndGradients {
+    /// F and ∇F at each point, point b explained for class `targets[b]`: one forward and one
+    /// backward pass for the whole batch, whatever mix of classes it holds. Each row's value
+    /// and gradient are the bits that row gets alone.
+    /// - Throws: as ``values(at:targets:)``.
+    public func valuesAndGradients(at points: Tensor, targets: [Int]) throws(ModelError) -> ValuesAndGradients {
         try network.validateBatch(points)
+        try validate(targets, batchCount: points.batchCount)
         let classes = network.classCount
         let size = Tensor.elementCount(of: network.inputShape)
         var values = [Double](repeating: 0, count: points.batchCount)
@@ -80,8 +100,9 @@ public struct ClassifierOutput: DifferentiableFunction {
                     let logits = activations.last!
                     var logitGradient = [Double](repeating: 0, count: rows.count * classes)
                     for offset in 0..<rows.count {
-                        let (value, gradient) = outputAndLogitGradient(logits, row: offset, needGradient: true)
-                        valuesOut[rows.lowerBound + offset] = Self.hasFiniteLogits(logits, row: offset) ? value : .nan
+                        let row = rows.lowerBound + offset
+                        let (value, gradient) = outputAndLogitGradient(logits, row: offset, target: targets[row], needGradient: true)
+                        valuesOut[row] = Self.hasFiniteLogits(logits, row: offset) ? value : .nan
                         logitGradient.replaceSubrange(offset * classes ..< (offset + 1) * classes, with: gradient)
                     }
                     let chunkGradients = network.inputGradient(
@@ -94,6 +115,16 @@ public struct ClassifierOutput: DifferentiableFunction {
         }
         try Self.checkFinite(values, points: points)
         return ValuesAndGradients(values: values, gradients: Tensor(shape: points.shape, scalars: gradients))
+    }
+
+    /// One target per point, each a class of the network.
+    private func validate(_ targets: [Int], batchCount: Int) throws(ModelError) {
+        guard targets.count == batchCount else {
+            throw ModelError("\(targets.count) targets for a batch of \(batchCount) points; give one target per point")
+        }
+        if let bad = targets.first(where: { !(0..<network.classCount).contains($0) }) {
+            throw ModelError("target class \(bad) is out of range; the model has classes 0…\(network.classCount - 1)")
+        }
     }
 
     /// Whether every logit of a row is finite. A logit of +∞ makes the softmax 0/0; one of −∞
@@ -144,7 +175,7 @@ public struct ClassifierOutput: DifferentiableFunction {
     }
 
     /// F and ∂F/∂z for one row of logits.
-    private func outputAndLogitGradient(_ logits: Tensor, row: Int, needGradient: Bool) -> (value: Double, gradient: [Double]) {
+    private func outputAndLogitGradient(_ logits: Tensor, row: Int, target: Int, needGradient: Bool) -> (value: Double, gradient: [Double]) {
         let classes = network.classCount
         let z = logits.scalars[row * classes ..< (row + 1) * classes]
         switch kind {

@@ -55,7 +55,9 @@ struct OracleContractTests {
         var total = 0.0
         for (j, step) in steps.enumerated() {
             let keys = step.keys
-            #expect(keys == ["start", "end", "startValue", "endValue", "deltaValue", "gradientNormSquared", "attributionSum"])
+            #expect(keys == ["start", "end", "startValue", "endValue", "deltaValue", "gradientNormSquared", "attributionSum", "point"])
+            // One gradient per step, in step order: step j's gradient is path point j.
+            #expect(step["point"]?.intValue == j)
             let delta = try #require(step["deltaValue"]?.doubleValue)
             let sum = try #require(step["attributionSum"]?.doubleValue)
             // The hyperplane property, 1e-12 relative to the step's own ΔF (see HyperplaneTests).
@@ -129,9 +131,9 @@ struct OracleContractTests {
         ("trapezoid with one step", ["--method", "ig", "--rule", "trapezoid", "--steps", "1"], "needs --steps ≥ 2"),
         ("zero steps", ["--method", "ig", "--steps", "0"], "must be an integer"),
         ("fraction above 1", ["--method", "guided-ig", "--fraction", "1.5"], "(0, 1]"),
-        ("max-dist above 1", ["--method", "guided-ig", "--max-dist", "2"], "must be a number in [0.0, 1.0]"),
-        ("negative sigma", ["--method", "blur-ig", "--max-sigma", "-1"], "a number ≥ 0"),
-        ("NaN sigma", ["--method", "blur-ig", "--max-sigma", "nan"], "a number ≥ 0"),
+        ("max-dist above 1", ["--method", "guided-ig", "--max-dist", "2"], "must be a number in [0, 1]"),
+        ("negative sigma", ["--method", "blur-ig", "--max-sigma", "-1"], "must be a number in [0, 1000000]"),
+        ("NaN sigma", ["--method", "blur-ig", "--max-sigma", "nan"], "must be a number in [0, 1000000]"),
         ("smoothgrad over smoothgrad", ["--method", "smoothgrad", "--base", "smoothgrad"], "is not one of"),
         ("negative seed", ["--method", "smoothgrad", "--seed", "-4"], "whole number"),
         ("zero batch", ["--method", "ig", "--batch", "0"], "must be an integer"),

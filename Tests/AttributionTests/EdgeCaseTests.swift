@@ -66,13 +66,14 @@ struct EdgeCaseTests {
         let network = try ShippedModels.network("digits-cnn")
         let x = try ShippedModels.exampleInput("digits-cnn")
         let output = try ClassifierOutput(network: network, target: 2)
-        let reference = try IntegratedGradients(steps: 13, integrator: ImportantDirection(), batchSize: 64, recordsLedger: true).attribute(x, of: output)
+        let method = IntegratedGradients(steps: 13, integrator: ImportantDirection())
+        let reference = try method.attribute(x, of: output, options: RunOptions(batchSize: 64, recordsLedger: true))
         for batch in [1, 2, 5] {
-            let result = try IntegratedGradients(steps: 13, integrator: ImportantDirection(), batchSize: batch, recordsLedger: true).attribute(x, of: output)
+            let result = try method.attribute(x, of: output, options: RunOptions(batchSize: batch, recordsLedger: true))
             #expect(result.attribution == reference.attribution)
             #expect(result.ledger == reference.ledger)
         }
-        #expect(throws: AttributionError.self) { try IntegratedGradients(batchSize: 0).attribute(x, of: output) }
+        #expect(throws: AttributionError.self) { try IntegratedGradients().attribute(x, of: output, options: RunOptions(batchSize: 0)) }
     }
 
     @Test("The ledger: one entry per step, cells tiling [0, 1], ends at F(x′) and F(x), Riemann sums matching the map")
@@ -80,16 +81,16 @@ struct EdgeCaseTests {
         let f = SigmoidOfLinear(weights: [1, -2, 0.5], bias: 0.1)
         let x = Tensor(shape: [3], scalars: [1, 0.5, -1])
         for rule in QuadratureRule.allCases where rule.coversInterval {
-            let result = try IntegratedGradients(steps: 6, rule: rule, recordsLedger: true).attribute(x, of: f)
-            let entries = try #require(result.ledger).entries
+            let result = try IntegratedGradients(steps: 6, rule: rule).attribute(x, of: f, options: RunOptions(recordsLedger: true))
+            let entries = try #require(result.ledger).steps
             #expect(entries.count == 6)
             #expect(entries.first!.start == 0 && entries.last!.end == 1)
             #expect(entries.first!.startValue == (try f.value(at: Tensor(zeros: [3]))))
             #expect(entries.last!.endValue == (try f.value(at: x)))
             expectClose(entries.reduce(0) { $0 + $1.attributionSum }, result.attribution.sum, Tolerance(relative: 1e-14), "\(rule)")
         }
-        let json = try #require(try IntegratedGradients(steps: 3, recordsLedger: true).attribute(x, of: f).ledger?.json)
-        #expect(json["steps"]?.arrayValue?.first?.keys == ["start", "end", "startValue", "endValue", "deltaValue", "gradientNormSquared", "attributionSum"])
+        let json = try #require(try IntegratedGradients(steps: 3).attribute(x, of: f, options: RunOptions(recordsLedger: true)).ledger?.json)
+        #expect(json["steps"]?.arrayValue?.first?.keys == ["start", "end", "startValue", "endValue", "deltaValue", "gradientNormSquared", "attributionSum", "point"])
     }
 
     @Test("Invalid parameters are rejected with a message")
@@ -137,11 +138,12 @@ struct ZeroGradientTests {
     func leadingFlatSteps() throws {
         // From x′ = (2, 2) (flat, F = 1) to x = (0, 0) (F = 0): s(α) = 4 − 4α, ∇F ≠ 0 once α > 3/4.
         let x0 = Tensor(shape: [2], scalars: [2, 2])
-        let result = try IntegratedGradients(baseline: x0, steps: 8, integrator: ImportantDirection(), recordsLedger: true).attribute(Tensor(zeros: [2]), of: relu)
+        let result = try IntegratedGradients(baseline: x0, steps: 8, integrator: ImportantDirection())
+            .attribute(Tensor(zeros: [2]), of: relu, options: RunOptions(recordsLedger: true))
         #expect(result.attribution.scalars.allSatisfy { $0.isFinite })
         expectClose(try #require(result.completenessDelta), 0, Tolerance(relative: 0, absolute: 1e-15), "completeness")
         expectClose(result.attribution.scalars, [-0.5, -0.5], Tolerance(relative: 1e-15), "equal split of ΔF = −1")
-        let entries = try #require(result.ledger).entries
+        let entries = try #require(result.ledger).steps
         #expect(entries.prefix(6).allSatisfy { $0.gradientNormSquared == 0 && $0.attributionSum == 0 })
     }
 

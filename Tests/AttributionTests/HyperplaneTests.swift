@@ -16,12 +16,12 @@ struct HyperplaneTests {
     static func checkLedger(_ result: AttributionResult, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Double {
         let ledger = try #require(result.ledger, sourceLocation: sourceLocation)
         var worst = 0.0
-        for (j, entry) in ledger.entries.enumerated() where entry.gradientNormSquared > 0 {
+        for (j, entry) in ledger.steps.enumerated() where entry.gradientNormSquared > 0 {
             expectClose(entry.attributionSum, entry.deltaValue, stepTolerance, "\(label) step \(j)", sourceLocation: sourceLocation)
             if entry.deltaValue != 0 { worst = max(worst, abs(entry.attributionSum - entry.deltaValue) / abs(entry.deltaValue)) }
         }
         // Consecutive steps share their ends, so the ledger telescopes to F(end) − F(start).
-        for (a, b) in zip(ledger.entries, ledger.entries.dropFirst()) {
+        for (a, b) in zip(ledger.steps, ledger.steps.dropFirst()) {
             #expect(a.endValue == b.startValue, "\(label): ledger does not chain", sourceLocation: sourceLocation)
         }
         let total = try #require(result.completenessDelta, sourceLocation: sourceLocation)
@@ -37,8 +37,8 @@ struct HyperplaneTests {
         let x0 = Tensor.uniform(shape: [f.dimension], in: -1, 1, using: &generator)
         var worst = 0.0
         for n in [1, 2, 7, 50] {
-            let idgi = IntegratedGradients(baseline: x0, steps: n, integrator: ImportantDirection(), recordsLedger: true)
-            worst = max(worst, try Self.checkLedger(try idgi.attribute(x, of: f), "\(testCase) N=\(n)"))
+            let idgi = IntegratedGradients(baseline: x0, steps: n, integrator: ImportantDirection())
+            worst = max(worst, try Self.checkLedger(try idgi.attribute(x, of: f, options: RunOptions(recordsLedger: true)), "\(testCase) N=\(n)"))
         }
         print("hyperplane, IG path, \(testCase): worst relative step error \(worst)")
     }
@@ -51,11 +51,11 @@ struct HyperplaneTests {
         var worst = 0.0
         for n in [1, 3, 20] {
             let methods: [(String, any AttributionMethod)] = [
-                ("BlurIG", BlurIntegratedGradients(maxSigma: 2, steps: n, integrator: ImportantDirection(), recordsLedger: true)),
-                ("GuidedIG", GuidedIntegratedGradients(steps: n, integrator: ImportantDirection(), recordsLedger: true)),
+                ("BlurIG", BlurIntegratedGradients(maxSigma: 2, steps: n, integrator: ImportantDirection())),
+                ("GuidedIG", GuidedIntegratedGradients(steps: n, integrator: ImportantDirection())),
             ]
             for (name, method) in methods {
-                worst = max(worst, try Self.checkLedger(try method.attribute(image, of: f), "\(testCase) \(name) N=\(n)"))
+                worst = max(worst, try Self.checkLedger(try method.attribute(image, of: f, options: RunOptions(recordsLedger: true)), "\(testCase) \(name) N=\(n)"))
             }
         }
         print("hyperplane, BlurIG and Guided IG paths, \(testCase): worst relative step error \(worst)")
@@ -68,19 +68,19 @@ struct HyperplaneTests {
         let digitOutput = try ClassifierOutput(network: digits, target: 2, kind: .probability)
         var worst: [String: Double] = [:]
         let methods: [(String, any AttributionMethod)] = [
-            ("IG", IntegratedGradients(steps: 24, integrator: ImportantDirection(), recordsLedger: true)),
-            ("BlurIG", BlurIntegratedGradients(maxSigma: 8, steps: 24, integrator: ImportantDirection(), recordsLedger: true)),
-            ("GuidedIG", GuidedIntegratedGradients(steps: 24, integrator: ImportantDirection(), recordsLedger: true)),
+            ("IG", IntegratedGradients(steps: 24, integrator: ImportantDirection())),
+            ("BlurIG", BlurIntegratedGradients(maxSigma: 8, steps: 24, integrator: ImportantDirection())),
+            ("GuidedIG", GuidedIntegratedGradients(steps: 24, integrator: ImportantDirection())),
         ]
         for (name, method) in methods {
-            worst[name] = try Self.checkLedger(try method.attribute(image, of: digitOutput), "digits-cnn \(name)")
+            worst[name] = try Self.checkLedger(try method.attribute(image, of: digitOutput, options: RunOptions(recordsLedger: true)), "digits-cnn \(name)")
         }
         let moons = try ShippedModels.network("moons-mlp")
         let points = try ShippedModels.checkInputs("moons-mlp")
         for b in 0..<4 {
             let output = try ClassifierOutput(network: moons, target: 0, kind: .logit)
             for (name, method) in methods where name != "BlurIG" {
-                worst[name] = max(worst[name]!, try Self.checkLedger(try method.attribute(points.point(b), of: output), "moons \(name) point \(b)"))
+                worst[name] = max(worst[name]!, try Self.checkLedger(try method.attribute(points.point(b), of: output, options: RunOptions(recordsLedger: true)), "moons \(name) point \(b)"))
             }
         }
         print("hyperplane on trained networks: worst relative step error per path \(worst)")
@@ -92,8 +92,8 @@ struct HyperplaneTests {
         let x = try ShippedModels.checkInputs("moons-mlp").point(3)
         let output = try ClassifierOutput(network: network, target: 1, kind: .probability)
         // One step: the attribution is exactly that step's shares.
-        let one = try IntegratedGradients(steps: 1, integrator: ImportantDirection(), recordsLedger: true).attribute(x, of: output)
-        let delta = try #require(one.ledger?.entries.first?.deltaValue)
+        let one = try IntegratedGradients(steps: 1, integrator: ImportantDirection()).attribute(x, of: output, options: RunOptions(recordsLedger: true))
+        let delta = try #require(one.ledger?.steps.first?.deltaValue)
         #expect(one.attribution.scalars.allSatisfy { $0 == 0 || ($0 > 0) == (delta > 0) })
     }
 }

@@ -23,8 +23,8 @@ struct SmoothGradTests {
         let mean = (0..<3).map { i in maps.reduce(0) { $0 + $1[i] } / 6 }
         let meanSquare = (0..<3).map { i in maps.reduce(0) { $0 + $1[i] * $1[i] } / 6 }
         let variance = (0..<3).map { meanSquare[$0] - mean[$0] * mean[$0] }
-        for (aggregation, expected) in [(SmoothGrad.Aggregation.mean, mean), (.squared, meanSquare), (.varGrad, variance)] {
-            let result = try SmoothGrad(samples: 6, noise: .absolute(sigma), aggregation: aggregation, seed: 9).attribute(x, of: f)
+        for (aggregation, expected) in [(SmoothGrad.Smoothing.mean, mean), (.squared, meanSquare), (.varGrad, variance)] {
+            let result = try SmoothGrad(samples: 6, noise: .absolute(sigma), smoothing: aggregation, seed: 9).attribute(x, of: f)
             expectClose(result.attribution.scalars, expected, Tolerance(relative: 1e-14), "\(aggregation)")
             #expect(result.gradientEvaluations == 6)
         }
@@ -54,9 +54,9 @@ struct SmoothGradTests {
     @Test("SmoothGrad of a linear function's gradient is the gradient: the noise cannot move it")
     func linear() throws {
         let linear = LinearFunction(weights: [0.5, -1.5, 2])
-        let result = try SmoothGrad(samples: 10, noise: .absolute(1), aggregation: .mean, seed: 1).attribute(x, of: linear)
+        let result = try SmoothGrad(samples: 10, noise: .absolute(1), smoothing: .mean, seed: 1).attribute(x, of: linear)
         expectClose(result.attribution.scalars, [0.5, -1.5, 2], Tolerance(relative: 1e-15), "mean")
-        let variance = try SmoothGrad(samples: 10, noise: .absolute(1), aggregation: .varGrad, seed: 1).attribute(x, of: linear)
+        let variance = try SmoothGrad(samples: 10, noise: .absolute(1), smoothing: .varGrad, seed: 1).attribute(x, of: linear)
         #expect(variance.attribution.scalars.allSatisfy { abs($0) < 1e-15 })
     }
 }

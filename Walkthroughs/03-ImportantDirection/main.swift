@@ -47,10 +47,11 @@ notebook.say("""
         A += g_j ⊙ g_j · ΔF_j / ‖g_j‖²
     """)
 let steps = 6
-let idgi = orExit { try IntegratedGradients(baseline: baseline, steps: steps, integrator: ImportantDirection(), recordsLedger: true).attribute(x, of: f) }
-let riemann = orExit { try IntegratedGradients(baseline: baseline, steps: steps, rule: .left, recordsLedger: true).attribute(x, of: f) }
-let idgiLedger = idgi.ledger!.entries
-let riemannLedger = riemann.ledger!.entries
+let keepLedger = RunOptions(recordsLedger: true)
+let idgi = orExit { try IntegratedGradients(baseline: baseline, steps: steps, integrator: ImportantDirection()).attribute(x, of: f, options: keepLedger) }
+let riemann = orExit { try IntegratedGradients(baseline: baseline, steps: steps, rule: .left).attribute(x, of: f, options: keepLedger) }
+let idgiLedger = idgi.ledger!.steps
+let riemannLedger = riemann.ledger!.steps
 let delta = (x - baseline).scalars
 var rows: [[String]] = []
 var acrossShares: [Double] = []

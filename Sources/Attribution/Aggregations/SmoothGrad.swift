@@ -2,7 +2,7 @@ import Models
 import Tensors
 
 /// SmoothGrad (Smilkov et al., "SmoothGrad: removing noise by adding noise", 2017) over any
-/// method: run the method on noisy copies of the input and aggregate.
+/// method: run the method on noisy copies of the input and aggregate (``Aggregation``).
 ///
 ///     a_s = M(x + ε_s),  ε_s ~ N(0, σ² I),  s = 1…n
 ///     mean:     (1/n) Σ a_s                    (PAIR `magnitude=False`, Captum "smoothgrad")
@@ -15,7 +15,7 @@ import Tensors
 /// derived from (seed, s), so the same seed gives the same bits.
 /// Axioms: whatever the base method has, averaged; the mean of complete attributions is
 /// complete with respect to the mean of F(x + ε_s) − F(baseline), not F(x) − F(baseline).
-/// Cost: n times the base method's.
+/// Cost: n times the base method's; the n copies' points share model calls.
 public struct SmoothGrad: AttributionMethod {
     /// How σ is given.
     public enum Noise: Sendable, Equatable {
@@ -26,13 +26,22 @@ public struct SmoothGrad: AttributionMethod {
     }
 
     /// How the n attributions are combined.
-    public enum Aggregation: String, Sendable, CaseIterable {
+    public enum Smoothing: String, Sendable, CaseIterable {
         /// The mean.
         case mean
         /// The mean of squares.
         case squared
         /// The variance (mean of squares minus square of the mean).
         case varGrad = "vargrad"
+
+        /// The statistic it is.
+        public var statistic: Aggregation.Statistic {
+            switch self {
+            case .mean: return .mean
+            case .squared: return .meanOfSquares
+            case .varGrad: return .variance
+            }
+        }
     }
 
     /// The method run on each noisy copy.
@@ -42,19 +51,19 @@ public struct SmoothGrad: AttributionMethod {
     /// σ
     public var noise: Noise
     /// mean, squared or VarGrad.
-    public var aggregation: Aggregation
+    public var smoothing: Smoothing
     /// The noise's seed.
     public var seed: UInt64
 
     /// SmoothGrad over `base`, with PAIR's defaults (25 samples, σ = 0.15 of the range).
     public init(
         base: any AttributionMethod = VanillaGradient(), samples: Int = 25, noise: Noise = .fractionOfRange(0.15),
-        aggregation: Aggregation = .mean, seed: UInt64 = 0
+        smoothing: Smoothing = .mean, seed: UInt64 = 0
     ) {
         self.base = base
         self.samples = samples
         self.noise = noise
-        self.aggregation = aggregation
+        self.smoothing = smoothing
         self.seed = seed
     }
 
@@ -74,37 +83,47 @@ public struct SmoothGrad: AttributionMethod {
         }
     }
 
-    /// The aggregated attribution of F at `input`.
-    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
-        try Validate.input(input, for: function)
+    /// The noisy copies x + ε_s, s = 0…n−1, each from its own derived generator.
+    public func noisyCopies(of input: Tensor) throws(AttributionError) -> [Tensor] {
         try Validate.atLeast(samples, 1, "samples")
         let sigma = try standardDeviation(for: input)
         let source = Xoshiro256StarStar(seed: seed)
-        var sum = [Double](repeating: 0, count: input.count)
-        var sumOfSquares = sum
-        var gradientEvaluations = 0
-        var valueEvaluations = 0
-        for s in 0..<samples {
+        return (0..<samples).map { s in
             var draw = source.derived(s)
-            let noisy = input.map { $0 + sigma * draw.nextNormal() }
-            let result = try base.attribute(noisy, of: function)
-            gradientEvaluations += result.gradientEvaluations
-            valueEvaluations += result.valueEvaluations
-            for i in sum.indices {
-                let a = result.attribution.scalars[i]
-                sum[i] += a
-                sumOfSquares[i] += a * a
-            }
+            return input.map { $0 + sigma * draw.nextNormal() }
         }
-        let n = Double(samples)
-        let combined: [Double]
-        switch aggregation {
-        case .mean: combined = sum.map { $0 / n }
-        case .squared: combined = sumOfSquares.map { $0 / n }
-        case .varGrad: combined = sum.indices.map { sumOfSquares[$0] / n - (sum[$0] / n) * (sum[$0] / n) }
+    }
+
+    /// The base method's plans on the noisy copies, combined by the chosen statistic.
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        var plans: [AttributionPlan] = []
+        for copy in try noisyCopies(of: input) {
+            try Validate.finite(copy, name: "noisy copy of the input")
+            plans.append(try base.plan(for: copy))
         }
-        return AttributionResult(
-            attribution: Tensor(shape: input.shape, scalars: combined),
-            gradientEvaluations: gradientEvaluations, valueEvaluations: valueEvaluations)
+        return Aggregation(smoothing.statistic).plan(over: plans, shape: input.shape)
+    }
+
+    /// `--method smoothgrad`.
+    public static let registration = MethodRegistration(
+        name: "smoothgrad", summary: "SmoothGrad: any other method (--base) on noisy copies of x, aggregated (Smilkov et al. 2017)",
+        options: [
+            MethodOption("base", .method, default: "gradient", help: "the method run on each noisy copy, with its own options"),
+            MethodOption("samples", .integer(1...1_000_000), default: "25", help: "the number of noisy copies n"),
+            MethodOption(
+                "noise", .number(0...1e6, excludingLowerBound: false), default: "0.15",
+                help: "σ as a fraction of the input's range, max x − min x"),
+            MethodOption("smoothing", .choice(Smoothing.allCases.map(\.rawValue)), default: "mean", help: "how the n maps combine"),
+            MethodOption("seed", .seed, default: "0", help: "the noise's seed"),
+        ],
+        capabilities: [.aggregatesBase, .randomized],
+        quickConfigurations: [
+            ["samples": "4", "seed": "3"],
+            ["base": "ig", "integrator": "idgi", "steps": "8", "samples": "3", "seed": "4"],
+        ]
+    ) { arguments throws(MethodArgumentError) in
+        SmoothGrad(
+            base: try arguments.baseMethod(), samples: arguments.integer("samples"), noise: .fractionOfRange(arguments.number("noise")),
+            smoothing: Smoothing(rawValue: arguments.choice("smoothing"))!, seed: arguments.seed())
     }
 }

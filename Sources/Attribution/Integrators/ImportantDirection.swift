@@ -40,8 +40,8 @@ public struct ImportantDirection: Integrator {
 
     /// "idgi"
     public var name: String { "idgi" }
-    /// IDGI needs F at every segment end.
-    public var needsSegmentValues: Bool { true }
+    /// F at every segment end; the Riemann terms are not used.
+    public var needs: StepNeeds { .segmentValues }
 
     /// A zeroed accumulator.
     public func makeAccumulator(featureCount: Int) -> Accumulator {

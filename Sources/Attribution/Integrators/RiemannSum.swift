@@ -11,8 +11,8 @@ public struct RiemannSum: Integrator {
 
     /// "riemann"
     public var name: String { "riemann" }
-    /// The Riemann terms need no function values.
-    public var needsSegmentValues: Bool { false }
+    /// The Riemann terms only; no function values.
+    public var needs: StepNeeds { .riemannTerms }
 
     /// A zeroed running sum.
     public func makeAccumulator(featureCount: Int) -> Accumulator {
@@ -25,10 +25,13 @@ public struct RiemannSum: Integrator {
 
         /// total += r_j
         public mutating func add(_ step: PathStep) -> Double {
+            guard let term = step.riemannTerm else {
+                preconditionFailure("the Riemann sum needs Riemann terms; the path did not supply them")
+            }
             var stepSum = 0.0
             for i in total.indices {
-                total[i] += step.riemannTerm[i]
-                stepSum += step.riemannTerm[i]
+                total[i] += term[i]
+                stepSum += term[i]
             }
             return stepSum
         }

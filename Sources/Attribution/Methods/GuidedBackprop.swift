@@ -10,8 +10,8 @@ import Tensors
 /// (only positive signal flows back, only through active units). Other layers backpropagate
 /// normally. It is not a gradient of anything, so no completeness; it is known to be
 /// largely independent of the higher layers' weights (Adebayo et al., "Sanity Checks for
-/// Saliency Maps", 2018). Defined for network outputs (``ClassifierOutput``) only.
-/// Cost: one backward pass.
+/// Saliency Maps", 2018). Defined for network outputs (``ClassifierOutput``) only: the run
+/// fails with a message for any other function. Cost: one backward pass.
 public struct GuidedBackprop: AttributionMethod {
     /// Guided backprop.
     public init() {}
@@ -19,18 +19,12 @@ public struct GuidedBackprop: AttributionMethod {
     /// "guided-backprop"
     public var name: String { "guided-backprop" }
 
-    /// The guided-backprop signal at `input`.
-    /// - Throws: ``AttributionError`` if `function` is not a network's output.
-    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
-        guard let output = function as? ClassifierOutput else {
-            throw AttributionError("guided backprop changes a network's ReLU backward passes; it needs a network output, not \(type(of: function))")
-        }
-        let guided: ClassifierOutput
-        do {
-            guided = try ClassifierOutput(network: output.network, target: output.target, kind: output.kind, rule: .guidedBackprop)
-        } catch {
-            throw AttributionError(error)
-        }
-        return try VanillaGradient().attribute(input, of: guided)
-    }
+    /// The guided-backprop signal at `input`: one backward pass with ``BackwardRule/guidedBackprop``.
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan { .gradient(at: input, rule: .guidedBackprop) }
+
+    /// `--method guided-backprop`.
+    public static let registration = MethodRegistration(
+        name: "guided-backprop", summary: "the backward pass with ReLUs passing only positive signal (Springenberg et al. 2015)",
+        capabilities: .needsNetwork
+    ) { _ throws(MethodArgumentError) in GuidedBackprop() }
 }

@@ -10,11 +10,11 @@ import Tensors
 /// the step's start, ΔF over the step; complete exactly. The Riemann version is complete up
 /// to discretisation. Sensitivity (b) holds (a feature with zero gradient is moved but
 /// multiplied by 0). `maxDistance` 0 reproduces IG on the straight line with the `left`
-/// rule; 1 is unbounded Guided IG.
+/// rule; 1 is unbounded Guided IG. A step that round-off stalls is an error (``GuidedPath``).
 /// Parameters: steps ≥ 1 (default 200), fraction ∈ (0, 1] (0.25), maxDistance ∈ [0, 1] (0.02).
-/// Cost: `steps` gradient evaluations, one at a time (each depends on the last) (+2 forward
-/// passes for F at the ends).
-public struct GuidedIntegratedGradients: AttributionMethod {
+/// Cost: `steps` gradient evaluations, one per round (each depends on the last; a batch of
+/// inputs shares each round's model call) (+2 forward passes for F at the ends).
+public struct GuidedIntegratedGradients: BaselineAttributionMethod {
     /// x′; nil means all zeros.
     public var baseline: Tensor?
     /// S
@@ -25,32 +25,56 @@ public struct GuidedIntegratedGradients: AttributionMethod {
     public var maxDistance: Double
     /// Riemann sum or IDGI.
     public var integrator: any Integrator
-    /// Whether to keep the per-step ledger.
-    public var recordsLedger: Bool
 
     /// Guided IG with PAIR's defaults.
     public init(
         baseline: Tensor? = nil, steps: Int = 200, fraction: Double = 0.25, maxDistance: Double = 0.02,
-        integrator: any Integrator = RiemannSum(), recordsLedger: Bool = false
+        integrator: any Integrator = RiemannSum()
     ) {
         self.baseline = baseline
         self.steps = steps
         self.fraction = fraction
         self.maxDistance = maxDistance
         self.integrator = integrator
-        self.recordsLedger = recordsLedger
     }
 
     /// "guided-ig"
     public var name: String { "guided-ig" }
 
-    /// Guided IG of F at `input`.
-    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
-        try Validate.input(input, for: function)
+    /// The same Guided IG from another baseline.
+    public func replacingBaseline(with baseline: Tensor) -> GuidedIntegratedGradients {
+        var copy = self
+        copy.baseline = baseline
+        return copy
+    }
+
+    /// The guided path from x′ to x, integrated.
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         let start = baseline ?? Tensor(zeros: input.shape)
-        try Validate.input(start, for: function, name: "baseline")
+        try Validate.matching(start, input, name: "baseline")
         let path = try GuidedPath(from: start, to: input, steps: steps, fraction: fraction, maxDistance: maxDistance)
-        return try PathIntegration.integrate(
-            path, with: integrator, function: function, pointShape: input.shape, batchSize: 1, recordLedger: recordsLedger)
+        return .integrating(path, with: integrator, shape: input.shape)
+    }
+
+    /// `--method guided-ig`.
+    public static let registration = MethodRegistration(
+        name: "guided-ig", summary: "Guided IG: an adaptive path that moves low-gradient features first (Kapishnikov et al. 2021)",
+        options: [
+            .steps(default: 200),
+            .integrator,
+            MethodOption(
+                "fraction", .number(0...1, excludingLowerBound: true), default: "0.25",
+                help: "the fraction of features considered for moving at each pass"),
+            MethodOption(
+                "max-dist", .number(0...1, excludingLowerBound: false), default: "0.02",
+                help: "how far a feature may lead or lag the straight line, as a fraction of it"),
+            .baseline,
+        ],
+        capabilities: [.walksPath, .takesBaseline],
+        quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]]
+    ) { arguments throws(MethodArgumentError) in
+        GuidedIntegratedGradients(
+            baseline: try arguments.baseline(), steps: arguments.integer("steps"), fraction: arguments.number("fraction"),
+            maxDistance: arguments.number("max-dist"), integrator: arguments.integrator())
     }
 }

@@ -17,9 +17,16 @@ public struct InputTimesGradient: AttributionMethod {
     public var name: String { "input-x-gradient" }
 
     /// x ⊙ ∇F(x)
-    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
-        var result = try VanillaGradient().attribute(input, of: function)
-        result.attribution = input * result.attribution
-        return result
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        AttributionPlan.gradient(at: input).mapResult { result in
+            var result = result
+            result.attribution = input * result.attribution
+            return result
+        }
     }
+
+    /// `--method input-x-gradient`.
+    public static let registration = MethodRegistration(
+        name: "input-x-gradient", summary: "x ⊙ ∇F(x) (Shrikumar et al. 2016)"
+    ) { _ throws(MethodArgumentError) in InputTimesGradient() }
 }

@@ -18,8 +18,8 @@ import Tensors
 /// Parameters: `steps` ≥ the rule's minimum (1 or 2); any baseline of the input's shape.
 /// Cost: `steps` gradient evaluations (+2 forward passes for F at the ends; IDGI and the
 /// ledger need F at every cell boundary: with the `left` rule the boundaries are the nodes,
-/// so only one forward pass per batch of `batchSize` is added).
-public struct IntegratedGradients: AttributionMethod {
+/// so only one forward pass per batch is added).
+public struct IntegratedGradients: BaselineAttributionMethod {
     /// x′; nil means all zeros.
     public var baseline: Tensor?
     /// N, the number of gradient evaluations.
@@ -28,38 +28,67 @@ public struct IntegratedGradients: AttributionMethod {
     public var rule: QuadratureRule
     /// Riemann sum or IDGI.
     public var integrator: any Integrator
-    /// The most points per model call; nil for ``PathIntegration/automaticBatchSize(pointSize:)``.
-    public var batchSize: Int?
-    /// Whether to keep the per-step ledger.
-    public var recordsLedger: Bool
 
-    /// Integrated Gradients. The rule defaults to Gauss–Legendre for the Riemann sum
-    /// (Captum's default; the most accurate) and to `left` for IDGI (the official pairing).
-    public init(
-        baseline: Tensor? = nil, steps: Int = 200, rule: QuadratureRule? = nil, integrator: any Integrator = RiemannSum(),
-        batchSize: Int? = nil, recordsLedger: Bool = false
-    ) {
+    /// Integrated Gradients. The rule defaults by what the integrator reads: Gauss–Legendre
+    /// for one that uses the rule's weights (the Riemann sum; Captum's default, the most
+    /// accurate), `left` for one that uses only segments (IDGI; the official pairing).
+    public init(baseline: Tensor? = nil, steps: Int = 200, rule: QuadratureRule? = nil, integrator: any Integrator = RiemannSum()) {
         self.baseline = baseline
         self.steps = steps
-        self.rule = rule ?? (integrator is ImportantDirection ? .left : .gaussLegendre)
+        self.rule = rule ?? Self.defaultRule(for: integrator)
         self.integrator = integrator
-        self.batchSize = batchSize
-        self.recordsLedger = recordsLedger
+    }
+
+    /// Gauss–Legendre when the integrator reads Riemann terms, `left` otherwise.
+    public static func defaultRule(for integrator: any Integrator) -> QuadratureRule {
+        integrator.needs.contains(.riemannTerms) ? .gaussLegendre : .left
     }
 
     /// "ig"
     public var name: String { "ig" }
 
-    /// IG of F at `input`.
-    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
-        try Validate.input(input, for: function)
+    /// The same IG from another baseline.
+    public func replacingBaseline(with baseline: Tensor) -> IntegratedGradients {
+        var copy = self
+        copy.baseline = baseline
+        return copy
+    }
+
+    /// The straight line from x′ to x with the rule's nodes, integrated.
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         let start = baseline ?? Tensor(zeros: input.shape)
-        try Validate.input(start, for: function, name: "baseline")
-        if integrator.needsSegmentValues && !rule.coversInterval {
-            throw AttributionError("IDGI needs segments that tile the path; the \(rule.rawValue) rule's cells stop short of the input — use left (the official pairing) or another rule")
+        try Validate.matching(start, input, name: "baseline")
+        if integrator.needs.contains(.segmentValues) && !rule.coversInterval {
+            throw AttributionError("the \(integrator.name) integrator needs segments that tile the path; the \(rule.rawValue) rule's cells stop short of the input — use left (the official IDGI pairing) or another rule")
         }
         let path = try StraightLinePath(from: start, to: input, rule: rule, steps: steps)
-        return try PathIntegration.integrate(
-            path, with: integrator, function: function, pointShape: input.shape, batchSize: batchSize, recordLedger: recordsLedger)
+        return .integrating(path, with: integrator, shape: input.shape)
+    }
+
+    /// `--method ig`.
+    public static let registration = MethodRegistration(
+        name: "ig", summary: "Integrated Gradients on the straight line from x′ (Sundararajan et al. 2017); with --integrator idgi, IDGI-IG",
+        options: [
+            .steps(default: 200),
+            .integrator,
+            MethodOption(
+                "rule", .choice(QuadratureRule.allCases.map(\.rawValue)),
+                default: .depending("gauss-legendre; left with --integrator idgi") { arguments in
+                    arguments.choice("integrator") == "idgi" ? QuadratureRule.left.rawValue : QuadratureRule.gaussLegendre.rawValue
+                },
+                help: "the quadrature rule: nodes and weights on [0, 1] (uniform is PAIR's IG, captum-trapezoid Captum's riemann_trapezoid)"),
+            .baseline,
+        ],
+        capabilities: [.walksPath, .takesBaseline],
+        quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]]
+    ) { arguments throws(MethodArgumentError) in
+        let rule = QuadratureRule(rawValue: arguments.choice("rule"))!
+        let integrator = arguments.integrator()
+        if integrator.needs.contains(.segmentValues) && !rule.coversInterval {
+            throw MethodArgumentError("--rule \(rule.rawValue) cannot be used with --integrator idgi (its cells stop short of the input); use left, the official pairing")
+        }
+        let steps = arguments.integer("steps")
+        if steps < rule.minimumNodeCount { throw MethodArgumentError("--rule \(rule.rawValue) needs --steps ≥ \(rule.minimumNodeCount)") }
+        return IntegratedGradients(baseline: try arguments.baseline(), steps: steps, rule: rule, integrator: integrator)
     }
 }

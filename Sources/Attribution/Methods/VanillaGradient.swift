@@ -18,9 +18,10 @@ public struct VanillaGradient: AttributionMethod {
     public var name: String { "gradient" }
 
     /// ∇F at `input`.
-    public func attribute(_ input: Tensor, of function: some DifferentiableFunction) throws(AttributionError) -> AttributionResult {
-        try Validate.input(input, for: function)
-        let gradient = try function.evaluate(input.reshaped([1] + input.shape)).gradients.reshaped(input.shape)
-        return AttributionResult(attribution: gradient, gradientEvaluations: 1, valueEvaluations: 0)
-    }
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan { .gradient(at: input) }
+
+    /// `--method gradient`.
+    public static let registration = MethodRegistration(
+        name: "gradient", summary: "the gradient ∇F(x) (Simonyan et al. 2014)"
+    ) { _ throws(MethodArgumentError) in VanillaGradient() }
 }

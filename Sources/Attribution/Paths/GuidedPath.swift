@@ -32,9 +32,11 @@ import Tensors
 /// segment's end is F(x) and IDGI's sums are complete exactly. If ‖x − x′‖₁ = 0 the walk
 /// has no steps and the attribution is zero, as in PAIR.
 ///
-/// One deviation, for safety only: PAIR's inner loop has no bound; here a step stops after
-/// n + 2 passes (each pass either finishes or moves at least one more feature to x_max,
-/// so n + 2 passes always suffice unless round-off stalls the loop).
+/// One deviation, for safety only: PAIR's inner loop has no bound. Each pass either ends the
+/// step or moves at least one more feature to x_max, so n + 2 passes always suffice unless
+/// round-off stalls the loop; here a step that has not reached its target after
+/// `maximumPassesPerStep` passes (default n + 2) is an error, rather than a walk that stops
+/// short while its last segment still claims to end at the input.
 public struct GuidedPath: Path {
     /// x′, flattened.
     public let baseline: [Double]
@@ -48,13 +50,20 @@ public struct GuidedPath: Path {
     public let fraction: Double
     /// How far, as a fraction of the straight line, a feature may lead or lag, [0, 1].
     public let maxDistance: Double
+    /// The most passes one step may take before the walk is declared stalled (n + 2 by default).
+    public let maximumPassesPerStep: Int
 
-    /// PAIR's closeness tolerance (`EPSILON`).
-    static let tolerance = 1e-9
+    /// PAIR's closeness tolerance (`EPSILON`): math.isclose(rel_tol=1e-9, abs_tol=1e-9).
+    public static let tolerance = 1e-9
 
     /// The guided path from `baseline` to `input`.
+    /// - Parameter maximumPassesPerStep: the stall guard; nil for n + 2 (always enough in
+    ///   exact arithmetic).
     /// - Throws: ``AttributionError`` for mismatched shapes or parameters out of range.
-    public init(from baseline: Tensor, to input: Tensor, steps: Int = 200, fraction: Double = 0.25, maxDistance: Double = 0.02) throws(AttributionError) {
+    public init(
+        from baseline: Tensor, to input: Tensor, steps: Int = 200, fraction: Double = 0.25, maxDistance: Double = 0.02,
+        maximumPassesPerStep: Int? = nil
+    ) throws(AttributionError) {
         guard baseline.shape == input.shape else {
             throw AttributionError("the baseline has shape \(baseline.shape) but the input has \(input.shape); they must match")
         }
@@ -63,107 +72,152 @@ public struct GuidedPath: Path {
             throw AttributionError("fraction must lie in (0, 1], got \(fraction)")
         }
         try Validate.within(maxDistance, 0...1, "max distance")
+        if let maximumPassesPerStep { try Validate.atLeast(maximumPassesPerStep, 1, "maximum passes per step") }
         self.baseline = baseline.scalars
         self.input = input.scalars
         self.pointShape = input.shape
         self.stepCount = steps
         self.fraction = fraction
         self.maxDistance = maxDistance
+        self.maximumPassesPerStep = maximumPassesPerStep ?? (input.count + 2)
     }
 
-    /// Walks the guided path one outer step at a time (each step needs the previous gradient), as described above.
-    public func traverse(
-        _ function: some DifferentiableFunction, needsSegmentValues: Bool, batchSize: Int,
-        visit: (PathStep) -> Void
-    ) throws(AttributionError) -> PathSummary {
-        let n = input.count
-        let difference = zip(input, baseline).map { $0 - $1 }
-        let total = l1(input, baseline)
-        func single(_ p: [Double]) -> Tensor { Tensor(shape: [1] + pointShape, scalars: p) }
-        let ends = try function.evaluateValues(Tensor(shape: [2] + pointShape, scalars: baseline + input))
-        var summary = PathSummary(
-            startValue: ends[0], endValue: ends[1], displacement: difference, gradientEvaluations: 0, valueEvaluations: 2)
-        if total == 0 { return summary }
+    /// A walk along the guided path.
+    public func makeWalker(needs: StepNeeds) -> Walker { Walker(path: self, needs: needs) }
 
-        var x = baseline
-        // Step s is handed over once F at its end is known: at the next gradient, or F(x).
+    /// The guided walk, one outer step per request (each step needs the previous gradient):
+    /// the first request also asks for F at the baseline and the input.
+    public struct Walker: PathWalker {
+        let path: GuidedPath
+        let needs: StepNeeds
+        let difference: [Double]
+        /// ‖x − x′‖₁
+        let total: Double
+        /// The walk's current point.
+        var x: [Double]
+        /// The next outer step.
+        var step = 0
+        /// Step s − 1, handed over once F at its end is known (at the next gradient, or F(x)).
         var pending: PathStep? = nil
-        for step in 0..<stepCount {
-            let evaluated = try function.evaluate(single(x))
-            summary.gradientEvaluations += 1
-            let gradient = evaluated.gradients.scalars
-            if var previous = pending {
-                previous.endValue = needsSegmentValues ? evaluated.values[0] : nil
-                visit(previous)
+        var ends: (start: Double, end: Double)? = nil
+        var requestedEnds = false
+
+        init(path: GuidedPath, needs: StepNeeds) {
+            self.path = path
+            self.needs = needs
+            difference = zip(path.input, path.baseline).map { $0 - $1 }
+            total = GuidedPath.l1(path.input, path.baseline)
+            x = path.baseline
+        }
+
+        /// The gradient at the current point (and, first, the two ends' values).
+        public mutating func nextRequest(limit: Int) -> EvaluationRequest? {
+            let endPoints = requestedEnds ? [] : [path.baseline, path.input]
+            requestedEnds = true
+            // A walk of length 0 has no steps (PAIR returns zeros): only the ends are evaluated.
+            if total == 0 || step == path.stepCount {
+                return endPoints.isEmpty ? nil : EvaluationRequest(valuePoints: endPoints)
             }
+            return EvaluationRequest(gradientPoints: [x], valuePoints: endPoints)
+        }
 
-            let alpha = (Double(step) + 1) / Double(stepCount)
-            let alphaMin = max(alpha - maxDistance, 0)
-            let alphaMax = min(alpha + maxDistance, 1)
-            let xMin = straightLine(alphaMin, difference)
-            let xMax = straightLine(alphaMax, difference)
-            let target = total * (1 - (Double(step) + 1) / Double(stepCount))
+        /// Takes the gradient at the current point, finishes the previous step, and walks this one.
+        public mutating func receive(_ evaluations: Evaluations) throws(AttributionError) -> [PathStep] {
+            if ends == nil {
+                ends = (evaluations.values[0], evaluations.values[1])
+            }
+            guard let gradient = evaluations.gradients.first else { return [] }
+            var completed: [PathStep] = []
+            if var previous = pending {
+                previous.endValue = needs.contains(.segmentValues) ? evaluations.gradientValues[0] : nil
+                completed.append(previous)
+            }
+            let term = try walk(step: step, gradient: gradient)
+            pending = PathStep(
+                index: step, point: step, startParameter: Double(step) / Double(path.stepCount),
+                endParameter: Double(step + 1) / Double(path.stepCount), gradient: gradient,
+                riemannTerm: needs.contains(.riemannTerms) ? term : nil,
+                startValue: needs.contains(.segmentValues) ? evaluations.gradientValues[0] : nil)
+            step += 1
+            if step == path.stepCount, var last = pending {
+                last.endValue = needs.contains(.segmentValues) ? ends!.end : nil
+                completed.append(last)
+                pending = nil
+            }
+            return completed
+        }
 
+        /// Moves `x` through outer step s with the gradient g, as described on ``GuidedPath``,
+        /// and returns the step's Riemann term Σ_passes (x − x_old) ⊙ g, summed pass by pass as
+        /// PAIR sums it.
+        mutating func walk(step: Int, gradient: [Double]) throws(AttributionError) -> [Double] {
+            let n = x.count
             var term = [Double](repeating: 0, count: n)
-            var passes = 0
-            var gamma = Double.infinity
-            while gamma > 1, passes < n + 2 {
-                passes += 1
+            let (baseline, stepCount) = (path.baseline, path.stepCount)
+            let alpha = (Double(step) + 1) / Double(stepCount)
+            let alphaMin = max(alpha - path.maxDistance, 0)
+            let alphaMax = min(alpha + path.maxDistance, 1)
+            let xMin = path.straightLine(alphaMin, difference)
+            let xMax = path.straightLine(alphaMax, difference)
+            let target = total * (1 - (Double(step) + 1) / Double(stepCount))
+            for _ in 0..<path.maximumPassesPerStep {
                 let old = x
                 for i in 0..<n {
                     // This feature's own progress along the line; NaN (x = x′) counts as α_max.
                     let own = difference[i] != 0 ? (x[i] - baseline[i]) / difference[i] : alphaMax
                     if own < alphaMin { x[i] = xMin[i] }
                 }
-                let current = l1(x, input)
-                if isClose(target, current) {
+                let current = GuidedPath.l1(x, path.input)
+                if GuidedPath.isClose(target, current) {
                     for i in 0..<n { term[i] += (x[i] - old[i]) * gradient[i] }
-                    break
+                    return term
                 }
                 var magnitude = gradient.map(abs)
                 for i in 0..<n where x[i] == xMax[i] { magnitude[i] = .infinity }
-                let threshold = lowerQuantile(magnitude, fraction)
+                let threshold = GuidedPath.lowerQuantile(magnitude, path.fraction)
                 let selected = (0..<n).filter { magnitude[$0] <= threshold && magnitude[$0] != .infinity }
                 var reducibleTerms = [Double](repeating: 0, count: n)
                 for i in selected { reducibleTerms[i] = abs(x[i] - xMax[i]) }
                 let reducible = Reductions.sumInNumpyOrder(reducibleTerms)
-                gamma = reducible > 0 ? (current - target) / reducible : .infinity
+                let gamma = reducible > 0 ? (current - target) / reducible : .infinity
                 if gamma > 1 {
                     for i in selected { x[i] = xMax[i] }
                 } else {
                     for i in selected { x[i] = x[i] + (xMax[i] - x[i]) * gamma }
                 }
                 for i in 0..<n { term[i] += (x[i] - old[i]) * gradient[i] }
+                if gamma <= 1 { return term }
             }
-            pending = PathStep(
-                index: step, startParameter: Double(step) / Double(stepCount), endParameter: alpha,
-                gradient: gradient, riemannTerm: term, startValue: needsSegmentValues ? evaluated.values[0] : nil, endValue: nil)
+            throw AttributionError(
+                "Guided IG's step \(step + 1) of \(stepCount) did not reach its target L1 distance \(target) after "
+                    + "\(path.maximumPassesPerStep) passes (round-off stalled the walk); the attribution would not be complete. "
+                    + "Use another number of steps or a larger max distance")
         }
-        if var last = pending {
-            last.endValue = needsSegmentValues ? summary.endValue : nil
-            visit(last)
+
+        /// F at the baseline and the input, and the displacement x − x′.
+        public var summary: PathSummary {
+            PathSummary(startValue: ends?.start ?? .nan, endValue: ends?.end ?? .nan, displacement: difference)
         }
-        return summary
     }
 
     /// x′ + α (x − x′), as PAIR's `translate_alpha_to_x`.
-    private func straightLine(_ alpha: Double, _ difference: [Double]) -> [Double] {
+    func straightLine(_ alpha: Double, _ difference: [Double]) -> [Double] {
         (0..<baseline.count).map { baseline[$0] + difference[$0] * alpha }
     }
 
     /// Σ|a − b| in numpy's summation order, so that every γ and every closeness test
     /// comes out as in PAIR's numpy code.
-    private func l1(_ a: [Double], _ b: [Double]) -> Double {
+    static func l1(_ a: [Double], _ b: [Double]) -> Double {
         Reductions.sumInNumpyOrder(zip(a, b).map { abs($0 - $1) })
     }
 
     /// Python's math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9).
-    private func isClose(_ a: Double, _ b: Double) -> Bool {
+    static func isClose(_ a: Double, _ b: Double) -> Bool {
         abs(a - b) <= max(GuidedPath.tolerance * max(abs(a), abs(b)), GuidedPath.tolerance)
     }
 
     /// numpy.quantile(values, q, method="lower"): the element at sorted index ⌊q (n − 1)⌋.
-    private func lowerQuantile(_ values: [Double], _ q: Double) -> Double {
+    static func lowerQuantile(_ values: [Double], _ q: Double) -> Double {
         let sorted = values.sorted()
         return sorted[Int((q * Double(sorted.count - 1)).rounded(.down))]
     }

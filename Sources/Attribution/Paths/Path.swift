@@ -1,31 +1,95 @@
-import Models
 import Tensors
 
 /// Where the gradients are taken: a discretised path from a start point (the baseline side)
-/// to an end point (the input), walked as a sequence of steps.
+/// to an end point (the input), walked as a sequence of steps — the "path" axis of the design
+/// (DESIGN.md, "The one idea").
 ///
 /// Step j is a segment [p_j, p_{j+1}] of the path together with the gradient g_j the base
 /// method pairs with it and the base method's own Riemann term r_j (g_j ⊙ Δp_j, or
 /// g_j ⊙ γ′ Δt, or a quadrature weight times g_j ⊙ (x − x′)). An ``Integrator`` turns the
 /// steps into an attribution; the path knows nothing of how.
 ///
-/// A path evaluates the function itself — in batches of at most `batchSize` points, so
-/// memory does not grow with the number of steps — and hands the steps over one at a time,
-/// in order. When asked (`needsSegmentValues`), it also supplies F at both ends of every
-/// segment, reusing values it already has.
+/// A path does not call the model itself. It hands out a ``PathWalker``, which asks for F and
+/// ∇F at a few points at a time (``EvaluationRequest``) and turns the answers into steps. The
+/// engine that runs walkers (``AttributionEngine``) can then put the points of many walks —
+/// the noisy copies of SmoothGrad, the references of an aggregation, the inputs of a batch —
+/// into shared model calls, and memory never grows with the number of steps beyond one batch.
 public protocol Path: Sendable {
-    /// Walks the path for `function`, calling `visit` with every step in order.
-    /// - Returns: F at the path's two ends, its displacement, and what the walk cost.
-    func traverse(
-        _ function: some DifferentiableFunction, needsSegmentValues: Bool, batchSize: Int,
-        visit: (PathStep) -> Void
-    ) throws(AttributionError) -> PathSummary
+    /// The walker for one walk along this path.
+    associatedtype Walker: PathWalker
+    /// Starts a walk that supplies, with every step, what `needs` asks for.
+    func makeWalker(needs: StepNeeds) -> Walker
+}
+
+/// One walk along a path, as a conversation with the model: request, answers, steps.
+///
+/// The engine calls ``nextRequest(limit:)``, evaluates the requested points, passes the
+/// answers to ``receive(_:)`` in the request's order, and repeats until ``nextRequest(limit:)``
+/// returns nil. Steps come out in path order, each exactly once.
+public protocol PathWalker {
+    /// The evaluations the walk needs next — at most `limit` (≥ 1) gradient points, any number
+    /// of value-only points — or nil when the walk is over.
+    mutating func nextRequest(limit: Int) -> EvaluationRequest?
+    /// The answers to the last request; returns the steps they complete, in path order.
+    /// - Throws: ``AttributionError`` when the walk cannot go on (Guided IG's stalled step).
+    mutating func receive(_ evaluations: Evaluations) throws(AttributionError) -> [PathStep]
+    /// F at both ends and the displacement; complete once ``nextRequest(limit:)`` has returned nil.
+    var summary: PathSummary { get }
+}
+
+/// What an integrator reads from each step, so that a path computes only that: a path whose
+/// Riemann terms are costly (BlurIG's two blurs per level) skips them for IDGI, and one whose
+/// segment ends are not gradient points skips their forward passes for the Riemann sum.
+public struct StepNeeds: OptionSet, Sendable, Hashable {
+    /// The raw bits.
+    public let rawValue: Int
+    /// Needs from bits.
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// F at both ends of every segment (IDGI; the ledger).
+    public static let segmentValues = StepNeeds(rawValue: 1 << 0)
+    /// The base method's Riemann term r_j (the Riemann sum).
+    public static let riemannTerms = StepNeeds(rawValue: 1 << 1)
+}
+
+/// Points at which a walk needs the model: F and ∇F at `gradientPoints`, F alone at
+/// `valuePoints` (each point flattened).
+public struct EvaluationRequest: Sendable {
+    /// Points that need F and ∇F, in the order the walk will read the answers.
+    public var gradientPoints: [[Double]]
+    /// Points that need only F (a forward pass).
+    public var valuePoints: [[Double]]
+
+    /// A request.
+    public init(gradientPoints: [[Double]] = [], valuePoints: [[Double]] = []) {
+        self.gradientPoints = gradientPoints
+        self.valuePoints = valuePoints
+    }
+}
+
+/// The model's answers to an ``EvaluationRequest``, in the request's order.
+public struct Evaluations: Sendable {
+    /// F at each gradient point.
+    public var gradientValues: [Double]
+    /// ∇F at each gradient point (flattened).
+    public var gradients: [[Double]]
+    /// F at each value point.
+    public var values: [Double]
+
+    /// Answers.
+    public init(gradientValues: [Double], gradients: [[Double]], values: [Double]) {
+        self.gradientValues = gradientValues
+        self.gradients = gradients
+        self.values = values
+    }
 }
 
 /// One step of a path, as a path hands it to an integrator.
 public struct PathStep: Sendable {
     /// The step's position, 0-based.
     public var index: Int
+    /// Which of the walk's gradient points (0-based, in request order) g_j was taken at.
+    public var point: Int
     /// The path parameter at the segment's start (α for the straight line, σ for the blur
     /// path, the fraction of steps for Guided IG).
     public var startParameter: Double
@@ -33,103 +97,43 @@ public struct PathStep: Sendable {
     public var endParameter: Double
     /// g_j, the gradient the base method pairs with this segment (flattened).
     public var gradient: [Double]
-    /// r_j, the base method's Riemann term for this segment (flattened).
-    public var riemannTerm: [Double]
+    /// r_j, the base method's Riemann term for this segment (flattened), when asked for
+    /// (``StepNeeds/riemannTerms``).
+    public var riemannTerm: [Double]?
     /// F(p_j), when segment values were asked for.
     public var startValue: Double?
     /// F(p_{j+1}), when segment values were asked for.
     public var endValue: Double?
+
+    /// A step.
+    public init(
+        index: Int, point: Int, startParameter: Double, endParameter: Double, gradient: [Double],
+        riemannTerm: [Double]? = nil, startValue: Double? = nil, endValue: Double? = nil
+    ) {
+        self.index = index
+        self.point = point
+        self.startParameter = startParameter
+        self.endParameter = endParameter
+        self.gradient = gradient
+        self.riemannTerm = riemannTerm
+        self.startValue = startValue
+        self.endValue = endValue
+    }
 }
 
 /// What a walk along a path established besides its steps.
-public struct PathSummary: Sendable {
+public struct PathSummary: Sendable, Equatable {
     /// F at the path's start (the baseline, the fully blurred image, …).
     public var startValue: Double
     /// F at the path's end (the input).
     public var endValue: Double
     /// End point minus start point, flattened (used by IDGI when no step has a gradient).
     public var displacement: [Double]
-    /// Gradient evaluations (forward and backward passes) the walk made.
-    public var gradientEvaluations: Int
-    /// Value-only evaluations (forward passes) the walk made.
-    public var valueEvaluations: Int
-}
 
-/// A path fixed before any gradient is taken (the straight line with a quadrature rule, the
-/// blur path), so its gradient points can be evaluated in batches. Conformers describe
-/// their steps; the walk itself is shared (``traverse(_:needsSegmentValues:batchSize:visit:)``).
-public protocol StaticPath: Path {
-    /// The shape of one point.
-    var pointShape: [Int] { get }
-    /// The number of steps (gradient evaluations).
-    var stepCount: Int { get }
-    /// The path parameter at the start and at the end of the whole path.
-    var parameterRange: (start: Double, end: Double) { get }
-    /// Step k's segment, as path parameters.
-    func segment(_ k: Int) -> (start: Double, end: Double)
-    /// The path parameter where step k's gradient is taken.
-    func gradientParameter(_ k: Int) -> Double
-    /// The point at a path parameter (flattened).
-    func point(at parameter: Double) -> [Double]
-    /// Step k's Riemann term from its gradient.
-    func riemannTerm(_ k: Int, gradient: [Double]) -> [Double]
-}
-
-extension StaticPath {
-    /// The shared walk: gradient points in batches of `batchSize`; when segment values are
-    /// needed, F at each segment end, taken from the batch's own values where an end
-    /// coincides with a gradient point and from value-only batches otherwise.
-    public func traverse(
-        _ function: some DifferentiableFunction, needsSegmentValues: Bool, batchSize: Int,
-        visit: (PathStep) -> Void
-    ) throws(AttributionError) -> PathSummary {
-        let size = Tensor.elementCount(of: pointShape)
-        var gradientEvaluations = 0
-        var valueEvaluations = 0
-        func batch(_ parameters: [Double]) -> Tensor {
-            var scalars: [Double] = []
-            scalars.reserveCapacity(parameters.count * size)
-            for t in parameters { scalars.append(contentsOf: point(at: t)) }
-            return Tensor(shape: [parameters.count] + pointShape, scalars: scalars)
-        }
-
-        for start in stride(from: 0, to: stepCount, by: batchSize) {
-            let steps = Array(start ..< min(start + batchSize, stepCount))
-            let nodes = steps.map(gradientParameter)
-            let evaluated = try function.evaluate(batch(nodes))
-            gradientEvaluations += steps.count
-
-            var known: [Double: Double] = [:]
-            if needsSegmentValues {
-                for (offset, t) in nodes.enumerated() { known[t] = evaluated.values[offset] }
-                var missing: [Double] = []
-                for k in steps {
-                    let (a, b) = segment(k)
-                    for t in [a, b] where known[t] == nil && !missing.contains(t) { missing.append(t) }
-                }
-                for chunk in stride(from: 0, to: missing.count, by: batchSize) {
-                    let parameters = Array(missing[chunk ..< min(chunk + batchSize, missing.count)])
-                    let values = try function.evaluateValues(batch(parameters))
-                    valueEvaluations += parameters.count
-                    for (t, value) in zip(parameters, values) { known[t] = value }
-                }
-            }
-            for (offset, k) in steps.enumerated() {
-                let gradient = Array(evaluated.gradients.scalars[offset * size ..< (offset + 1) * size])
-                let (a, b) = segment(k)
-                visit(PathStep(
-                    index: k, startParameter: a, endParameter: b, gradient: gradient,
-                    riemannTerm: riemannTerm(k, gradient: gradient),
-                    startValue: needsSegmentValues ? known[a] : nil, endValue: needsSegmentValues ? known[b] : nil))
-            }
-        }
-
-        let (first, last) = parameterRange
-        let ends = try function.evaluateValues(batch([first, last]))
-        valueEvaluations += 2
-        let displacement = zip(point(at: last), point(at: first)).map { $0 - $1 }
-        return PathSummary(
-            startValue: ends[0], endValue: ends[1], displacement: displacement,
-            gradientEvaluations: gradientEvaluations, valueEvaluations: valueEvaluations)
+    /// A summary.
+    public init(startValue: Double, endValue: Double, displacement: [Double]) {
+        self.startValue = startValue
+        self.endValue = endValue
+        self.displacement = displacement
     }
 }

@@ -1,0 +1,64 @@
+import Models
+import Tensors
+
+/// A path walked and integrated: the walk every path method's plan consists of.
+///
+/// It starts the path's walker with what the integrator needs (plus F at the segment ends
+/// when the ledger is kept), hands every step to the integrator's accumulator as it comes,
+/// records the ledger, and at the end asks the accumulator for the attribution.
+public struct PathIntegration<P: Path, I: Integrator>: Walk {
+    /// The path.
+    public let path: P
+    /// The integrator.
+    public let integrator: I
+    let featureCount: Int
+    private var walker: P.Walker? = nil
+    private var accumulator: I.Accumulator
+    private var recordsLedger = false
+    private var steps: [Ledger.Step] = []
+
+    /// `path` integrated with `integrator`, for points of `featureCount` features.
+    public init(_ path: P, with integrator: I, featureCount: Int) {
+        self.path = path
+        self.integrator = integrator
+        self.featureCount = featureCount
+        self.accumulator = integrator.makeAccumulator(featureCount: featureCount)
+    }
+
+    /// Gradients are the plain chain rule.
+    public var rule: BackwardRule { .gradient }
+
+    /// Starts the walker with the integrator's needs (and segment values for the ledger).
+    public mutating func begin(_ options: RunOptions) {
+        recordsLedger = options.recordsLedger
+        walker = path.makeWalker(needs: recordsLedger ? integrator.needs.union(.segmentValues) : integrator.needs)
+    }
+
+    /// The walker's next request.
+    public mutating func nextRequest(limit: Int) -> EvaluationRequest? { walker!.nextRequest(limit: limit) }
+
+    /// The completed steps go to the accumulator (and the ledger).
+    public mutating func receive(_ evaluations: Evaluations) throws(AttributionError) {
+        for step in try walker!.receive(evaluations) {
+            let stepSum = accumulator.add(step)
+            if recordsLedger {
+                steps.append(Ledger.Step(
+                    start: step.startParameter, end: step.endParameter, startValue: step.startValue!, endValue: step.endValue!,
+                    gradientNormSquared: Reductions.sumInNumpyOrder(step.gradient.map { $0 * $0 }), attributionSum: stepSum,
+                    point: step.point))
+            }
+        }
+    }
+
+    /// The integrator's attribution, F at the path's ends, and the ledger.
+    public mutating func finish() throws(AttributionError) -> AttributionResult {
+        let summary = walker!.summary
+        let attribution = Tensor(shape: [featureCount], scalars: accumulator.finish(summary))
+        if let bad = attribution.firstNonFiniteIndex {
+            throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
+        }
+        return AttributionResult(
+            attribution: attribution, ledger: recordsLedger ? Ledger(steps: steps) : nil, gradientEvaluations: 0, valueEvaluations: 0,
+            startValue: summary.startValue, endValue: summary.endValue)
+    }
+}
