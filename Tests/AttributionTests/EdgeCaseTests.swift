@@ -11,9 +11,9 @@ struct EdgeCaseTests {
     func baselineEqualsInput() throws {
         let f = SigmoidOfLinear(weights: [1, -2, 0.5], bias: 0.1)
         let x = Tensor(shape: [3], scalars: [0.4, -0.2, 1.1])
-        for (name, method) in PathMethods.all(baseline: x) {
-            let result = try method.attribute(x, of: f)
-            #expect(result.attribution.scalars.allSatisfy { $0 == 0 }, "\(name): \(result.attribution.scalars)")
+        for configured in try AxiomMethods.configurations(domain: .vectors, required: [.walksPath, .takesBaseline], baseline: x) {
+            let result = try configured.method.attribute(x, of: f)
+            #expect(result.attribution.scalars.allSatisfy { $0 == 0 }, "\(configured): \(result.attribution.scalars)")
         }
     }
 

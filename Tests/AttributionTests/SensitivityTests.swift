@@ -14,9 +14,11 @@ struct SensitivityTests {
         var x = x0
         x.scalars[1] = 1.7
         #expect(try f.value(at: x) != f.value(at: x0))
-        for (name, method) in PathMethods.all(baseline: x0) {
-            let a = try method.attribute(x, of: f).attribution
-            #expect(a.scalars[1] != 0, "\(name) gave the changed feature 0")
+        let methods = try AxiomMethods.configurations(domain: .vectors, required: .walksPath, baseline: x0)
+        #expect(methods.contains { $0.registration.name == QuadraticScheduleIG.registration.name }, "the toy method is run")
+        for configured in methods {
+            let a = try configured.method.attribute(x, of: f).attribution
+            #expect(a.scalars[1] != 0, "\(configured) gave the changed feature 0")
         }
         // The gradient fails it on the IG paper's ReLU example, from x′ = (0, 0) to x = (1, 0):
         // F goes from 0 to 1 but the gradient at x is 0; IG gives feature 1 all of the change.
@@ -35,9 +37,9 @@ struct SensitivityTests {
         let f = ProductFunction(dimension: 5, first: 1, second: 3)
         let x = Tensor(shape: [5], scalars: [0.3, -1.2, 2.5, 0.7, -0.4])
         let x0 = Tensor(shape: [5], scalars: [-1, 0.5, 1, -0.2, 0.9])
-        for (name, method) in PathMethods.everyMethod(baseline: x0) {
-            let a = try method.attribute(x, of: f).attribution
-            #expect([0, 2, 4].allSatisfy { a.scalars[$0] == 0 }, "\(name): \(a.scalars)")
+        for configured in try AxiomMethods.configurations(domain: .vectors, baseline: x0) {
+            let a = try configured.method.attribute(x, of: f).attribution
+            #expect([0, 2, 4].allSatisfy { a.scalars[$0] == 0 }, "\(configured): \(a.scalars)")
         }
     }
 
@@ -50,10 +52,10 @@ struct SensitivityTests {
         let output = try ClassifierOutput(network: masked, target: 2)
         let image = try ShippedModels.exampleInput("digits-cnn")
         #expect(image.scalars[3 * 8 + 4] != 0)
-        for (name, method) in PathMethods.imageMethods() {
-            let a = try method.attribute(image, of: output).attribution
-            #expect(a.scalars[3 * 8 + 4] == 0, "\(name): \(a.scalars[3 * 8 + 4])")
-            #expect(a.scalars.contains { $0 != 0 }, "\(name) gave everything 0")
+        for configured in try AxiomMethods.configurations(domain: .networkImages) {
+            let a = try configured.method.attribute(image, of: output).attribution
+            #expect(a.scalars[3 * 8 + 4] == 0, "\(configured): \(a.scalars[3 * 8 + 4])")
+            #expect(a.scalars.contains { $0 != 0 }, "\(configured) gave everything 0")
         }
     }
 }

@@ -66,11 +66,11 @@ struct ImplementationInvarianceTests {
         let fa = try ClassifierOutput(network: a, target: 1, kind: .probability)
         let fb = try ClassifierOutput(network: b, target: 1, kind: .probability)
         #expect(abs(try fa.value(at: x) - fb.value(at: x)) < 1e-15)
-        for (name, method) in PathMethods.everyMethod() + [("guided backprop", GuidedBackprop())] {
-            let attributionA = try method.attribute(x, of: fa).attribution.scalars
-            let attributionB = try method.attribute(x, of: fb).attribution.scalars
+        for configured in try AxiomMethods.configurations(domain: .networkVectors) {
+            let attributionA = try configured.method.attribute(x, of: fa).attribution.scalars
+            let attributionB = try configured.method.attribute(x, of: fb).attribution.scalars
             // The permutation reorders the hidden sums, so the two differ by round-off only.
-            expectClose(attributionA, attributionB, Tolerance(relative: 1e-12, absolute: 1e-15), name)
+            expectClose(attributionA, attributionB, Tolerance(relative: 1e-12, absolute: 1e-15), configured.description)
         }
     }
 }

@@ -27,8 +27,10 @@ extension StaticPath {
 
 /// The walk every ``StaticPath`` shares: gradient points in chunks of at most the engine's
 /// limit, in step order; when segment values are needed, F at each segment end, taken from
-/// the chunk's own gradient values where an end coincides with a gradient point and from
-/// value-only evaluations otherwise; and last, F at the path's two ends.
+/// the gradient values where an end is a gradient point (a step whose end is the next
+/// chunk's first node waits for that chunk), and from value-only evaluations otherwise — so
+/// each segment end is evaluated once, however the steps are chunked; and last, F at the
+/// path's two ends.
 public struct StaticPathWalker<P: StaticPath>: PathWalker {
     let path: P
     let needs: StepNeeds
@@ -38,6 +40,10 @@ public struct StaticPathWalker<P: StaticPath>: PathWalker {
     private var outstanding: (steps: Range<Int>, valueParameters: [Double])? = nil
     private var endsRequested = false
     private var ends: (start: Double, end: Double)? = nil
+    /// F at parameters the next chunk may need (the last handed-over step's end).
+    private var carried: [Double: Double] = [:]
+    /// Steps waiting for F at the next chunk's first node, in order.
+    private var waiting: [PathStep] = []
 
     init(path: P, needs: StepNeeds) {
         self.path = path
@@ -52,7 +58,8 @@ public struct StaticPathWalker<P: StaticPath>: PathWalker {
             let nodes = steps.map(path.gradientParameter)
             var valueParameters: [Double] = []
             if needs.contains(.segmentValues) {
-                var known = Set(nodes)
+                var known = Set(nodes).union(carried.keys)
+                if steps.upperBound < path.stepCount { known.insert(path.gradientParameter(steps.upperBound)) }
                 for k in steps {
                     let (a, b) = path.segment(k)
                     for t in [a, b] where !known.contains(t) {
@@ -71,26 +78,48 @@ public struct StaticPathWalker<P: StaticPath>: PathWalker {
         return EvaluationRequest(valuePoints: [path.point(at: first), path.point(at: last)])
     }
 
-    /// Steps for a chunk of gradients; or, for the last request, F at the ends.
+    /// Steps for a chunk of gradients (and the steps that waited for it); or, for the last
+    /// request, F at the ends.
     public mutating func receive(_ evaluations: Evaluations) throws(AttributionError) -> [PathStep] {
         guard let (steps, valueParameters) = outstanding else {
             ends = (evaluations.values[0], evaluations.values[1])
             return []
         }
         outstanding = nil
-        var known: [Double: Double] = [:]
-        if needs.contains(.segmentValues) {
-            for (offset, k) in steps.enumerated() { known[path.gradientParameter(k)] = evaluations.gradientValues[offset] }
-            for (t, value) in zip(valueParameters, evaluations.values) { known[t] = value }
+        guard needs.contains(.segmentValues) else {
+            return steps.enumerated().map { offset, k in makeStep(k, gradient: evaluations.gradients[offset], known: [:]) }
         }
-        return steps.enumerated().map { offset, k in
-            let gradient = evaluations.gradients[offset]
-            let (a, b) = path.segment(k)
-            return PathStep(
-                index: k, point: k, startParameter: a, endParameter: b, gradient: gradient,
-                riemannTerm: needs.contains(.riemannTerms) ? path.riemannTerm(k, gradient: gradient) : nil,
-                startValue: known[a], endValue: known[b])
+        var known = carried
+        for (offset, k) in steps.enumerated() { known[path.gradientParameter(k)] = evaluations.gradientValues[offset] }
+        for (t, value) in zip(valueParameters, evaluations.values) { known[t] = value }
+
+        var completed: [PathStep] = []
+        for var step in waiting {
+            step.startValue = step.startValue ?? known[step.startParameter]
+            step.endValue = step.endValue ?? known[step.endParameter]
+            completed.append(step)
         }
+        waiting = []
+        for (offset, k) in steps.enumerated() {
+            let step = makeStep(k, gradient: evaluations.gradients[offset], known: known)
+            if step.startValue == nil || step.endValue == nil || !waiting.isEmpty {
+                waiting.append(step)  // its missing end is the next chunk's first node
+            } else {
+                completed.append(step)
+            }
+        }
+        let lastEnd = path.segment(steps.upperBound - 1).end
+        carried = known[lastEnd].map { [lastEnd: $0] } ?? [:]
+        return completed
+    }
+
+    /// Step k with its Riemann term (if needed) and whatever segment values are known.
+    private func makeStep(_ k: Int, gradient: [Double], known: [Double: Double]) -> PathStep {
+        let (a, b) = path.segment(k)
+        return PathStep(
+            index: k, point: k, startParameter: a, endParameter: b, gradient: gradient,
+            riemannTerm: needs.contains(.riemannTerms) ? path.riemannTerm(k, gradient: gradient) : nil,
+            startValue: known[a], endValue: known[b])
     }
 
     /// F at the two ends (from the last request) and end point − start point.

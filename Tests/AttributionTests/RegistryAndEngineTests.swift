@@ -1,0 +1,269 @@
+import Attribution
+import Foundation
+import Models
+import Tensors
+import Testing
+import _TestSupport
+
+@Suite("The method registry and methods written outside the library", .tags(.axiom))
+struct RegistryTests {
+    @Test("Every option's default is one of its own values; every quick configuration builds; names are unique")
+    func registryIsConsistent() throws {
+        let registry = TestRegistry.methods
+        #expect(Set(registry.names).count == registry.names.count)
+        for registration in registry.methods {
+            #expect(!registration.summary.isEmpty, "\(registration.name)")
+            for option in registration.options {
+                #expect(!option.help.isEmpty, "\(registration.name) --\(option.name)")
+                if case .value(let text) = option.defaultValue, option.kind != .method {
+                    #expect(throws: Never.self, "\(registration.name) --\(option.name) default \(text)") { try option.check(text) }
+                }
+            }
+            for configuration in registration.quickConfigurations {
+                #expect(throws: Never.self, "\(registration.name) \(configuration)") {
+                    try registry.build(registration.name, values: configuration)
+                }
+            }
+        }
+    }
+
+    @Test("An option of another method is refused, naming the method — or, for SmoothGrad's base's options, the base")
+    func foreignOptions() {
+        let registry = TestRegistry.methods
+        #expect(throws: MethodArgumentError("--rule does not apply to --method quadratic-schedule-ig")) {
+            try registry.build("quadratic-schedule-ig", values: ["rule": "left"])
+        }
+        #expect(throws: MethodArgumentError("--rule does not apply to --base gradient")) {
+            try registry.build("smoothgrad", values: ["rule": "left"])
+        }
+        #expect(throws: MethodArgumentError("--max-sigma does not apply to --method ig")) {
+            try registry.build("ig", values: ["max-sigma": "3"])
+        }
+        #expect(throws: Never.self) { try registry.build("smoothgrad", values: ["base": "quadratic-schedule-ig", "steps": "4"]) }
+    }
+
+    @Test("IG's rule defaults by what the integrator reads, not by its type: Gauss–Legendre for Riemann terms, left for segments")
+    func ruleDefaultsByNeeds() throws {
+        #expect(IntegratedGradients(integrator: RiemannSum()).rule == .gaussLegendre)
+        #expect(IntegratedGradients(integrator: ImportantDirection()).rule == .left)
+        #expect(IntegratedGradients(integrator: RescaledRiemann()).rule == .gaussLegendre)
+        let arguments = try MethodRegistry.standard.arguments(for: "ig", values: ["integrator": "idgi"])
+        #expect(arguments.text("rule") == "left")
+    }
+
+    @Test("Every registered path method is complete exactly with IDGI, and with the Riemann sum its gap shrinks as the steps grow")
+    func completenessOfEveryPathMethod() throws {
+        let f = SigmoidOfLinear(weights: [1.5, -2, 0.75], bias: 0.2)
+        let x = Tensor(shape: [3], scalars: [1, -0.5, 2])
+        let x0 = Tensor(shape: [3], scalars: [-1, 0.5, -1])
+        let registry = TestRegistry.methods
+        for configured in try AxiomMethods.configurations(registry, domain: .vectors, required: .walksPath, baseline: x0) {
+            let result = try configured.method.attribute(x, of: f)
+            let target = try #require(result.endValue) - (try #require(result.startValue))
+            let gap = try #require(result.completenessDelta)
+            if configured.description.contains("integrator=idgi") {
+                // Σ A is the sum of per-step ΔF: round-off at the scale of F.
+                #expect(abs(gap) <= 1e-14 * max(1, abs(target)), "\(configured): gap \(gap)")
+            } else {
+                // Quadrupling the steps must shrink a discretisation gap (first order at least: ×4 smaller).
+                var values = configured.registration.quickConfigurations[0]
+                values["steps"] = String(4 * (Int(values["steps"]!)!))
+                values["baseline"] = "baseline.npy"
+                let finer = try registry.build(configured.registration.name, values: values, tensors: ["baseline": x0]).attribute(x, of: f)
+                let finerGap = try #require(finer.completenessDelta)
+                #expect(abs(finerGap) <= abs(gap) / 3 || abs(finerGap) < 1e-14, "\(configured): gaps \(gap) → \(finerGap)")
+            }
+        }
+    }
+
+    @Test("The toy method converges to IG's closed form at second order")
+    func toyConvergesToIG() throws {
+        let f = SigmoidOfLinear(weights: [1.5, -2, 0.75, 1], bias: 0.2)
+        let x = Tensor(shape: [4], scalars: [1, -0.5, 2, 0.3])
+        let x0 = Tensor(shape: [4], scalars: [-1, 0.5, -1, 0])
+        let exact = f.integratedGradients(input: x.scalars, baseline: x0.scalars)
+        func error(_ n: Int) throws -> Double {
+            normwiseRelativeError(try QuadraticScheduleIG(baseline: x0, steps: n).attribute(x, of: f).attribution.scalars, exact)
+        }
+        let order = log2(try error(64) / error(128))
+        print("quadratic-schedule-ig: e(64) = \(try error(64)), observed order \(order)")
+        #expect(abs(order - 2) < 0.1)
+    }
+
+    @Test("An integrator written outside the library: each step rescaled to explain its ΔF exactly")
+    func externalIntegrator() throws {
+        let f = GaussianBump(center: [0.5, -0.5, 1], width: 0.8, amplitude: 2)
+        let x = Tensor(shape: [3], scalars: [0.2, 0.1, 0.4])
+        let x0 = Tensor(shape: [3], scalars: [-1, 1, 0])
+        let result = try IntegratedGradients(baseline: x0, steps: 12, rule: .middle, integrator: RescaledRiemann())
+            .attribute(x, of: f, options: RunOptions(recordsLedger: true))
+        let ledger = try #require(result.ledger)
+        #expect(ledger.steps.count == 12)
+        for step in ledger.steps {
+            expectClose(step.attributionSum, step.deltaValue, Tolerance(relative: 1e-12, absolute: 1e-15), "step \(step.point)")
+        }
+        expectClose(try #require(result.completenessDelta), 0, Tolerance(relative: 0, absolute: 1e-14), "complete")
+    }
+
+    @Test("Public inits: IDGI's accumulator on hand-made steps gives g²·ΔF/‖g‖² per step and carries a flat step's ΔF")
+    func handMadeSteps() {
+        var accumulator = ImportantDirection().makeAccumulator(featureCount: 2)
+        let first = PathStep(index: 0, point: 0, startParameter: 0, endParameter: 0.5, gradient: [3, 4], startValue: 1, endValue: 1.5)
+        let flat = PathStep(index: 1, point: 1, startParameter: 0.5, endParameter: 1, gradient: [0, 0], startValue: 1.5, endValue: 2)
+        #expect(accumulator.add(first) == 0.5)
+        #expect(accumulator.add(flat) == 0)
+        // The flat step's ΔF = 0.5 goes along the last gradient's direction (9, 16)/25.
+        let attribution = accumulator.finish(PathSummary(startValue: 1, endValue: 2, displacement: [1, 1]))
+        expectClose(attribution, [9.0 / 25, 16.0 / 25], Tolerance(relative: 1e-15), "carried")
+        let ledger = Ledger(steps: [Ledger.Step(start: 0, end: 1, startValue: 1, endValue: 2, gradientNormSquared: 25, attributionSum: 1, point: 0)])
+        #expect(ledger.json["steps"]?.arrayValue?.first?["deltaValue"]?.doubleValue == 1)
+        let result = AttributionResult(attribution: Tensor(shape: [2], scalars: attribution), gradientEvaluations: 2, valueEvaluations: 0, startValue: 1, endValue: 2)
+        expectClose(try! #require(result.completenessDelta), 0, Tolerance(relative: 0, absolute: 1e-15), "delta")
+    }
+}
+
+/// A Riemann sum rescaled per step so that each step explains exactly its own ΔF:
+/// A += r_j · ΔF_j / Σ_i r_{j,i} (the plain r_j where Σ r_j = 0). Written outside the library
+/// from its public parts, to show that an integrator needs nothing internal.
+struct RescaledRiemann: Integrator {
+    var name: String { "rescaled-riemann" }
+    var needs: StepNeeds { [.riemannTerms, .segmentValues] }
+    func makeAccumulator(featureCount: Int) -> Accumulator { Accumulator(total: Array(repeating: 0, count: featureCount)) }
+
+    struct Accumulator: IntegralAccumulator {
+        var total: [Double]
+        mutating func add(_ step: PathStep) -> Double {
+            let term = step.riemannTerm!
+            let sum = Reductions.sumInNumpyOrder(term)
+            let scale = sum != 0 ? (step.endValue! - step.startValue!) / sum : 1
+            var stepSum = 0.0
+            for i in total.indices {
+                total[i] += term[i] * scale
+                stepSum += term[i] * scale
+            }
+            return stepSum
+        }
+        mutating func finish(_ summary: PathSummary) -> [Double] { total }
+    }
+}
+
+@Suite("The reference axis: an aggregation over references")
+struct ReferenceAggregationTests {
+    let f = GaussianBump(center: [0.5, -0.5, 1], width: 0.8, amplitude: 2)
+    let x = Tensor(shape: [3], scalars: [0.2, 0.1, 0.4])
+    let references = [
+        Tensor(shape: [3], scalars: [0, 0, 0]), Tensor(shape: [3], scalars: [1, -1, 0.5]), Tensor(shape: [3], scalars: [-0.5, 0.3, 2]),
+    ]
+
+    @Test("Every reference with weights: Σ_k w_k IG(x; r_k), bit for bit, complete against Σ_k w_k (F(x) − F(r_k)) with IDGI")
+    func weightedReferenceSet() throws {
+        let weights = [0.5, 0.3, 0.2]
+        let base = IntegratedGradients(steps: 10, integrator: ImportantDirection())
+        let aggregated = try ReferenceAggregation(base: base, references: references, weights: weights).attribute(x, of: f)
+        var expected = [Double](repeating: 0, count: 3)
+        var target = 0.0
+        for (reference, w) in zip(references, weights) {
+            let a = try base.replacingBaseline(with: reference).attribute(x, of: f).attribution.scalars
+            for i in 0..<3 { expected[i] += w * a[i] }
+            target += w * (try f.value(at: x) - f.value(at: reference))
+        }
+        #expect(aggregated.attribution.scalars == expected)
+        expectClose(aggregated.attribution.sum, target, Tolerance(relative: 1e-14), "weighted completeness")
+        #expect(aggregated.gradientEvaluations == 30)
+    }
+
+    @Test("Seeded draws: without replacement while K ≤ n, with replacement beyond; same seed, same draws")
+    func draws() throws {
+        var generator = Xoshiro256StarStar(seed: 5)
+        let three = ReferenceAggregation.draw(3, from: 3, using: &generator)
+        #expect(three.sorted() == [0, 1, 2])
+        for seed: UInt64 in 0..<20 {
+            var g = Xoshiro256StarStar(seed: seed)
+            let drawn = ReferenceAggregation.draw(7, from: 10, using: &g)
+            #expect(Set(drawn).count == 7, "seed \(seed): \(drawn)")
+        }
+        var a = Xoshiro256StarStar(seed: 9)
+        var b = Xoshiro256StarStar(seed: 9)
+        let many = ReferenceAggregation.draw(12, from: 4, using: &a)
+        #expect(many == ReferenceAggregation.draw(12, from: 4, using: &b))
+        #expect(Set(many.prefix(4)).count == 4 && many.count == 12)
+        let sampled = ReferenceAggregation(base: IntegratedGradients(steps: 4), references: references, draws: .sample(count: 5, seed: 1))
+        #expect(try sampled.attribute(x, of: f) == sampled.attribute(x, of: f))
+        #expect(throws: AttributionError.self) {
+            try ReferenceAggregation(base: IntegratedGradients(steps: 4), references: references, weights: [0.5, 0.5, 0.5]).attribute(x, of: f)
+        }
+    }
+}
+
+@Suite("The engine: batches and shared model calls change no bit", .tags(.determinism))
+struct EngineTests {
+    @Test("Every registered method on 5 digits with their own targets equals 5 single runs, bit for bit, ledgers and path points too")
+    func batchEqualsSingleRuns() throws {
+        let network = try ShippedModels.network("digits-cnn")
+        let inputs = try ShippedModels.checkInputs("digits-cnn")
+        let points = (0..<5).map { inputs.point($0) }
+        let targets = [3, 1, 4, 1, 5]
+        let output = try ClassifierOutput(network: network, target: 0, kind: .probability)
+        let functions = try ExplainedFunctions(output, targets: targets)
+        for configured in try AxiomMethods.configurations(domain: .networkImages) {
+            let keepsLedger = configured.registration.capabilities.contains(.walksPath)
+            let options = RunOptions(batchSize: 7, recordsLedger: keepsLedger, recordsPathPoints: true)
+            let batch = try configured.method.attribute(points, of: functions, options: options)
+            for b in 0..<5 {
+                let single = try configured.method.attribute(
+                    points[b], of: try ClassifierOutput(network: network, target: targets[b], kind: .probability), options: options)
+                // Compared part by part, so that a failure names the part without printing whole tensors.
+                #expect(batch[b].attribution == single.attribution, "\(configured) input \(b): attribution")
+                #expect(batch[b].ledger == single.ledger, "\(configured) input \(b): ledger")
+                #expect(batch[b].pathPoints == single.pathPoints, "\(configured) input \(b): path points")
+                #expect(batch[b].gradientEvaluations == single.gradientEvaluations, "\(configured) input \(b): gradient evaluations")
+                #expect(batch[b].valueEvaluations == single.valueEvaluations, "\(configured) input \(b): \(batch[b].valueEvaluations) and \(single.valueEvaluations) value evaluations")
+            }
+        }
+    }
+
+    @Test("Path points: each ledger step's gradient, recomputed at its point, has the ledger's ‖g‖², and IDGI is recomputed from points and ledger")
+    func recomputeFromPathPoints() throws {
+        let network = try ShippedModels.network("digits-cnn")
+        let x = try ShippedModels.exampleInput("digits-cnn")
+        let output = try ClassifierOutput(network: network, target: 2)
+        for method: any AttributionMethod in [
+            IntegratedGradients(steps: 12, integrator: ImportantDirection()), BlurIntegratedGradients(maxSigma: 3, steps: 12, integrator: ImportantDirection()),
+            GuidedIntegratedGradients(steps: 12, integrator: ImportantDirection()),
+        ] {
+            let result = try method.attribute(x, of: output, options: RunOptions(recordsLedger: true, recordsPathPoints: true))
+            let ledger = try #require(result.ledger)
+            let pathPoints = try #require(result.pathPoints)
+            #expect(pathPoints.shape == [12, 1, 8, 8])
+            var recomputed = [Double](repeating: 0, count: 64)
+            for step in ledger.steps {
+                let g = try output.gradient(at: pathPoints.point(step.point)).scalars
+                let normSquared = Reductions.sumInNumpyOrder(g.map { $0 * $0 })
+                #expect(normSquared == step.gradientNormSquared, "\(method.name) step \(step.point)")
+                for i in 0..<64 { recomputed[i] += g[i] * g[i] * step.deltaValue / normSquared }
+            }
+            expectClose(recomputed, result.attribution.scalars, Tolerance(relative: 1e-12), "\(method.name) from its points")
+        }
+    }
+
+    @Test("BlurIG with IDGI computes no path derivative: it takes no blur beyond the gradient and segment points")
+    func blurIDGISkipsRiemannTerms() throws {
+        // A path walked for IDGI is asked for segment values only; its Riemann terms stay nil.
+        let path = try BlurPath(input: Tensor(shape: [1, 3, 3], repeating: 1), maxSigma: 2, steps: 4)
+        var walker = path.makeWalker(needs: ImportantDirection().needs)
+        let next = walker.nextRequest(limit: 10)
+        let request = try #require(next)
+        let answers = Evaluations(
+            gradientValues: request.gradientPoints.map { _ in 0 }, gradients: request.gradientPoints.map { $0 },
+            values: request.valuePoints.map { _ in 0 })
+        let steps = try walker.receive(answers)
+        #expect(steps.count == 4 && steps.allSatisfy { $0.riemannTerm == nil && $0.startValue != nil })
+        var riemann = path.makeWalker(needs: RiemannSum().needs)
+        let nextRiemann = riemann.nextRequest(limit: 10)
+        let riemannRequest = try #require(nextRiemann)
+        #expect(riemannRequest.valuePoints.isEmpty)
+        let riemannSteps = try riemann.receive(Evaluations(
+            gradientValues: riemannRequest.gradientPoints.map { _ in 0 }, gradients: riemannRequest.gradientPoints, values: []))
+        #expect(riemannSteps.allSatisfy { $0.riemannTerm != nil && $0.startValue == nil })
+    }
+}
