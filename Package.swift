@@ -68,14 +68,14 @@ let package = Package(
         // Shared test helpers (tolerances, finite differences, seeds, tags).
         .target(name: "_TestSupport", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"], swiftSettings: hostTuning),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "ArrayFormats", "_TestSupport"]),
         .testTarget(name: "ArrayFormatsTests", dependencies: ["ArrayFormats", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
             name: "WalkthroughTests",
-            dependencies: ["_TestSupport", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"]),
+            dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),

@@ -70,7 +70,7 @@ struct Verification {
         let effective = Dictionary(uniqueKeysWithValues: computation.parameters.map { ($0.key, $0.value) })
         var settings: [String] = []
         for key in ["rule", "steps", "integrator", "baseline"] {
-            if let value = effective[key] { settings.append("\(key) \(value)") }
+            if let value = effective[key] { settings.append("\(key) \(value.stringValue ?? value.description)") }
         }
         if !settings.isEmpty {
             causes.append("the discretisation (this run used \(settings.joined(separator: ", ")); Captum's IG defaults to gausslegendre with 50 steps, PAIR's to 25 uniform steps)")

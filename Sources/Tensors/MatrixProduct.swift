@@ -81,9 +81,7 @@ public enum MatrixProduct {
         let kernel = Kernel(
             n: n, k: k, a: a, rowStride: rowStride, depthStride: depthStride,
             b: rowMajorB, c: c, accumulate: accumulate)
-        // Threads pay only for large products: below ~8M multiply-adds (a few hundred µs on one
-        // core) waking a second thread costs more than it saves (measured with `bench`).
-        if Parallelism.threadCount > 1 && m * n * k >= 1 << 23 && m >= 2 * Kernel.rowsPerBlock {
+        if usesThreads(m: m, n: n, k: k) {
             // Chunks of whole 4-row blocks; at least two chunks per thread for balance.
             let blocks = (m + Kernel.rowsPerBlock - 1) / Kernel.rowsPerBlock
             let chunkBlocks = max(1, blocks / (2 * Parallelism.threadCount))
@@ -94,6 +92,21 @@ public enum MatrixProduct {
         } else {
             kernel.run(rows: 0..<m)
         }
+    }
+
+    /// The smallest product, in multiply-adds m·n·k, that the fast path spreads over threads:
+    /// 2²³ (about 8.4 million). Below it — a few hundred µs on one core — waking a second thread
+    /// costs more than it saves (measured with `bench`). The other kernels use
+    /// ``Parallelism/isWorthParallelizing(multiplyAdds:)``'s smaller threshold because their
+    /// chunks (images, planes, rows of a model call) are coarser.
+    public static let parallelThreshold = 1 << 23
+
+    /// Whether the fast path splits an m×n×k product over threads in the current context:
+    /// more than one thread allowed, at least ``parallelThreshold`` multiply-adds, and at least
+    /// two 4-row blocks to share. Each C[i, j] is computed by one chunk alone, so the result
+    /// is the same either way.
+    public static func usesThreads(m: Int, n: Int, k: Int) -> Bool {
+        Parallelism.threadCount > 1 && m * n * k >= parallelThreshold && m >= 2 * Kernel.rowsPerBlock
     }
 
     /// The product of two rank-2 tensors, C = op(A)·op(B), by the fast path.

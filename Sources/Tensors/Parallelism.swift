@@ -3,11 +3,19 @@ import Foundation
 
 /// Deterministic parallel loops over fixed chunks.
 ///
-/// Every parallel kernel in this library splits its work into chunks whose boundaries depend
-/// only on the problem size, never on the number of threads. Each chunk is computed by one
-/// thread from start to end, and where chunks produce partial sums those are combined in
-/// chunk order afterwards. So the same inputs give bit-identical outputs for any thread
-/// count — the property a reference oracle needs (DESIGN.md, "Numbers").
+/// The rule every parallel kernel keeps: no output's arithmetic depends on the number of
+/// threads. Each chunk is computed by one thread from start to end. Where chunks produce
+/// partial sums that are combined (reductions, weight gradients), the chunk boundaries depend
+/// only on the problem size and the partial sums are combined in chunk order afterwards.
+/// Where every output element is computed entirely inside one chunk (a matrix product's
+/// 4-row blocks), the boundaries may follow the thread count for balance — no element's
+/// summation order changes with them. So the same inputs give bit-identical outputs for any
+/// thread count — the property a reference oracle needs (DESIGN.md, "Numbers").
+///
+/// When to use threads is each kernel's own named threshold: ``isWorthParallelizing(multiplyAdds:)``
+/// (2¹⁸ multiply-adds) for convolution images, pooling planes and a model call's row chunks;
+/// `MatrixProduct.parallelThreshold` (2²³) for a matrix product's row blocks. Tests check
+/// both sides of each.
 ///
 /// The thread count is a task-local value: `Parallelism.$threadLimit.withValue(1) { … }`
 /// runs a block single-threaded; tests and the CLI's `--threads` use it. Nested parallel
@@ -78,10 +86,14 @@ public enum Parallelism {
         count == 0 ? 0 : (count + chunkSize - 1) / chunkSize
     }
 
-    /// True when work of `multiplyAdds` fused operations is worth spreading over threads:
-    /// below roughly a quarter of a million, thread wake-up costs more than it saves.
+    /// The smallest work, in multiply-adds, that the coarse-chunked kernels spread over
+    /// threads: 2¹⁸ (about a quarter of a million); below it thread wake-up costs more than it saves.
+    public static let parallelThreshold = 1 << 18
+
+    /// True when work of `multiplyAdds` multiply-adds is worth spreading over threads (more
+    /// than one thread allowed and at least ``parallelThreshold``).
     public static func isWorthParallelizing(multiplyAdds: Int) -> Bool {
-        threadCount > 1 && multiplyAdds >= 1 << 18
+        threadCount > 1 && multiplyAdds >= parallelThreshold
     }
 }
 

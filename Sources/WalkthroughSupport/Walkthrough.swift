@@ -5,10 +5,11 @@ import Tensors
 /// What every walkthrough executable shares: its options, numbered cells, tables, figures,
 /// and a `summary.json` of the numbers a reader should check (a test reads it).
 ///
-///     walkthrough-NN [--fast] [--output DIR]
+///     walkthrough-NN [--fast] [--output DIR | --output-root ROOT]
 ///
 /// `--fast` shrinks step counts so a debug build finishes in seconds (the tests use it);
-/// figures go to DIR (default `walkthrough-output/<name>` in the working directory).
+/// figures go to DIR, or to ROOT/<name> (default `walkthrough-output/<name>` in the working
+/// directory — the runner passes `--output-root`, so its folders have these same names).
 public final class Walkthrough {
     /// The walkthrough's folder name, e.g. "01-integrated-gradients-by-hand".
     public let name: String
@@ -34,11 +35,14 @@ public final class Walkthrough {
             case "--output" where index + 1 < arguments.count:
                 output = URL(fileURLWithPath: arguments[index + 1])
                 index += 1
+            case "--output-root" where index + 1 < arguments.count:
+                output = URL(fileURLWithPath: arguments[index + 1]).appendingPathComponent(name)
+                index += 1
             case "--help", "-h":
-                print("USAGE: walkthrough \(name) [--fast] [--output DIR]")
+                print("USAGE: walkthrough \(name) [--fast] [--output DIR | --output-root ROOT]")
                 exit(0)
             default:
-                FileHandle.standardError.write(Data("\(name): unknown argument '\(arguments[index])' (options: --fast, --output DIR)\n".utf8))
+                FileHandle.standardError.write(Data("\(name): unknown argument '\(arguments[index])' (options: --fast, --output DIR, --output-root ROOT)\n".utf8))
                 exit(2)
             }
             index += 1
@@ -76,9 +80,16 @@ public final class Walkthrough {
         rows.forEach { print(line($0)) }
     }
 
-    /// Records a key number for summary.json (and the test that checks it).
+    /// Records a key number for summary.json (and the test that checks it). A number that is
+    /// not finite is recorded as `null` — never as a number a check could pass on — and printed
+    /// as a warning.
     public func record(_ key: String, _ value: Double) {
-        numbers.append(JSONValue.Member(key, .number(value.isFinite ? value : 0)))
+        if value.isFinite {
+            numbers.append(JSONValue.Member(key, .number(value)))
+        } else {
+            numbers.append(JSONValue.Member(key, .null))
+            print("warning: \(key) is \(value); summary.json records it as null")
+        }
     }
 
     /// The path for a figure file, remembered for the final list.

@@ -6,7 +6,9 @@
 //     swift run -c release walkthroughs --fast --output DIR
 //
 // Each walkthrough is its own executable (walkthrough-01 …), built beside this one; this
-// runner starts them one after the other, passing --fast and --output DIR/<name> through.
+// runner starts them one after the other, passing --fast through, and with --output DIR,
+// `--output-root DIR`: each walkthrough writes to DIR/<its name>, the folder name the default
+// run uses under walkthrough-output/.
 import Foundation
 
 let catalogue: [(number: Int, executable: String, title: String)] = [
@@ -53,7 +55,7 @@ for entry in chosen {
     let process = Process()
     process.executableURL = here.appendingPathComponent(entry.executable)
     var options = passThrough
-    if let outputRoot { options += ["--output", outputRoot + "/" + entry.executable] }
+    if let outputRoot { options += ["--output-root", outputRoot] }
     process.arguments = options
     do {
         try process.run()

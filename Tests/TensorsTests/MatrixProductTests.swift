@@ -51,23 +51,40 @@ struct MatrixProductTests {
         #expect(viaTransposeB == c)
     }
 
-    @Test("Large products split over threads give the same bits for 1, 2 and 4 threads", .tags(.determinism))
+    @Test("Products on both sides of the threading threshold (2²³ multiply-adds): threads are used only above it, and 1, 2 and 4 threads give the same bits",
+          .tags(.determinism))
     func threadCountInvariance() {
         var generator = Seeds.generator(101)
-        // 2^18 multiply-adds or more takes the parallel path.
-        let (m, n, k) = (101, 67, 43)
-        let a = randomValues(m * k, using: &generator)
-        let b = randomValues(k * n, using: &generator)
-        for form in MatrixProduct.Form.allCases {
-            let results = [1, 2, 4].map { threads in
-                Parallelism.$threadLimit.withValue(threads) {
-                    withBuffers([a, b], outputCount: m * n) { p, c in
-                        MatrixProduct.fast(form, m: m, n: n, k: k, a: p[0], b: p[1], c: c, accumulate: false)
+        // 255·128·256 is just below 2²³, 256·128·256 is exactly it.
+        for (m, n, k, threaded) in [(255, 128, 256, false), (256, 128, 256, true), (101, 67, 43, false)] {
+            #expect((m * n * k >= MatrixProduct.parallelThreshold) == threaded)
+            let available = Parallelism.processorCount > 1
+            #expect(Parallelism.$threadLimit.withValue(2) { MatrixProduct.usesThreads(m: m, n: n, k: k) } == (threaded && available), "\(m)×\(n)×\(k)")
+            #expect(!Parallelism.$threadLimit.withValue(1) { MatrixProduct.usesThreads(m: m, n: n, k: k) })
+            let a = randomValues(m * k, using: &generator)
+            let b = randomValues(k * n, using: &generator)
+            for form in MatrixProduct.Form.allCases {
+                let results = [1, 2, 4].map { threads in
+                    Parallelism.$threadLimit.withValue(threads) {
+                        withBuffers([a, b], outputCount: m * n) { p, c in
+                            MatrixProduct.fast(form, m: m, n: n, k: k, a: p[0], b: p[1], c: c, accumulate: false)
+                        }
                     }
                 }
+                #expect(results[0] == results[1] && results[1] == results[2], "\(form) \(m)×\(n)×\(k)")
             }
-            #expect(results[0] == results[1] && results[1] == results[2])
         }
+    }
+
+    @Test("The coarse kernels' threshold: isWorthParallelizing is false just below 2¹⁸ multiply-adds and on one thread, true from 2¹⁸ on")
+    func coarseThreshold() {
+        Parallelism.$threadLimit.withValue(2) {
+            #expect(Parallelism.threadCount == min(2, Parallelism.processorCount))
+            let available = Parallelism.threadCount > 1
+            #expect(!Parallelism.isWorthParallelizing(multiplyAdds: Parallelism.parallelThreshold - 1))
+            #expect(Parallelism.isWorthParallelizing(multiplyAdds: Parallelism.parallelThreshold) == available)
+        }
+        #expect(!Parallelism.$threadLimit.withValue(1) { Parallelism.isWorthParallelizing(multiplyAdds: 1 << 30) })
     }
 
     @Test("Degenerate sizes: k = 0 gives zeros (or leaves C when accumulating)")

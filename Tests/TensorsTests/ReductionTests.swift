@@ -1,3 +1,4 @@
+import ArrayFormats
 import Testing
 import Tensors
 import _TestSupport
@@ -28,6 +29,26 @@ struct ReductionTests {
             }
         }
         print("reductions: worst |fast − reference| / Σ|terms| = \(worst)")
+    }
+
+    @Test("sumInNumpyOrder equals numpy.sum bit for bit, for every length 1…160 and lengths around numpy's blocks up to 10,007")
+    func numpyOrder() throws {
+        let values = try NPY.read(contentsOf: FixturePaths.url("numerics/numpy-sum-values.npy")).scalars
+        let sums = try NPY.read(contentsOf: FixturePaths.url("numerics/numpy-sums.npy"))
+        #expect(sums.shape == [172, 2])
+        var start = 0
+        var differsFromSequential = 0
+        for k in 0..<sums.shape[0] {
+            let (count, numpySum) = (Int(sums[k, 0]), sums[k, 1])
+            let array = Array(values[start ..< start + count])
+            start += count
+            #expect(Reductions.sumInNumpyOrder(array) == numpySum, "length \(count)")
+            if array.reduce(0, +) != numpySum { differsFromSequential += 1 }
+        }
+        #expect(start == values.count)
+        // The fixture has power: a left-to-right sum misses numpy's bits for most lengths above 8.
+        print("numpy order: a sequential sum differs from numpy.sum on \(differsFromSequential) of \(sums.shape[0]) arrays")
+        #expect(differsFromSequential > 100)
     }
 
     @Test("Column sums are bit-identical to the reference on 50 random shapes")

@@ -1,19 +1,23 @@
 import ArrayFormats
 import Foundation
 import Testing
+import WalkthroughSupport
 import _TestSupport
 
 /// Runs each walkthrough executable in fast mode and checks the numbers it reports — the
 /// numbers a reader is told to check.
 @Suite("Walkthroughs run and report the right numbers", .tags(.slow))
 struct WalkthroughTests {
+    /// The built executable `name`, beside the test bundle or in .build/debug.
+    static func binary(_ name: String) -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+        return FileManager.default.isExecutableFile(atPath: beside.path) ? beside : FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/\(name)")
+    }
+
     static func run(_ executable: String) throws -> (status: Int32, summary: JSONValue, output: String, directory: URL) {
         let directory = try FixturePaths.temporaryDirectory(executable)
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(executable)
-        let binary = FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside : FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/\(executable)")
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = binary(executable)
         process.arguments = ["--fast", "--output", directory.path]
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -85,5 +89,38 @@ struct WalkthroughTests {
         #expect(try Self.number(summary, "modelEvaluations_IDGI-IG") == 19)
         #expect(try Self.number(summary, "modelEvaluations_GuidedIG") == 18)
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("maps.png").path))
+    }
+
+    @Test("A number that is not finite is recorded as null, so no check can pass on it")
+    func nonFiniteIsNull() throws {
+        let directory = try FixturePaths.temporaryDirectory("nan-summary")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let notebook = Walkthrough(name: "nan-check", title: "non-finite numbers", arguments: ["--output", directory.path])
+        notebook.record("finite", 0.5)
+        notebook.record("notANumber", .nan)
+        notebook.record("infinite", -.infinity)
+        notebook.finish()
+        let summary = try JSONValue.parse(String(contentsOf: directory.appendingPathComponent("summary.json"), encoding: .utf8))
+        #expect(summary["finite"]?.doubleValue == 0.5)
+        for key in ["notANumber", "infinite"] {
+            #expect(summary[key] == .null, "\(key)")
+            // What a walkthrough test reads: no number, so `< 1e-12` cannot hold.
+            #expect(summary[key]?.doubleValue == nil, "\(key)")
+        }
+    }
+
+    @Test("The runner's --output DIR uses the folder names of the default run: DIR/01-integrated-gradients-by-hand/")
+    func runnerFolders() throws {
+        let directory = try FixturePaths.temporaryDirectory("runner")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = Self.binary("walkthroughs")
+        process.arguments = ["1", "--fast", "--output", directory.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["01-integrated-gradients-by-hand"])
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("01-integrated-gradients-by-hand/summary.json").path))
     }
 }

@@ -90,12 +90,12 @@ public struct MethodRegistry: Sendable {
 
     /// The methods and their options, as `attribute --help` prints them.
     public var help: String {
+        func column(_ text: String) -> String { text.padding(toLength: max(20, text.count + 1), withPad: " ", startingAt: 0) }
         var lines: [String] = []
         for method in methods {
-            lines.append("  \(method.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(method.summary)")
+            lines.append("  \(column(method.name)) \(method.summary)")
             for option in method.options {
-                let flag = "--\(option.name) \(option.placeholder)"
-                lines.append("      \(flag.padding(toLength: 20, withPad: " ", startingAt: 0)) \(option.help)")
+                lines.append("      \(column("--\(option.name) \(option.placeholder)")) \(option.help)")
                 lines.append("      \(String(repeating: " ", count: 20)) (\(option.accepted); default \(option.defaultDescription))")
             }
         }
