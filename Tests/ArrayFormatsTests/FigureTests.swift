@@ -106,4 +106,56 @@ struct FigureTests {
         let document = plot.svg().document
         #expect(document.components(separatedBy: "<circle").count - 1 == 2)  // the two drawable points
     }
+
+    @Test("The bitmap font draws each glyph's rows: 'I' is a bar with serifs, '-' one row, space nothing; unknown characters draw '?'")
+    func bitmapFont() {
+        func draw(_ text: String) -> [[Bool]] {
+            var rgb = [UInt8](repeating: 255, count: 12 * 7 * 3)
+            BitmapFont.draw(text, into: &rgb, width: 12, height: 7, x: 0, y: 0)
+            return (0..<7).map { y in (0..<12).map { x in rgb[(y * 12 + x) * 3] == 0 } }
+        }
+        let bar = draw("I")
+        #expect(bar[0][1...3].allSatisfy { $0 } && bar[6][1...3].allSatisfy { $0 })
+        #expect((1...5).allSatisfy { bar[$0][2] && !bar[$0][1] && !bar[$0][3] })
+        let dash = draw("-")
+        #expect((0..<7).map { y in dash[y][0...4].filter { $0 }.count } == [0, 0, 0, 5, 0, 0, 0])
+        #expect(draw(" ").allSatisfy { $0.allSatisfy { !$0 } })
+        #expect(BitmapFont.glyph("σ") == BitmapFont.glyph("?"))
+        // Two characters advance six pixels: the second starts in column 6.
+        #expect(draw("II")[0][7...9].allSatisfy { $0 })
+        #expect(BitmapFont.width(of: "IDGI", scale: 2) == (4 * 6 - 1) * 2)
+    }
+
+    @Test("A labelled heatmap figure: titles drawn above the grid, panels copied into it, and colour bars running through the map")
+    func heatmapFigure() {
+        let panel = Heatmap.Panel(values: [-1, 0, 1, 0.5], height: 2, width: 2, colormap: .diverging)
+        let figure = HeatmapFigure(
+            title: "T", columnTitles: ["a", "b"], rows: [[panel, panel]],
+            colorScales: [.init(.diverging, low: "-1", middle: "0", high: "+1", caption: "A")])
+        let (rgb, width, height) = figure.render(scale: 10, gap: 4)
+        let grid = Heatmap.renderGrid([[panel, panel]], scale: 10, gap: 4)
+        #expect(width >= grid.width + 24 && height > grid.height + 40)
+        // The grid appears somewhere in the figure, unchanged: find its first row.
+        let firstRow = Array(grid.rgb[0 ..< grid.width * 3])
+        let gridTop = (0..<height).first { y in Array(rgb[(y * width + 12) * 3 ..< (y * width + 12 + grid.width) * 3]) == firstRow }
+        #expect(gridTop != nil)
+        if let gridTop {
+            for y in 0..<grid.height {
+                #expect(Array(rgb[((gridTop + y) * width + 12) * 3 ..< ((gridTop + y) * width + 12 + grid.width) * 3])
+                    == Array(grid.rgb[y * grid.width * 3 ..< (y + 1) * grid.width * 3]))
+            }
+            // Something (the titles) is drawn in black above the grid.
+            #expect((0..<gridTop).contains { y in (0..<width).contains { x in rgb[(y * width + x) * 3] == 0 } })
+            // The colour bar below starts at the map's low end and ends at its high end.
+            let barRow = (gridTop + grid.height..<height).first { y in
+                let offset = (y * width + 12) * 3
+                return (rgb[offset], rgb[offset + 1], rgb[offset + 2]) == Heatmap.color(0, .diverging)
+            }
+            #expect(barRow != nil)
+            if let barRow {
+                let end = (barRow * width + 12 + 159) * 3
+                #expect((rgb[end], rgb[end + 1], rgb[end + 2]) == Heatmap.color(1, .diverging))
+            }
+        }
+    }
 }

@@ -139,8 +139,8 @@ let landscape = orExit { try f.values(at: grid) }
 let (pixelLeft, pixelTop, pixelWidth, pixelHeight) = (60.0, 50.0, 672.0, 432.0)
 func px(_ u: Double) -> Double { pixelLeft + (u - uMin) / (uMax - uMin) * pixelWidth }
 func py(_ v: Double) -> Double { pixelTop + (vMax - v) / (vMax - vMin) * pixelHeight }
-var canvas = SVG(width: 900, height: 540)
-canvas.text("moons-mlp: the class-1 logit over the plane, the straight path, gradients, and IDGI's steps", x: 450, y: 28, size: 15, anchor: "middle")
+var canvas = SVG(width: 960, height: 540)
+canvas.text("moons-mlp: the class-1 logit over the plane, the straight path, gradients, and IDGI's steps", x: pixelLeft + pixelWidth / 2, y: 28, size: 15, anchor: "middle")
 let background = Heatmap.render([Heatmap.Panel(values: landscape, height: gridRows, width: columns, colormap: .sequential)], scale: 1, gap: 0)
 // Level sets at eleven evenly spaced values across the picture's range; the thick one is F = 0.
 let (landscapeLow, landscapeHigh) = (landscape.min()!, landscape.max()!)
@@ -170,13 +170,38 @@ for entry in idgiLedger {
 canvas.circle(px(x.scalars[0]), py(x.scalars[1]), radius: 6, fill: "#ff3030", stroke: "white")
 canvas.text("x", x: px(x.scalars[0]) + 9, y: py(x.scalars[1]) - 6, size: 15, color: "white")
 canvas.text("x′", x: px(baseline.scalars[0]) - 22, y: py(baseline.scalars[1]) - 6, size: 15, color: "white")
-let legend = [("white dashed: the straight path; dots: p_j", "white"), ("blue: direction of ∇F at p_j", "#00bfff"),
-              ("green: IDGI's step ΔF_j ∇F/‖∇F‖²", "#5cb800"), ("thin lines: level sets of F; thick white: F = 0", "#555555")]
-for (index, (label, color)) in legend.enumerated() {
-    // Two columns of two lines below the plot; white would not show on the page.
-    let (column, row) = (Double(index % 2), Double(index / 2))
-    canvas.text(label, x: pixelLeft + column * 340, y: pixelTop + pixelHeight + 24 + row * 18, size: 12, color: color == "white" ? "#333333" : color)
+// Axes: a frame, ticks every 0.5 with their values, and the coordinates' names.
+canvas.rectangle(x: pixelLeft, y: pixelTop, width: pixelWidth, height: pixelHeight, fill: "none", stroke: "black")
+for tick in stride(from: -1.5, through: 2.5, by: 0.5) {
+    canvas.line(px(tick), pixelTop + pixelHeight, px(tick), pixelTop + pixelHeight + 6)
+    canvas.text(String(format: "%.1f", tick), x: px(tick), y: pixelTop + pixelHeight + 19, size: 11, anchor: "middle")
 }
+for tick in stride(from: -1.0, through: 1.5, by: 0.5) {
+    canvas.line(pixelLeft - 6, py(tick), pixelLeft, py(tick))
+    canvas.text(String(format: "%.1f", tick), x: pixelLeft - 9, y: py(tick) + 4, size: 11, anchor: "end")
+}
+canvas.text("x₁ (first input feature)", x: pixelLeft + pixelWidth / 2, y: pixelTop + pixelHeight + 36, size: 12, anchor: "middle")
+canvas.text("x₂", x: pixelLeft - 40, y: pixelTop + pixelHeight / 2, size: 12, anchor: "middle")
+// The legend, to the right of the plot: each marker and line drawn as in the plot.
+let legendLeft = pixelLeft + pixelWidth + 18
+let legendEntries: [(String, (inout SVG, Double, Double) -> Void)] = [
+    ("input x", { svg, x, y in svg.circle(x, y, radius: 6, fill: "#ff3030", stroke: "black") }),
+    ("path point p_j", { svg, x, y in svg.circle(x, y, radius: 4, fill: "white", stroke: "black") }),
+    ("test point (data)", { svg, x, y in svg.circle(x, y, radius: 2, fill: "#999999") }),
+    ("straight path x′ → x", { svg, x, y in svg.line(x - 9, y, x + 9, y, stroke: "#333333", width: 2, dashed: true) }),
+    ("direction of ∇F(p_j)", { svg, x, y in svg.arrow(x - 9, y, x + 9, y, stroke: "#00bfff", width: 2) }),
+    ("IDGI step ΔF_j ∇F/‖∇F‖²", { svg, x, y in svg.arrow(x - 9, y, x + 9, y, stroke: "#5cb800", width: 2.5) }),
+    ("level sets of F", { svg, x, y in svg.line(x - 9, y, x + 9, y, stroke: "#999999", width: 0.8) }),
+    ("F = 0 (white in the plot)", { svg, x, y in svg.line(x - 9, y, x + 9, y, stroke: "#555555", width: 2) }),
+]
+for (row, (label, draw)) in legendEntries.enumerated() {
+    let y = pixelTop + 14 + Double(row) * 22
+    draw(&canvas, legendLeft + 10, y - 4)
+    canvas.text(label, x: legendLeft + 28, y: y, size: 11)
+}
+let legendY = pixelTop + 14 + Double(legendEntries.count) * 22
+canvas.text("colour: F, dark low,", x: legendLeft, y: legendY + 8, size: 11)
+canvas.text("bright high", x: legendLeft, y: legendY + 22, size: 11)
 orExit { try canvas.write(to: notebook.figure("idgi-plane.svg")) }
 notebook.say("""
     Figure idgi-plane.svg: the colour is F (dark low, bright high), the thin lines its level

@@ -96,19 +96,15 @@ let panelRows: [[Heatmap.Panel]] = digits.indices.map { i in
     [Heatmap.Panel(values: digits[i].scalars, height: 8, width: 8, colormap: .grayscale, range: 0...1)]
         + maps[i].map { Heatmap.Panel(values: $0.scalars, height: 8, width: 8, colormap: .diverging) }
 }
-let scale = 14
-let grid = Heatmap.renderGrid(panelRows, scale: scale, gap: 10)
-let png = PNG.encode(rgb: grid.rgb, width: grid.width, height: grid.height)
-orExit { try AtomicFile.write(png, to: notebook.figure("maps.png")) }
-var figure = SVG(width: Double(grid.width) + 40, height: Double(grid.height) + 90)
-figure.text("digits-cnn: attributions of p(predicted class) — red raises it, blue lowers it (each map scaled to its own max |A|)", x: 20, y: 22, size: 13)
-for (index, name) in columnsNames.enumerated() {
-    figure.text(name, x: 20 + Double(index * (8 * scale + 10) + 4 * scale), y: 52, size: 12, anchor: "middle")
-}
-figure.image(png: png, x: 20, y: 62, width: Double(grid.width), height: Double(grid.height))
-orExit { try figure.write(to: notebook.figure("maps.svg")) }
+let mapsFigure = HeatmapFigure(
+    title: "digits-cnn: attributions of p(predicted class)", columnTitles: columnsNames, rows: panelRows,
+    colorScales: [
+        .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
+        .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps: red raises p, blue lowers it (each map to its own max|A|)"),
+    ])
+orExit { try mapsFigure.writePNG(to: notebook.figure("maps.png")) }
 notebook.say("""
-    Figure maps.png (and maps.svg, with labels): one row per digit; the input, then IG,
+    Figure maps.png: one row per digit; the input, then IG,
     IDGI-IG, BlurIG, IDGI-BlurIG, Guided IG, IDGI-Guided IG. Two things stand out.
       · The IDGI maps have almost no blue: within a step every feature's share has the sign of
         that step's ΔF, and p(predicted) rises along most of each path.
