@@ -50,4 +50,20 @@ struct PyTorchGoldenTests {
         }
         print("\(fixture) \(kind) gradients: worst normwise relative difference \(worst)")
     }
+
+    @Test("A model with BatchNorm2d, BatchNorm1d, Dropout, Identity and padding='same', exported by the exporter, gives the original PyTorch model's logits to 1e-10")
+    func exportedWithBatchNorm() throws {
+        // Fixtures/reference/export_exporter_goldens.py: the golden logits are the original
+        // model's (batch norms unfolded, eval mode); the directory holds the folded layers.
+        let directory = FixturePaths.url("pytorch/batchnorm-cnn")
+        let network = try ModelDirectory.load(directory)
+        #expect(network.layers.map(\.kind) == ["conv2d", "relu", "maxpool2d", "flatten", "dense", "tanh", "dense"])
+        let inputs = try NPY.read(contentsOf: directory.appendingPathComponent("golden/inputs.npy"))
+        let expected = try NPY.read(contentsOf: directory.appendingPathComponent("golden/logits.npy"))
+        let logits = try network.logits(for: inputs)
+        // Folding reorders the arithmetic (s·(Wx) against (s·W)x): round-off, far below 1e-10.
+        let error = normwiseRelativeError(logits.scalars, expected.scalars)
+        print("batchnorm-cnn: logits against the unfolded PyTorch model, normwise relative difference \(error)")
+        #expect(error < 1e-10)
+    }
 }
