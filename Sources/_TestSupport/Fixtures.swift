@@ -24,21 +24,3 @@ public enum FixturePaths {
         return url
     }
 }
-
-/// The shipped models under `Fixtures/models`, for tests.
-public enum ShippedModels {
-    /// The network `name` (digits-mlp, digits-cnn, shapes-cnn, moons-mlp).
-    public static func network(_ name: String) throws -> Sequential {
-        try ModelDirectory.load(FixturePaths.url("models/\(name)"))
-    }
-
-    /// The model's first test input (`example-input.npy`).
-    public static func exampleInput(_ name: String) throws -> Tensor {
-        try NPY.read(contentsOf: FixturePaths.url("models/\(name)/example-input.npy"))
-    }
-
-    /// Its 64 check inputs (the first test points).
-    public static func checkInputs(_ name: String) throws -> Tensor {
-        try NPY.read(contentsOf: FixturePaths.url("models/\(name)/check/inputs.npy"))
-    }
-}

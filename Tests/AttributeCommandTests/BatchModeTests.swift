@@ -26,7 +26,7 @@ struct BatchModeTests {
         try text.split(separator: "\n").map { try JSONValue.parse(String($0)) }
     }
 
-    @Test("100 digits in one run equal 100 single runs bit for bit: attributions, reports, ledgers and path points")
+    @Test("100 digits in one run equal 100 single runs bit for bit: attributions, reports, ledgers and path points", .tags(.slow))
     func hundredDigits() throws {
         let scratch = try FixturePaths.temporaryDirectory("batch")
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -55,16 +55,19 @@ public enum AttributionEngine {
             // Collect one round of requests.
             var round: [(walk: Int, request: EvaluationRequest)] = []
             var room = batchSize
-            var finished: Set<Int> = []
-            for w in active where room > 0 {
-                guard let request = walks[w].nextRequest(limit: room) else {
-                    finished.insert(w)
-                    continue
+            var stillActive: [Int] = []
+            stillActive.reserveCapacity(active.count)
+            for (position, w) in active.enumerated() {
+                guard room > 0 else {
+                    stillActive += active[position...]
+                    break
                 }
+                guard let request = walks[w].nextRequest(limit: room) else { continue }
                 room -= request.gradientPoints.count
                 round.append((w, request))
+                stillActive.append(w)
             }
-            active.removeAll { finished.contains($0) }
+            active = stillActive
             if round.isEmpty { continue }
 
             let answers = try evaluate(round.map { ($0.request, owners[$0.walk], walks[$0.walk].rule) }, functions, batchSize: batchSize)
@@ -106,9 +109,12 @@ public enum AttributionEngine {
     ) throws(AttributionError) -> [Evaluations] {
         var answers = requests.map { _ in Evaluations(gradientValues: [], gradients: [], values: []) }
         let shape = functions.inputShape
+        var rowsByRule: [BackwardRule: [(Int, Int)]] = [:]
+        for (r, request) in requests.enumerated() where !request.request.gradientPoints.isEmpty {
+            for index in request.request.gradientPoints.indices { rowsByRule[request.rule, default: []].append((r, index)) }
+        }
         for rule in [BackwardRule.gradient, .guidedBackprop] {
-            let rows = requests.indices.filter { requests[$0].rule == rule }
-                .flatMap { r in requests[r].request.gradientPoints.indices.map { (r, $0) } }
+            guard let rows = rowsByRule[rule] else { continue }
             for chunk in stride(from: 0, to: rows.count, by: batchSize) {
                 let slice = rows[chunk ..< min(chunk + batchSize, rows.count)]
                 let batch = stack(slice.map { requests[$0.0].request.gradientPoints[$0.1] }, shape: shape)
