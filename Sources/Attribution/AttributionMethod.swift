@@ -27,9 +27,24 @@ public protocol AttributionMethod: Sendable {
 /// such a method once per reference.
 public protocol BaselineAttributionMethod: AttributionMethod {
     /// x′; nil means all zeros.
-    var baseline: Tensor? { get }
+    var baseline: Tensor? { get set }
+}
+
+extension BaselineAttributionMethod {
     /// The same method from `baseline` instead.
-    func replacingBaseline(with baseline: Tensor) -> Self
+    public func replacingBaseline(with baseline: Tensor) -> Self {
+        var copy = self
+        copy.baseline = baseline
+        return copy
+    }
+
+    /// x′ for `input`: the baseline, or zeros of the input's shape.
+    /// - Throws: ``AttributionError`` if the baseline's shape differs from the input's or it is not finite.
+    public func baselinePoint(for input: Tensor) throws(AttributionError) -> Tensor {
+        let start = baseline ?? Tensor(zeros: input.shape)
+        try Validate.matching(start, input, name: "baseline")
+        return start
+    }
 }
 
 /// How a run is carried out and what it keeps; none of it changes the attribution's bits.

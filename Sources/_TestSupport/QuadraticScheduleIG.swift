@@ -33,17 +33,9 @@ public struct QuadraticScheduleIG: BaselineAttributionMethod {
     /// "quadratic-schedule-ig"
     public var name: String { "quadratic-schedule-ig" }
 
-    /// The same method from another baseline.
-    public func replacingBaseline(with baseline: Tensor) -> QuadraticScheduleIG {
-        var copy = self
-        copy.baseline = baseline
-        return copy
-    }
-
     /// The quadratic-schedule line, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        let start = baseline ?? Tensor(zeros: input.shape)
-        try Validate.matching(start, input, name: "baseline")
+        let start = try baselinePoint(for: input)
         try Validate.atLeast(steps, 1, "steps")
         let path = QuadraticSchedulePath(baseline: start.scalars, input: input.scalars, pointShape: input.shape, stepCount: steps)
         return .integrating(path, with: integrator, shape: input.shape)

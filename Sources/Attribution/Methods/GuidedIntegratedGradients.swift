@@ -41,17 +41,9 @@ public struct GuidedIntegratedGradients: BaselineAttributionMethod {
     /// "guided-ig"
     public var name: String { "guided-ig" }
 
-    /// The same Guided IG from another baseline.
-    public func replacingBaseline(with baseline: Tensor) -> GuidedIntegratedGradients {
-        var copy = self
-        copy.baseline = baseline
-        return copy
-    }
-
     /// The guided path from x′ to x, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        let start = baseline ?? Tensor(zeros: input.shape)
-        try Validate.matching(start, input, name: "baseline")
+        let start = try baselinePoint(for: input)
         let path = try GuidedPath(from: start, to: input, steps: steps, fraction: fraction, maxDistance: maxDistance)
         return .integrating(path, with: integrator, shape: input.shape)
     }

@@ -47,17 +47,9 @@ public struct IntegratedGradients: BaselineAttributionMethod {
     /// "ig"
     public var name: String { "ig" }
 
-    /// The same IG from another baseline.
-    public func replacingBaseline(with baseline: Tensor) -> IntegratedGradients {
-        var copy = self
-        copy.baseline = baseline
-        return copy
-    }
-
     /// The straight line from x′ to x with the rule's nodes, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        let start = baseline ?? Tensor(zeros: input.shape)
-        try Validate.matching(start, input, name: "baseline")
+        let start = try baselinePoint(for: input)
         if integrator.needs.contains(.segmentValues) && !rule.coversInterval {
             throw AttributionError("the \(integrator.name) integrator needs segments that tile the path; the \(rule.rawValue) rule's cells stop short of the input — use left (the official IDGI pairing) or another rule")
         }
