@@ -88,7 +88,7 @@ public final class Walkthrough {
             numbers.append(JSONValue.Member(key, .number(value)))
         } else {
             numbers.append(JSONValue.Member(key, .null))
-            print("warning: \(key) is \(value); summary.json records it as null")
+            print("note: \(key) is \(value), not a finite number; summary.json records it as null")
         }
     }
 

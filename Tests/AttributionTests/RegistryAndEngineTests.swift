@@ -246,6 +246,29 @@ struct EngineTests {
         }
     }
 
+    @Test("An aggregation's ledger: each copy's steps tagged with the copy, points counted across copies, weights 1/n, every IDGI step exact")
+    func aggregatedLedger() throws {
+        let network = try ShippedModels.network("digits-cnn")
+        let x = try ShippedModels.exampleInput("digits-cnn")
+        let output = try ClassifierOutput(network: network, target: 2)
+        let method = SmoothGrad(base: IntegratedGradients(steps: 6, integrator: ImportantDirection()), samples: 3, seed: 5)
+        let result = try method.attribute(x, of: output, options: RunOptions(recordsLedger: true, recordsPathPoints: true))
+        let ledger = try #require(result.ledger)
+        #expect(ledger.steps.count == 18)
+        let expectedReferences: [Int?] = (0..<3).flatMap { r in Array(repeating: Optional(r), count: 6) }
+        #expect(ledger.steps.map(\.reference) == expectedReferences)
+        #expect(ledger.steps.map(\.point) == Array(0..<18))
+        let third = 1.0 / 3
+        #expect(ledger.referenceWeights == [third, third, third])
+        #expect(try #require(result.pathPoints).batchCount == 18)
+        for step in ledger.steps {
+            expectClose(step.attributionSum, step.deltaValue, Tolerance(relative: 1e-12, absolute: 1e-300), "copy \(step.reference!) point \(step.point)")
+        }
+        // The mean of the copies' exact totals is the attribution's total.
+        let totals = (0..<3).map { r in ledger.steps.filter { $0.reference == r }.map(\.deltaValue).reduce(0, +) }
+        expectClose(result.attribution.sum, totals.reduce(0, +) / 3, Tolerance(relative: 1e-12), "mean of the copies' ΔF")
+    }
+
     @Test("BlurIG with IDGI computes no path derivative: it takes no blur beyond the gradient and segment points")
     func blurIDGISkipsRiemannTerms() throws {
         // A path walked for IDGI is asked for segment values only; its Riemann terms stay nil.
