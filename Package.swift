@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Attribution", targets: ["Attribution"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "attribute", targets: ["attribute"]),
         .executable(name: "train-fixtures", targets: ["train-fixtures"]),
         .executable(name: "walkthroughs", targets: ["walkthroughs"]),
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors", "ArrayFormats"], swiftSettings: hostTuning),
         .target(name: "Datasets", dependencies: ["Tensors", "ArrayFormats"], swiftSettings: hostTuning),
         .target(name: "Attribution", dependencies: ["Tensors", "ArrayFormats", "Models"], swiftSettings: hostTuning),
+        .target(name: "Evaluation", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
 
         // The shipped models' recipes, shared by `train-fixtures` and the test that retrains one.
         .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets"], swiftSettings: hostTuning),

@@ -12,51 +12,70 @@ struct FigureTests {
         #expect(PNG.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
     }
 
-    @Test("A PNG is signature, IHDR, IDAT, IEND with valid CRCs, and its stored blocks give back the pixels")
-    func pngStructure() throws {
-        var generator = Seeds.generator(1700)
-        let (width, height) = (37, 1800)  // > 65,535 raw bytes: several stored blocks
-        let pixels = (0..<(width * height * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-        let png = PNG.encode(rgb: pixels, width: width, height: height)
+    /// The chunks of a PNG, each CRC checked: (type, data).
+    static func chunks(_ png: [UInt8]) -> [(String, [UInt8])] {
         #expect(Array(png[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         var offset = 8
-        var types: [String] = []
-        var idat: [UInt8] = []
+        var chunks: [(String, [UInt8])] = []
         while offset < png.count {
             let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
             let typed = Array(png[(offset + 4)..<(offset + 8 + length)])
             let crc = png[(offset + 8 + length)..<(offset + 12 + length)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             #expect(PNG.crc32(typed) == crc)
-            let type = String(decoding: typed.prefix(4), as: UTF8.self)
-            types.append(type)
-            if type == "IDAT" { idat += typed.dropFirst(4) }
+            chunks.append((String(decoding: typed.prefix(4), as: UTF8.self), Array(typed.dropFirst(4))))
             offset += 12 + length
         }
-        #expect(types == ["IHDR", "IDAT", "IEND"])
-        // Inflate stored blocks: header, then (BFINAL/BTYPE byte, LEN, NLEN, data)*, then Adler-32.
-        var position = 2
-        var raw: [UInt8] = []
-        var final = false
-        while !final {
-            final = idat[position] & 1 == 1
-            #expect(idat[position] >> 1 == 0)  // BTYPE 00
-            let length = Int(idat[position + 1]) | Int(idat[position + 2]) << 8
-            let complement = Int(idat[position + 3]) | Int(idat[position + 4]) << 8
-            #expect(length ^ complement == 0xFFFF)
-            raw += idat[(position + 5)..<(position + 5 + length)]
-            position += 5 + length
-        }
-        let adler = idat[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        #expect(adler == PNG.adler32(raw))
-        // Each row: filter byte 0 then the row's pixels.
-        var decoded: [UInt8] = []
-        let stride = 1 + width * 3
+        return chunks
+    }
+
+    /// The pixels of a PNG's scanlines, each row's filter undone (ISO/IEC 15948 §9), decoded
+    /// independently of the encoder.
+    static func unfiltered(_ raw: [UInt8], width: Int, height: Int, channels: Int) -> [UInt8] {
+        let stride = width * channels
+        var pixels: [UInt8] = []
         for row in 0..<height {
-            let start: Int = row * stride
-            #expect(raw[start] == 0)
-            decoded.append(contentsOf: raw[(start + 1)..<(start + stride)])
+            let type = raw[row * (stride + 1)]
+            let line = Array(raw[(row * (stride + 1) + 1)..<((row + 1) * (stride + 1))])
+            var out = [UInt8](repeating: 0, count: stride)
+            for i in 0..<stride {
+                let a = i >= channels ? Int(out[i - channels]) : 0
+                let b = row > 0 ? Int(pixels[(row - 1) * stride + i]) : 0
+                let c = row > 0 && i >= channels ? Int(pixels[(row - 1) * stride + i - channels]) : 0
+                var predictor = 0
+                switch type {
+                case 1: predictor = a
+                case 2: predictor = b
+                case 3: predictor = (a + b) / 2
+                case 4:
+                    let p = a + b - c
+                    let (pa, pb, pc) = (abs(p - a), abs(p - b), abs(p - c))
+                    predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+                default: predictor = 0
+                }
+                out[i] = UInt8(truncatingIfNeeded: Int(line[i]) + predictor)
+            }
+            pixels += out
         }
-        #expect(decoded == pixels)
+        return pixels
+    }
+
+    @Test("A PNG is signature, IHDR, IDAT, IEND with valid CRCs; its zlib stream inflates and its filtered rows give back the pixels (RGB and grey)")
+    func pngStructure() throws {
+        var generator = Seeds.generator(1700)
+        for (width, height, channels) in [(37, 1800, 3), (29, 41, 1), (1, 1, 1), (64, 48, 3)] {
+            // Noise in the first case (incompressible), smooth ramps with noise elsewhere (filters pay).
+            let pixels = (0..<(width * height * channels)).map { index -> UInt8 in
+                let noise = UInt8(truncatingIfNeeded: generator.next())
+                return width == 37 ? noise : UInt8(truncatingIfNeeded: (index % (width * channels)) * 3 + Int(noise % 4))
+            }
+            let png = channels == 3 ? PNG.encode(rgb: pixels, width: width, height: height) : PNG.encode(gray: pixels, width: width, height: height)
+            let chunks = Self.chunks(png)
+            #expect(chunks.map(\.0) == ["IHDR", "IDAT", "IEND"])
+            #expect(chunks[0].1[8...9] == [8, channels == 1 ? 0 : 2])
+            let raw = try Inflate.zlib(chunks[1].1)
+            #expect(raw.count == height * (1 + width * channels))
+            #expect(Self.unfiltered(raw, width: width, height: height, channels: channels) == pixels, "\(width)×\(height)×\(channels)")
+        }
     }
 
     @Test("Colour maps: the diverging map is white at 0 and blue/red at the ends; panels tile side by side")

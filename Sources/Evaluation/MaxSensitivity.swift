@@ -1,0 +1,75 @@
+import Attribution
+import Models
+import Tensors
+
+/// Max-sensitivity (Yeh et al., NeurIPS 2019; Captum's `sensitivity_max`): how much the
+/// attribution changes when the input moves a little.
+///
+///     δ_k ~ U(−r, r) per feature (seeded, or given), k = 1…S
+///     A_k = the same method, same options and seed, at x + δ_k, for the same target
+///     max-sensitivity = max_k ‖A − A_k‖ / ‖A‖        (Frobenius norms; ‖A‖ = 0 counts as 1)
+///
+/// Low is good: a stable explanation. Cost: S + 1 runs of the method (their points share
+/// model calls).
+public struct MaxSensitivity: Sendable {
+    /// The perturbations' source.
+    public enum Perturbations: Sendable, Equatable {
+        /// S uniform perturbations in ±radius per feature, each from the generator derived from (seed, k).
+        case uniform(samples: Int, radius: Double, seed: UInt64)
+        /// These, each of the input's shape.
+        case given([Tensor])
+    }
+
+    /// The explained method.
+    public var method: any AttributionMethod
+    /// Where the perturbations come from.
+    public var perturbations: Perturbations
+
+    /// The metric (default: Captum's 10 samples in ±0.02, seed 0).
+    public init(method: any AttributionMethod, perturbations: Perturbations = .uniform(samples: 10, radius: 0.02, seed: 0)) {
+        self.method = method
+        self.perturbations = perturbations
+    }
+
+    /// The score and the per-sample sensitivities.
+    public struct Result: Sendable, Equatable {
+        /// max_k of ``sensitivities``.
+        public var score: Double
+        /// ‖A − A_k‖ / ‖A‖ per sample.
+        public var sensitivities: [Double]
+    }
+
+    /// The perturbations for an input of `shape`.
+    public func perturbationTensors(shape: [Int]) throws(EvaluationError) -> [Tensor] {
+        switch perturbations {
+        case .given(let tensors):
+            guard !tensors.isEmpty else { throw EvaluationError("no perturbations were given") }
+            for tensor in tensors { try PixelGrid.check(tensor, matches: shape, name: "perturbation") }
+            return tensors
+        case .uniform(let samples, let radius, let seed):
+            guard samples >= 1 else { throw EvaluationError("samples must be ≥ 1, got \(samples)") }
+            guard radius.isFinite, radius >= 0 else { throw EvaluationError("the radius must be ≥ 0, got \(radius)") }
+            let source = Xoshiro256StarStar(seed: seed)
+            return (0..<samples).map { k in
+                var draw = source.derived(k)
+                return Tensor(shape: shape, scalars: (0..<Tensor.elementCount(of: shape)).map { _ in draw.nextUniform(in: -radius, radius) })
+            }
+        }
+    }
+
+    /// Max-sensitivity of the method for `functions` (one F per input, as the engine takes
+    /// them) at `input`; the perturbed runs explain the same F.
+    public func evaluate(input: Tensor, function: some DifferentiableFunction) throws -> Result {
+        let perturbations = try perturbationTensors(shape: input.shape)
+        let inputs = [input] + perturbations.map { input + $0 }
+        let results = try method.attribute(inputs, of: ExplainedFunctions(function))
+        let reference = results[0].attribution.scalars
+        let norm = Self.norm(reference)
+        let sensitivities = results.dropFirst().map { result in
+            Self.norm(zip(reference, result.attribution.scalars).map { $0 - $1 }) / (norm != 0 ? norm : 1)
+        }
+        return Result(score: sensitivities.max()!, sensitivities: sensitivities)
+    }
+
+    static func norm(_ values: [Double]) -> Double { values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}

@@ -1,0 +1,200 @@
+import Attribution
+import Models
+import Tensors
+
+/// Softmax and accuracy information curves, SIC and AIC (Kapishnikov et al., "Guided
+/// Integrated Gradients", CVPR 2021, after Kapishnikov et al., "XRAI", ICCV 2019; PAIR
+/// saliency's `pic.py`; the IDGI paper's Tables 1–3): how fast the model's prediction comes
+/// back as the most salient pixels are revealed on a blurred image, against how much
+/// information has been revealed.
+///
+/// Base b = blur(x, σ) (``GaussianBlur``; PAIR uses an interpolated random mask instead). For
+/// each threshold t, the bokeh image keeps the top max(1, ⌊t·P + 0.5⌋) pixels of x and takes
+/// the rest from b. Then
+///
+///     information ê_t = clamp((e(bokeh) − e(b)) / (e(x) − e(b)), 0, 1)        (compressed size)
+///                  or clamp((M(bokeh, x) − M(b, x)) / (1 − M(b, x)), 0, 1)   (M = MS-SSIM)
+///     prediction  p̂_t = clamp((p(bokeh) − p(b)) / (p(x) − p(b)), 0, 1)      (SIC, p the softmax of y)
+///                  or 1 if argmax = y else 0                                 (AIC)
+///
+/// p̂ is replaced by its running maximum in threshold order. The points (ê_t, p̂_t), with (0, 0)
+/// first and (1, 1) last, sorted by ê (stable), make a piecewise-linear curve; the score is its
+/// area (exact trapezoids — PAIR samples the curve at 1,001 points instead). Aggregated over
+/// images as PAIR does: the median curve for SIC, the mean for AIC, then the area.
+/// An image is skipped (with the reason; not an error) when p(x) < the minimum prediction,
+/// when e(b) ≥ e(x) (or M(b, x) ≥ 1), or when p(b) ≥ p(x). It rewards maps whose top pixels
+/// bring the prediction back with little information revealed.
+/// Cost: one forward pass per threshold plus two.
+public struct PerformanceInformationCurve: Sendable {
+    /// Which prediction measure.
+    public enum Kind: String, Sendable {
+        /// Softmax information curve: the normalized probability.
+        case sic
+        /// Accuracy information curve: 1 when the prediction is right.
+        case aic
+    }
+
+    /// How information is measured.
+    public enum Information: String, Sendable, CaseIterable {
+        /// ``InformationLevel``'s compressed size.
+        case compressed
+        /// ``MultiScaleSSIM`` against x.
+        case msSSIM = "ms-ssim"
+    }
+
+    /// PAIR's thresholds.
+    public static let defaultThresholds = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.10, 0.13, 0.21, 0.34, 0.5, 0.75]
+
+    /// SIC or AIC.
+    public var kind: Kind
+    /// Compressed size or MS-SSIM.
+    public var information: Information
+    /// The fractions of pixels revealed, each in (0, 1].
+    public var thresholds: [Double]
+    /// σ of the blurred base.
+    public var blurSigma: Double
+    /// Images whose p(x) is below this are skipped.
+    public var minimumPrediction: Double
+    /// [LO, HI], for quantizing and for MS-SSIM's data range.
+    public var dataRange: ClosedRange<Double>
+    /// Signed or absolute pixel saliency.
+    public var ranking: PixelGrid.Ranking
+
+    /// The metric (defaults: PAIR's thresholds, compressed information, σ 5, minimum prediction 0.5, range [0, 1], signed).
+    public init(
+        _ kind: Kind, information: Information = .compressed, thresholds: [Double] = Self.defaultThresholds, blurSigma: Double = 5,
+        minimumPrediction: Double = 0.5, dataRange: ClosedRange<Double> = 0...1, ranking: PixelGrid.Ranking = .signed
+    ) {
+        self.kind = kind
+        self.information = information
+        self.thresholds = thresholds
+        self.blurSigma = blurSigma
+        self.minimumPrediction = minimumPrediction
+        self.dataRange = dataRange
+        self.ranking = ranking
+    }
+
+    /// One image's curve, or why it was skipped.
+    public struct Result: Sendable, Equatable {
+        /// The thresholds.
+        public var thresholds: [Double]
+        /// ê_t per threshold.
+        public var information: [Double]
+        /// p̂_t per threshold, after the running maximum.
+        public var predictions: [Double]
+        /// The sorted curve's x (with 0 first and 1 last).
+        public var curveX: [Double]
+        /// The sorted curve's y.
+        public var curveY: [Double]
+        /// The area; nil when skipped.
+        public var score: Double?
+        /// Why the image was skipped.
+        public var skipped: String?
+    }
+
+    /// The curve of `attribution` for `network`'s class `target` at `input`.
+    /// - Throws: ``EvaluationError`` for mismatched shapes or invalid thresholds.
+    public func evaluate(input: Tensor, attribution: Tensor, network: Sequential, target: Int) throws -> Result {
+        try PixelGrid.check(attribution, matches: input.shape, name: "attribution")
+        guard !thresholds.isEmpty else { throw EvaluationError("the threshold list is empty; give at least one fraction in (0, 1]") }
+        if let bad = thresholds.first(where: { !($0 > 0 && $0 <= 1) }) {
+            throw EvaluationError("threshold \(bad) is not a fraction in (0, 1]")
+        }
+        let grid = try PixelGrid(shape: input.shape)
+        let order = PixelGrid.order(grid.saliency(attribution, ranking: ranking))
+        let base = try InsertionDeletion(substrate: .blur(sigma: blurSigma)).substrateImage(for: input, grid: grid)
+        let bokeh = thresholds.map { t in
+            grid.composite(input, base, fromFirst: grid.mask(firstOf: order, count: max(1, Int((t * Double(grid.pixelCount) + 0.5).rounded(.down)))))
+        }
+        let probability = try ClassifierOutput(network: network, target: target, kind: .probability)
+        let images = [input, base] + bokeh
+        let probabilities = try probability.values(at: Tensor.stacking(images))
+        let (pX, pBase) = (probabilities[0], probabilities[1])
+        let empty = Result(thresholds: thresholds, information: [], predictions: [], curveX: [], curveY: [], score: nil, skipped: nil)
+        func skip(_ reason: String) -> Result {
+            var result = empty
+            result.skipped = reason
+            return result
+        }
+        if pX < minimumPrediction { return skip("p(x) = \(pX) is below the minimum prediction \(minimumPrediction)") }
+
+        var levels: [Double] = []
+        switch information {
+        case .compressed:
+            let eX = Double(try InformationLevel.compressedSize(input, range: dataRange))
+            let eBase = Double(try InformationLevel.compressedSize(base, range: dataRange))
+            if eBase >= eX { return skip("the blurred base compresses to \(Int(eBase)) bytes, not fewer than the image's \(Int(eX))") }
+            for image in bokeh {
+                levels.append(min(1, max(0, (Double(try InformationLevel.compressedSize(image, range: dataRange)) - eBase) / (eX - eBase))))
+            }
+        case .msSSIM:
+            let ssim = MultiScaleSSIM(dataRange: dataRange.upperBound - dataRange.lowerBound)
+            let mBase = try ssim.value(base, input)
+            if mBase >= 1 { return skip("the blurred base's MS-SSIM against the image is \(mBase); nothing is left to reveal") }
+            for image in bokeh { levels.append(min(1, max(0, (try ssim.value(image, input) - mBase) / (1 - mBase)))) }
+        }
+        if pBase >= pX { return skip("p(blurred base) = \(pBase) is not below p(x) = \(pX)") }
+
+        var raw: [Double]
+        switch kind {
+        case .sic:
+            raw = probabilities[2...].map { min(1, max(0, ($0 - pBase) / (pX - pBase))) }
+        case .aic:
+            let predicted = try network.predictions(for: Tensor.stacking(bokeh))
+            raw = predicted.map { $0 == target ? 1 : 0 }
+        }
+        var running = 0.0
+        let predictions = raw.map { value -> Double in
+            running = max(running, value)
+            return running
+        }
+        let (x, y) = Self.curve(information: levels, predictions: predictions)
+        return Result(
+            thresholds: thresholds, information: levels, predictions: predictions, curveX: x, curveY: y,
+            score: Self.area(x: x, y: y), skipped: nil)
+    }
+
+    /// The points (0, 0), (ê_t, p̂_t) in threshold order, (1, 1), stably sorted by ê.
+    public static func curve(information: [Double], predictions: [Double]) -> (x: [Double], y: [Double]) {
+        let points = [(0.0, 0.0)] + Array(zip(information, predictions)) + [(1.0, 1.0)]
+        let sorted = points.indices.sorted { points[$0].0 != points[$1].0 ? points[$0].0 < points[$1].0 : $0 < $1 }.map { points[$0] }
+        return (sorted.map(\.0), sorted.map(\.1))
+    }
+
+    /// The area under a piecewise-linear curve: Σ (x_{i+1} − x_i)(y_i + y_{i+1})/2.
+    public static func area(x: [Double], y: [Double]) -> Double {
+        var total = 0.0
+        for i in 0..<max(0, x.count - 1) { total += (x[i + 1] - x[i]) * (y[i] + y[i + 1]) / 2 }
+        return total
+    }
+
+    /// PAIR's aggregation over images: the median (SIC) or mean (AIC) of the curves sampled at
+    /// `points` equally spaced ê in [0, 1), plus 1, then the trapezoid area.
+    public static func aggregate(_ results: [Result], kind: Kind, points: Int = 1000) -> (x: [Double], y: [Double], area: Double)? {
+        let scored = results.filter { $0.score != nil }
+        guard !scored.isEmpty else { return nil }
+        let xs = (0..<points).map { Double($0) / Double(points) } + [1]
+        let sampled = scored.map { result in xs.map { Self.interpolate(result.curveX, result.curveY, at: $0) } }
+        let ys = xs.indices.map { i -> Double in
+            let column = sampled.map { $0[i] }.sorted()
+            switch kind {
+            case .sic:
+                let n = column.count
+                return n % 2 == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2
+            case .aic:
+                return column.reduce(0, +) / Double(column.count)
+            }
+        }
+        return (xs, ys, area(x: xs, y: ys))
+    }
+
+    /// The piecewise-linear curve's value at `t` (the last point among equal x, as the curve
+    /// is drawn through them in order).
+    static func interpolate(_ x: [Double], _ y: [Double], at t: Double) -> Double {
+        guard var upper = x.firstIndex(where: { $0 > t }) else { return y.last! }
+        if upper == 0 { return y[0] }
+        upper = max(upper, 1)
+        let (x0, x1, y0, y1) = (x[upper - 1], x[upper], y[upper - 1], y[upper])
+        return y0 + (y1 - y0) * (t - x0) / (x1 - x0)
+    }
+}

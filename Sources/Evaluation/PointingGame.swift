@@ -1,0 +1,62 @@
+import Tensors
+
+/// The pointing game (Zhang et al., "Top-down Neural Attention by Excitation Backprop",
+/// ECCV 2016; TorchRay's `pointing_game.py`; DDPath's Table 2): does the most salient pixel
+/// fall on the object?
+///
+/// The pixel of maximal saliency s (the first in row-major order among ties) is a hit when a
+/// mask pixel lies within Euclidean distance `tolerance` of it (0: the pixel itself is in the
+/// mask; TorchRay uses 15 pixels on ImageNet). The score is 1 for a hit, 0 for a miss; the
+/// mean over images is the hit rate. It rewards maps whose peak is on the object, whatever
+/// the rest of the map does.
+public struct PointingGame: Sendable {
+    /// The largest distance, in pixels, between the peak and a mask pixel that still counts.
+    public var tolerance: Double
+    /// Signed or absolute pixel saliency.
+    public var ranking: PixelGrid.Ranking
+
+    /// The game (defaults: tolerance 0, signed saliency).
+    public init(tolerance: Double = 0, ranking: PixelGrid.Ranking = .signed) {
+        self.tolerance = tolerance
+        self.ranking = ranking
+    }
+
+    /// The outcome for one image.
+    public struct Result: Sendable, Equatable {
+        /// Whether the peak is within the tolerance of the mask.
+        public var hit: Bool
+        /// The peak pixel (row, column).
+        public var argmax: (row: Int, column: Int)
+        /// 1 for a hit, 0 for a miss.
+        public var score: Double { hit ? 1 : 0 }
+
+        public static func == (a: Result, b: Result) -> Bool { a.hit == b.hit && a.argmax == b.argmax }
+    }
+
+    /// The game for `attribution` against `mask` ([H, W] of 0 and 1).
+    /// - Throws: ``EvaluationError`` for a mask of the wrong shape or with other values.
+    public func evaluate(attribution: Tensor, mask: Tensor) throws(EvaluationError) -> Result {
+        let grid = try PixelGrid(shape: attribution.shape)
+        let inside = try Self.maskPixels(mask, grid: grid)
+        guard tolerance.isFinite, tolerance >= 0 else { throw EvaluationError("the tolerance must be a number ≥ 0, got \(tolerance)") }
+        let peak = PixelGrid.order(grid.saliency(attribution, ranking: ranking))[0]
+        let (row, column) = (peak / grid.width, peak % grid.width)
+        let hit = inside.indices.contains { p in
+            guard inside[p] else { return false }
+            let (dr, dc) = (Double(p / grid.width - row), Double(p % grid.width - column))
+            return (dr * dr + dc * dc).squareRoot() <= tolerance
+        }
+        return Result(hit: hit, argmax: (row, column))
+    }
+
+    /// The mask as booleans, checked to be [H, W] of 0 and 1.
+    static func maskPixels(_ mask: Tensor, grid: PixelGrid) throws(EvaluationError) -> [Bool] {
+        guard mask.shape == [grid.height, grid.width] || (grid.height == 1 && mask.shape == [grid.width]) else {
+            throw EvaluationError("the mask has shape \(mask.shape); it must be [H, W] = [\(grid.height), \(grid.width)], one 0 or 1 per pixel")
+        }
+        guard mask.scalars.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw EvaluationError("the mask must hold only 0 (outside) and 1 (inside)")
+        }
+        return mask.scalars.map { $0 == 1 }
+    }
+}
