@@ -17,10 +17,13 @@ import Tensors
 ///     prediction  p̂_t = clamp((p(bokeh) − p(b)) / (p(x) − p(b)), 0, 1)      (SIC, p the softmax of y)
 ///                  or 1 if argmax = y else 0                                 (AIC)
 ///
-/// p̂ is replaced by its running maximum in threshold order. The points (ê_t, p̂_t), with (0, 0)
-/// first and (1, 1) last, sorted by ê (stable), make a piecewise-linear curve; the score is its
-/// area (exact trapezoids — PAIR samples the curve at 1,001 points instead). Aggregated over
-/// images as PAIR does: the median curve for SIC, the mean for AIC, then the area.
+/// p̂ is replaced by its running maximum in threshold order. The points (ê_t, p̂_t) in threshold
+/// order, then (0, 0) and (1, 1) — PAIR's order —, sorted by ê (stable), make a
+/// piecewise-linear curve; the score is its area (exact trapezoids). Where points share an ê
+/// the curve is vertical there, so the last of them (for ê = 0, the appended (0, 0)) is where
+/// it leaves: exactly the function PAIR interpolates (scipy's interp1d, i.e. np.interp, takes
+/// the last of equal x), which PAIR then samples at 1,001 points. Aggregated over images as
+/// PAIR does: the median curve for SIC, the mean for AIC, then the area.
 /// An image is skipped (with the reason; not an error) when p(x) < the minimum prediction,
 /// when e(b) ≥ e(x) (or M(b, x) ≥ 1), or when p(b) ≥ p(x). It rewards maps whose top pixels
 /// bring the prediction back with little information revealed.
@@ -90,6 +93,20 @@ public struct PerformanceInformationCurve: Sendable {
         public var score: Double?
         /// Why the image was skipped.
         public var skipped: String?
+
+        /// A result (for aggregating curves computed elsewhere).
+        public init(
+            thresholds: [Double], information: [Double], predictions: [Double], curveX: [Double], curveY: [Double], score: Double?,
+            skipped: String?
+        ) {
+            self.thresholds = thresholds
+            self.information = information
+            self.predictions = predictions
+            self.curveX = curveX
+            self.curveY = curveY
+            self.score = score
+            self.skipped = skipped
+        }
     }
 
     /// The curve of `attribution` for `network`'s class `target` at `input`.
@@ -125,38 +142,48 @@ public struct PerformanceInformationCurve: Sendable {
             let eBase = Double(try InformationLevel.compressedSize(base, range: dataRange))
             if eBase >= eX { return skip("the blurred base compresses to \(Int(eBase)) bytes, not fewer than the image's \(Int(eX))") }
             for image in bokeh {
-                levels.append(min(1, max(0, (Double(try InformationLevel.compressedSize(image, range: dataRange)) - eBase) / (eX - eBase))))
+                levels.append(Self.normalized(Double(try InformationLevel.compressedSize(image, range: dataRange)), base: eBase, original: eX))
             }
         case .msSSIM:
             let ssim = MultiScaleSSIM(dataRange: dataRange.upperBound - dataRange.lowerBound)
             let mBase = try ssim.value(base, input)
             if mBase >= 1 { return skip("the blurred base's MS-SSIM against the image is \(mBase); nothing is left to reveal") }
-            for image in bokeh { levels.append(min(1, max(0, (try ssim.value(image, input) - mBase) / (1 - mBase)))) }
+            for image in bokeh { levels.append(Self.normalized(try ssim.value(image, input), base: mBase, original: 1)) }
         }
         if pBase >= pX { return skip("p(blurred base) = \(pBase) is not below p(x) = \(pX)") }
 
         var raw: [Double]
         switch kind {
         case .sic:
-            raw = probabilities[2...].map { min(1, max(0, ($0 - pBase) / (pX - pBase))) }
+            raw = probabilities[2...].map { Self.normalized($0, base: pBase, original: pX) }
         case .aic:
             let predicted = try network.predictions(for: Tensor.stacking(bokeh))
             raw = predicted.map { $0 == target ? 1 : 0 }
         }
-        var running = 0.0
-        let predictions = raw.map { value -> Double in
-            running = max(running, value)
-            return running
-        }
+        let predictions = Self.runningMaximum(raw)
         let (x, y) = Self.curve(information: levels, predictions: predictions)
         return Result(
             thresholds: thresholds, information: levels, predictions: predictions, curveX: x, curveY: y,
             score: Self.area(x: x, y: y), skipped: nil)
     }
 
-    /// The points (0, 0), (ê_t, p̂_t) in threshold order, (1, 1), stably sorted by ê.
+    /// clamp((value − base) / (original − base), 0, 1): a level between the base's and the original's.
+    public static func normalized(_ value: Double, base: Double, original: Double) -> Double {
+        min(1, max(0, (value - base) / (original - base)))
+    }
+
+    /// Each value replaced by the largest so far (from 0).
+    public static func runningMaximum(_ values: [Double]) -> [Double] {
+        var running = 0.0
+        return values.map { value in
+            running = max(running, value)
+            return running
+        }
+    }
+
+    /// The points (ê_t, p̂_t) in threshold order, then (0, 0) and (1, 1), stably sorted by ê.
     public static func curve(information: [Double], predictions: [Double]) -> (x: [Double], y: [Double]) {
-        let points = [(0.0, 0.0)] + Array(zip(information, predictions)) + [(1.0, 1.0)]
+        let points = Array(zip(information, predictions)) + [(0.0, 0.0), (1.0, 1.0)]
         let sorted = points.indices.sorted { points[$0].0 != points[$1].0 ? points[$0].0 < points[$1].0 : $0 < $1 }.map { points[$0] }
         return (sorted.map(\.0), sorted.map(\.1))
     }
@@ -169,11 +196,12 @@ public struct PerformanceInformationCurve: Sendable {
     }
 
     /// PAIR's aggregation over images: the median (SIC) or mean (AIC) of the curves sampled at
-    /// `points` equally spaced ê in [0, 1), plus 1, then the trapezoid area.
+    /// ê = k·(1/points), k = 0…points − 1 (numpy's linspace), plus 1, then the trapezoid area.
     public static func aggregate(_ results: [Result], kind: Kind, points: Int = 1000) -> (x: [Double], y: [Double], area: Double)? {
         let scored = results.filter { $0.score != nil }
         guard !scored.isEmpty else { return nil }
-        let xs = (0..<points).map { Double($0) / Double(points) } + [1]
+        let step = 1 / Double(points)
+        let xs = (0..<points).map { Double($0) * step } + [1]
         let sampled = scored.map { result in xs.map { Self.interpolate(result.curveX, result.curveY, at: $0) } }
         let ys = xs.indices.map { i -> Double in
             let column = sampled.map { $0[i] }.sorted()
@@ -188,8 +216,8 @@ public struct PerformanceInformationCurve: Sendable {
         return (xs, ys, area(x: xs, y: ys))
     }
 
-    /// The piecewise-linear curve's value at `t` (the last point among equal x, as the curve
-    /// is drawn through them in order).
+    /// The piecewise-linear curve's value at `t`: at an x shared by several points, the last
+    /// of them (as np.interp).
     static func interpolate(_ x: [Double], _ y: [Double], at t: Double) -> Double {
         guard var upper = x.firstIndex(where: { $0 > t }) else { return y.last! }
         if upper == 0 { return y[0] }
