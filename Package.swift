@@ -64,7 +64,7 @@ let package = Package(
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.
-        .target(name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
+        .target(name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "Evaluation"], swiftSettings: hostTuning),
         .executableTarget(name: "attribute", dependencies: ["AttributeCommand", "Tensors"], swiftSettings: hostTuning),
 
         // Shared test helpers (tolerances, finite differences, seeds, tags).

@@ -73,6 +73,7 @@ public enum AttributeCommand {
         return """
             USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
                    attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
+                   attribute evaluate --metric M --model DIR --input X.npy --attribution A.npy [options]   (see attribute evaluate --help)
 
             Computes the attribution of one model output for each input and writes them as a float64
             .npy file of the input file's shape; prints one JSON object per input, one per line.
@@ -92,8 +93,17 @@ public enum AttributeCommand {
 
     /// Runs the command on `arguments` (without the program name), with `registry`'s methods.
     public static func run(_ arguments: [String], registry: MethodRegistry = .standard) -> Outcome {
+        let helpCommand = arguments.first == "evaluate" ? "attribute evaluate --help" : "attribute --help"
         do {
             var words = arguments
+            if words.first == "evaluate" {
+                words.removeFirst()
+                if words.contains("--help") || words.contains("-h") {
+                    return Outcome(status: Status.success, standardOutput: EvaluateCommand.help(registry) + "\n", standardError: "")
+                }
+                let lines = try EvaluateCommand.run(words, registry: registry).map { JSONValue.object($0).description + "\n" }.joined()
+                return Outcome(status: Status.success, standardOutput: lines, standardError: "")
+            }
             let verifying = words.first == "verify"
             if verifying { words.removeFirst() }
             let known = Set(commonOptions.map(\.name)).union(registry.optionNames)
@@ -117,9 +127,9 @@ public enum AttributeCommand {
             let lines = reports.map { JSONValue.object($0).description + "\n" }.joined()
             return Outcome(status: status, standardOutput: lines, standardError: verdict)
         } catch let error as UsageError {
-            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see attribute --help)\n")
+            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see \(helpCommand))\n")
         } catch let error as MethodArgumentError {
-            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see attribute --help)\n")
+            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see \(helpCommand))\n")
         } catch {
             return Outcome(status: Status.invalidData, standardOutput: "", standardError: "attribute: \(oneLine(error))\n")
         }

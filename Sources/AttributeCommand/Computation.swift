@@ -42,7 +42,7 @@ struct Computation {
         let classes = network.classCount
         logits = (0..<inputs.count).map { Array(allLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
         predicted = logits.map(Reductions.indexOfMaximum)
-        targets = try Self.chooseTargets(request, count: inputs.count, predicted: predicted, classes: classes)
+        targets = try Self.chooseTargets(target: request.target, file: request.targetsFile, count: inputs.count, predicted: predicted, classes: classes)
         let output = try ClassifierOutput(network: network, target: targets[0], kind: request.outputKind)
         let functions = try ExplainedFunctions(output, targets: targets)
 
@@ -106,12 +106,12 @@ struct Computation {
     }
 
     /// --target for all, --targets one per input, or each input's predicted class.
-    static func chooseTargets(_ request: Request, count: Int, predicted: [Int], classes: Int) throws -> [Int] {
-        if let target = request.target {
+    static func chooseTargets(target: Int?, file: URL?, count: Int, predicted: [Int], classes: Int) throws -> [Int] {
+        if let target {
             guard target < classes else { throw ModelError("target class \(target) is out of range; the model has classes 0…\(classes - 1)") }
             return Array(repeating: target, count: count)
         }
-        guard let file = request.targetsFile else { return predicted }
+        guard let file else { return predicted }
         let tensor = try NPY.read(contentsOf: file)
         guard tensor.count == count, tensor.rank <= 1 || tensor.shape.dropFirst().allSatisfy({ $0 == 1 }) else {
             throw ModelError("\(file.path): the targets have shape \(tensor.shape); give \(count) numbers, one class per input (shape [\(count)])")

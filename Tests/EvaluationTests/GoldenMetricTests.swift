@@ -54,8 +54,12 @@ struct GoldenMetricTests {
         let maps = try Self.array("localization-maps.npy")
         let masks = try Self.array("localization-masks.npy")
         let golden = try #require(try Self.json("localization.json").arrayValue)
+        var worst = (auc: 0.0, f1: 0.0)
+        defer { print("localization against scikit-learn: worst ROC-AUC difference \(worst.auc), best-F1 \(worst.f1)") }
         for k in golden.indices {
             let result = try Localization().evaluate(attribution: maps.point(k), mask: masks.point(k))
+            worst.auc = max(worst.auc, abs((result.rocAUC ?? .nan) - (golden[k]["rocAuc"]?.doubleValue ?? .nan)))
+            worst.f1 = max(worst.f1, abs((result.bestF1 ?? .nan) - (golden[k]["bestF1"]?.doubleValue ?? .nan)))
             expectClose(try #require(result.rocAUC), try #require(golden[k]["rocAuc"]?.doubleValue), Tolerance(relative: 1e-14), "ROC-AUC \(k)")
             expectClose(try #require(result.bestF1), try #require(golden[k]["bestF1"]?.doubleValue), Tolerance(relative: 1e-14), "best F1 \(k)")
             expectClose(try #require(result.mae), try #require(golden[k]["mae"]?.doubleValue), Tolerance(relative: 1e-13), "MAE \(k)")
@@ -118,5 +122,35 @@ struct GoldenMetricTests {
         print("SIC: exact area against PAIR's 1,001-point AUC, worst gap \(worstAreaGap)")
         // Sampling a piecewise-linear curve at spacing 10⁻³ misses at most a sliver per kink.
         #expect(worstAreaGap < 2e-3)
+    }
+
+    @Test("The PNG (and its DEFLATE stream) equals, byte for byte, what Python's zlib and PIL checked (Fixtures/deflate)")
+    func zlibChecked() throws {
+        let record = try JSONValue.parse(String(contentsOf: FixturePaths.url("deflate/zlib-checked.json"), encoding: .utf8))
+        guard case .object(let members) = record else { Issue.record("zlib-checked.json is not an object"); return }
+        #expect(members.count == 6)
+        for member in members {
+            let image = try NPY.read(contentsOf: FixturePaths.url("deflate/\(member.key).npy"))
+            let checked = try Array(Data(contentsOf: FixturePaths.url("deflate/\(member.key).png")))
+            let png = try InformationLevel.png(image, range: 0...1)
+            #expect(png == checked, "\(member.key): this build writes other bytes than the ones zlib checked; re-run Fixtures/deflate/check_with_zlib.py")
+            #expect(png.count == member.value["bytes"]?.intValue)
+        }
+    }
+
+    @Test("On a shipped figure (walkthrough 04's labelled heatmaps) the compressed PNG is far smaller than stored blocks")
+    func figuresCompress() throws {
+        var generator = Seeds.generator(3100)
+        let panel = { Heatmap.Panel(values: (0..<64).map { _ in generator.nextNormal() }, height: 8, width: 8, colormap: .diverging) }
+        let rows = (0..<3).map { _ in (0..<7).map { _ in panel() } }
+        let figure = HeatmapFigure(
+            title: "digits-cnn: attributions of p(predicted class)", columnTitles: ["input", "IG", "IDGI-IG", "BlurIG", "IDGI-BlurIG", "GuidedIG", "IDGI-GuidedIG"],
+            rows: rows, colorScales: [.init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps")])
+        let (rgb, width, height) = figure.render()
+        let png = PNG.encode(rgb: rgb, width: width, height: height)
+        let scanlines = height * (1 + 3 * width)
+        let stored = scanlines + 5 * ((scanlines + 65_534) / 65_535) + 6 + 57  // zlib + stored blocks, and the chunks around them
+        print("figure \(width)×\(height): PNG \(png.count) bytes, stored blocks would take \(stored)")
+        #expect(png.count * 10 < stored)
     }
 }
