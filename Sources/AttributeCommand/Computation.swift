@@ -50,7 +50,15 @@ struct Computation {
         if let baselineFile = request.baselineFile {
             tensors["baseline"] = try Self.read(baselineFile, role: "baseline", modelShape: shape, allowBatch: false).reshaped(shape)
         }
-        let arguments = try request.registry.arguments(for: request.method, values: request.methodValues, tensors: tensors)
+        for (name, file) in request.arrayFiles {
+            let array = try NPY.read(contentsOf: file)
+            guard array.rank == shape.count + 1, Array(array.shape.dropFirst()) == shape, array.shape[0] > 0 else {
+                throw ModelError("\(file.path): --\(name) has shape \(array.shape); it must be [M] + the model's input shape \(shape), M ≥ 1")
+            }
+            if let bad = array.firstNonFiniteIndex { throw ModelError("\(file.path): element \(bad) is \(array.scalars[bad]); values must be finite") }
+            tensors[name] = array
+        }
+        let arguments = try request.registry.arguments(for: request.method, values: request.methodValues, tensors: tensors, network: network)
         let method = try arguments.registration.build(arguments)
         parameters = arguments.effectiveValues.map { name, value in
             switch value {

@@ -19,6 +19,8 @@ struct Request {
     var pathPointsFile: URL?
     var candidateFile: URL?
     var baselineFile: URL?
+    /// Files of the method's array options (a reference set), by option name.
+    var arrayFiles: [(name: String, file: URL)] = []
     var targetsFile: URL?
     var tolerance: Double
     var target: Int?
@@ -65,6 +67,9 @@ struct Request {
         }
         pathPointsFile = options.values["path-points"].map { URL(fileURLWithPath: $0) }
         if let baseline = methodValues["baseline"], baseline.hasSuffix(".npy") { baselineFile = URL(fileURLWithPath: baseline) }
+        for option in arguments.registration.options + (arguments.baseRegistration?.options ?? []) where option.kind == .array {
+            if let value = methodValues[option.name] { arrayFiles.append((option.name, URL(fileURLWithPath: value))) }
+        }
         if options.values["target"] != nil && options.values["targets"] != nil {
             throw UsageError("give --target K (one class for every input) or --targets T.npy (one per input), not both")
         }
@@ -84,7 +89,7 @@ struct Request {
         let inputs: [(String, URL?)] = [
             ("--input", inputFile), ("--baseline", baselineFile), ("--candidate", candidateFile), ("--targets", targetsFile),
             ("--model", modelDirectory.appendingPathComponent("model.json")),
-        ]
+        ] + arrayFiles.map { ("--\($0.name)", $0.file) }
         let outputs: [(String, URL?)] = [("--out", outputFile), ("--ledger", ledgerFile), ("--path-points", pathPointsFile)]
         for (index, (outputName, output)) in outputs.enumerated() {
             guard let output else { continue }

@@ -30,15 +30,25 @@ public struct Ledger: Sendable, Equatable {
         /// The index of the point the step's gradient was taken at, in the order of the
         /// attribution's gradient evaluations (`--path-points` writes them in that order).
         public var point: Int
-        /// For aggregations: which walk (noisy copy, reference) the step belongs to.
+        /// For aggregations: which walk (noisy copy, reference) the step belongs to — for
+        /// reference methods, the reference's index in the reference set.
         public var reference: Int?
+        /// Where on the straight line r → x the gradient was taken (reference methods).
+        public var alpha: Double?
+        /// The factor the step's term enters the attribution with (reference methods: 1/K, ρ_j/k).
+        public var weight: Double?
+        /// AGI: the false class the adversarial walk ascends.
+        public var targetClass: Int?
+        /// AGI: the walk's iteration.
+        public var iteration: Int?
         /// ΔF = endValue − startValue.
         public var deltaValue: Double { endValue - startValue }
 
         /// A step.
         public init(
             start: Double, end: Double, startValue: Double, endValue: Double, gradientNormSquared: Double,
-            attributionSum: Double, point: Int, reference: Int? = nil
+            attributionSum: Double, point: Int, reference: Int? = nil, alpha: Double? = nil, weight: Double? = nil,
+            targetClass: Int? = nil, iteration: Int? = nil
         ) {
             self.start = start
             self.end = end
@@ -48,6 +58,10 @@ public struct Ledger: Sendable, Equatable {
             self.attributionSum = attributionSum
             self.point = point
             self.reference = reference
+            self.alpha = alpha
+            self.weight = weight
+            self.targetClass = targetClass
+            self.iteration = iteration
         }
     }
 
@@ -55,11 +69,30 @@ public struct Ledger: Sendable, Equatable {
     public var steps: [Step]
     /// For aggregations: the weight each walk's attribution enters the result with.
     public var referenceWeights: [Double]?
+    /// Which of the optional step fields the JSON always carries (as null when absent):
+    /// reference methods list `reference`, `alpha` and `weight`; AGI also `class` and `iteration`.
+    public var sampleFields: SampleFields
+    /// Method-specific members appended to the JSON (LPI's `clusters`).
+    public var details: [JSONValue.Member]
+
+    /// The optional step fields a method's ledger carries.
+    public struct SampleFields: OptionSet, Sendable, Equatable {
+        /// The raw bits.
+        public let rawValue: Int
+        /// Fields from bits.
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `reference`, `alpha`, `weight`.
+        public static let references = SampleFields(rawValue: 1)
+        /// `class`, `iteration`.
+        public static let adversarial = SampleFields(rawValue: 2)
+    }
 
     /// A ledger.
-    public init(steps: [Step], referenceWeights: [Double]? = nil) {
+    public init(steps: [Step], referenceWeights: [Double]? = nil, sampleFields: SampleFields = [], details: [JSONValue.Member] = []) {
         self.steps = steps
         self.referenceWeights = referenceWeights
+        self.sampleFields = sampleFields
+        self.details = details
     }
 
     /// The ledger as `{"steps": [{"start", "end", "startValue", "endValue", "deltaValue",
@@ -75,11 +108,22 @@ public struct Ledger: Sendable, Equatable {
                     .init("attributionSum", .number(step.attributionSum)),
                     .init("point", .number(Double(step.point))),
                 ]
-                if let reference = step.reference { fields.append(.init("reference", .number(Double(reference)))) }
+                func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
+                if sampleFields.isEmpty {
+                    if let reference = step.reference { fields.append(.init("reference", .number(Double(reference)))) }
+                } else {
+                    fields += [
+                        .init("reference", optional(step.reference.map(Double.init))), .init("alpha", optional(step.alpha)),
+                        .init("weight", optional(step.weight)),
+                    ]
+                }
+                if sampleFields.contains(.adversarial) {
+                    fields += [.init("class", optional(step.targetClass.map(Double.init))), .init("iteration", optional(step.iteration.map(Double.init)))]
+                }
                 return .object(fields)
             })),
         ]
         if let referenceWeights { members.append(.init("referenceWeights", .array(referenceWeights.map { .number($0) }))) }
-        return .object(members)
+        return .object(members + details)
     }
 }

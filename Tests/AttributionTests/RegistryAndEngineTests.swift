@@ -15,13 +15,13 @@ struct RegistryTests {
             #expect(!registration.summary.isEmpty, "\(registration.name)")
             for option in registration.options {
                 #expect(!option.help.isEmpty, "\(registration.name) --\(option.name)")
-                if case .value(let text) = option.defaultValue, option.kind != .method {
+                if case .value(let text) = option.defaultValue, option.kind != .method, option.kind != .array {
                     #expect(throws: Never.self, "\(registration.name) --\(option.name) default \(text)") { try option.check(text) }
                 }
             }
-            for configuration in registration.quickConfigurations {
+            for configuration in registration.quickConfigurations where !registration.capabilities.contains(.takesReferences) {
                 #expect(throws: Never.self, "\(registration.name) \(configuration)") {
-                    try registry.build(registration.name, values: configuration)
+                    try registry.build(registration.name, values: configuration, network: try ShippedModels.network("digits-mlp"))
                 }
             }
         }
@@ -205,8 +205,9 @@ struct EngineTests {
         let targets = [3, 1, 4, 1, 5]
         let output = try ClassifierOutput(network: network, target: 0, kind: .probability)
         let functions = try ExplainedFunctions(output, targets: targets)
-        for configured in try AxiomMethods.configurations(domain: .networkImages) {
-            let keepsLedger = configured.registration.capabilities.contains(.walksPath)
+        let references = Tensor.stacking((10..<22).map { inputs.point($0) })
+        for configured in try AxiomMethods.configurations(domain: .networkImages, references: references, network: network) {
+            let keepsLedger = !configured.registration.capabilities.isDisjoint(with: [.walksPath, .keepsLedger])
             let options = RunOptions(batchSize: 7, recordsLedger: keepsLedger, recordsPathPoints: true)
             let batch = try configured.method.attribute(points, of: functions, options: options)
             for b in 0..<5 {

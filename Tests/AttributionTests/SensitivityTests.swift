@@ -37,7 +37,8 @@ struct SensitivityTests {
         let f = ProductFunction(dimension: 5, first: 1, second: 3)
         let x = Tensor(shape: [5], scalars: [0.3, -1.2, 2.5, 0.7, -0.4])
         let x0 = Tensor(shape: [5], scalars: [-1, 0.5, 1, -0.2, 0.9])
-        for configured in try AxiomMethods.configurations(domain: .vectors, baseline: x0) {
+        let references = Tensor(shape: [4, 5], scalars: (0..<20).map { Double($0 % 7) * 0.3 - 0.8 })
+        for configured in try AxiomMethods.configurations(domain: .vectors, baseline: x0, references: references) {
             let a = try configured.method.attribute(x, of: f).attribution
             #expect([0, 2, 4].allSatisfy { a.scalars[$0] == 0 }, "\(configured): \(a.scalars)")
         }
@@ -52,7 +53,13 @@ struct SensitivityTests {
         let output = try ClassifierOutput(network: masked, target: 2)
         let image = try ShippedModels.exampleInput("digits-cnn")
         #expect(image.scalars[3 * 8 + 4] != 0)
-        for configured in try AxiomMethods.configurations(domain: .networkImages) {
+        // References: eight other digits, each with the masked pixel set, so it moves along every line.
+        let inputs = try ShippedModels.checkInputs("digits-cnn")
+        var references = Tensor.stacking((1...8).map { inputs.point($0) })
+        for b in 0..<8 { references.scalars[b * 64 + 3 * 8 + 4] = 0.9 }
+        let methods = try AxiomMethods.configurations(domain: .networkImages, references: references, network: masked)
+        #expect(Set(methods.map(\.registration.name)).isSuperset(of: ["expected-gradients", "lpi", "agi"]))
+        for configured in methods {
             let a = try configured.method.attribute(image, of: output).attribution
             #expect(a.scalars[3 * 8 + 4] == 0, "\(configured): \(a.scalars[3 * 8 + 4])")
             #expect(a.scalars.contains { $0 != 0 }, "\(configured) gave everything 0")

@@ -45,7 +45,7 @@ public enum AttributionEngine {
             walks += plan.walks
             owners += Array(repeating: b, count: plan.walks.count)
         }
-        for w in walks.indices { walks[w].begin(options) }
+        for w in walks.indices { walks[w].begin(WalkContext(options: options, explainedClass: functions.explainedClass(of: owners[w]))) }
         var gradientCounts = [Int](repeating: 0, count: walks.count)
         var valueCounts = [Int](repeating: 0, count: walks.count)
         var points: [[[Double]]] = Array(repeating: [], count: walks.count)
@@ -63,7 +63,7 @@ public enum AttributionEngine {
                     break
                 }
                 guard let request = walks[w].nextRequest(limit: room) else { continue }
-                room -= request.gradientPoints.count
+                room -= request.gradientPoints.count + request.classGradientPoints.count
                 round.append((w, request))
                 stillActive.append(w)
             }
@@ -72,8 +72,8 @@ public enum AttributionEngine {
 
             let answers = try evaluate(round.map { ($0.request, owners[$0.walk], walks[$0.walk].rule) }, functions, batchSize: batchSize)
             for ((w, request), answer) in zip(round, answers) {
-                gradientCounts[w] += request.gradientPoints.count
-                valueCounts[w] += request.valuePoints.count
+                gradientCounts[w] += request.gradientPoints.count + request.classGradientPoints.count
+                valueCounts[w] += request.valuePoints.count + request.predictionPoints.count
                 if options.recordsPathPoints { points[w] += request.gradientPoints }
                 try walks[w].receive(answer)
             }
@@ -138,6 +138,28 @@ public enum AttributionEngine {
                 values = try functions.values(at: batch, owners: slice.map { requests[$0.0].owner })
             } catch { throw AttributionError(error) }
             for (offset, (r, _)) in slice.enumerated() { answers[r].values.append(values[offset]) }
+        }
+        let classRows = requests.indices.flatMap { r in requests[r].request.classGradientPoints.indices.map { (r, $0) } }
+        for chunk in stride(from: 0, to: classRows.count, by: batchSize) {
+            let slice = classRows[chunk ..< min(chunk + batchSize, classRows.count)]
+            let batch = stack(slice.map { requests[$0.0].request.classGradientPoints[$0.1].point }, shape: shape)
+            let evaluated: ValuesAndGradients
+            do {
+                evaluated = try functions.valuesAndGradients(at: batch, classes: slice.map { requests[$0.0].request.classGradientPoints[$0.1].targetClass })
+            } catch { throw AttributionError(error) }
+            let size = Tensor.elementCount(of: shape)
+            for (offset, (r, _)) in slice.enumerated() {
+                answers[r].classValues.append(evaluated.values[offset])
+                answers[r].classGradients.append(Array(evaluated.gradients.scalars[offset * size ..< (offset + 1) * size]))
+            }
+        }
+        let predictionRows = requests.indices.flatMap { r in requests[r].request.predictionPoints.indices.map { (r, $0) } }
+        for chunk in stride(from: 0, to: predictionRows.count, by: batchSize) {
+            let slice = predictionRows[chunk ..< min(chunk + batchSize, predictionRows.count)]
+            let batch = stack(slice.map { requests[$0.0].request.predictionPoints[$0.1] }, shape: shape)
+            let predicted: [Int]
+            do { predicted = try functions.predictions(at: batch) } catch { throw AttributionError(error) }
+            for (offset, (r, _)) in slice.enumerated() { answers[r].predictions.append(predicted[offset]) }
         }
         return answers
     }

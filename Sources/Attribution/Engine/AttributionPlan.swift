@@ -66,14 +66,29 @@ public struct AttributionPlan {
     }
 }
 
+/// What a walk learns from the engine when it begins: what to record, and which class it
+/// explains (when F is one class's output of a classifier).
+public struct WalkContext: Sendable, Equatable {
+    /// What the run keeps.
+    public var options: RunOptions
+    /// The explained class, when F is a classifier's output.
+    public var explainedClass: Int?
+
+    /// A context.
+    public init(options: RunOptions, explainedClass: Int? = nil) {
+        self.options = options
+        self.explainedClass = explainedClass
+    }
+}
+
 /// One strand of a plan's gradient work, as a conversation with the model: the engine calls
 /// ``begin(_:)``, then ``nextRequest(limit:)`` and ``receive(_:)`` until the request is nil,
 /// then ``finish()``.
 public protocol Walk {
     /// How gradients are back-propagated for this walk (guided backprop changes it).
     var rule: BackwardRule { get }
-    /// Prepares the walk for a run with `options` (what to record).
-    mutating func begin(_ options: RunOptions)
+    /// Prepares the walk for a run (what to record, which class is explained).
+    mutating func begin(_ context: WalkContext)
     /// The evaluations the walk needs next (at most `limit` ≥ 1 gradient points), or nil when done.
     mutating func nextRequest(limit: Int) -> EvaluationRequest?
     /// The answers to the last request, in its order.
@@ -95,7 +110,7 @@ struct PointGradient: Walk {
         self.rule = rule
     }
 
-    mutating func begin(_ options: RunOptions) {}
+    mutating func begin(_ context: WalkContext) {}
 
     mutating func nextRequest(limit: Int) -> EvaluationRequest? {
         guard !requested else { return nil }

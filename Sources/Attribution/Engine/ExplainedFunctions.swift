@@ -11,6 +11,9 @@ public struct ExplainedFunctions: Sendable {
     public let count: Int?
     private let gradients: @Sendable (Tensor, [Int], BackwardRule) throws(ModelError) -> ValuesAndGradients
     private let values: @Sendable (Tensor, [Int]) throws(ModelError) -> [Double]
+    private let classGradients: @Sendable (Tensor, [Int]) throws(ModelError) -> ValuesAndGradients
+    private let predictions: @Sendable (Tensor) throws(ModelError) -> [Int]
+    private let explainedClasses: @Sendable (Int) -> Int?
 
     /// The same function F for every input. Walks that ask for guided backprop's rule need F
     /// to be a ``ClassifierOutput``.
@@ -32,6 +35,16 @@ public struct ExplainedFunctions: Sendable {
             }
         }
         values = { points, _ throws(ModelError) in try function.values(at: points) }
+        let output = function as? ClassifierOutput
+        classGradients = { points, classes throws(ModelError) in
+            guard let output else { throw ModelError("this method needs the outputs of other classes; it needs a classifier's output, not \(F.self)") }
+            return try output.valuesAndGradients(at: points, targets: classes)
+        }
+        predictions = { points throws(ModelError) in
+            guard let output else { throw ModelError("this method needs the model's predicted class; it needs a classifier's output, not \(F.self)") }
+            return try output.network.predictions(for: points)
+        }
+        explainedClasses = { _ in output?.target }
     }
 
     /// `output`'s network and kind for every input, input b explained for class `targets[b]`.
@@ -48,7 +61,13 @@ public struct ExplainedFunctions: Sendable {
             try (rule == .guidedBackprop ? guided : output).valuesAndGradients(at: points, targets: owners.map { targets[$0] })
         }
         values = { points, owners throws(ModelError) in try output.values(at: points, targets: owners.map { targets[$0] }) }
+        classGradients = { points, classes throws(ModelError) in try output.valuesAndGradients(at: points, targets: classes) }
+        predictions = { points throws(ModelError) in try output.network.predictions(for: points) }
+        explainedClasses = { owner in targets[owner] }
     }
+
+    /// The class explained for input `owner`, when F is a classifier's output.
+    public func explainedClass(of owner: Int) -> Int? { explainedClasses(owner) }
 
     /// F and ∇F at each point, point r explained for input `owners[r]`.
     public func valuesAndGradients(at points: Tensor, owners: [Int], rule: BackwardRule) throws(ModelError) -> ValuesAndGradients {
@@ -58,5 +77,17 @@ public struct ExplainedFunctions: Sendable {
     /// F at each point, point r explained for input `owners[r]`.
     public func values(at points: Tensor, owners: [Int]) throws(ModelError) -> [Double] {
         try values(points, owners)
+    }
+
+    /// The output of class `classes[r]` (the explained kind) and its gradient at each point.
+    /// - Throws: ``ModelError`` unless the function is a classifier's output.
+    public func valuesAndGradients(at points: Tensor, classes: [Int]) throws(ModelError) -> ValuesAndGradients {
+        try classGradients(points, classes)
+    }
+
+    /// The predicted class at each point.
+    /// - Throws: ``ModelError`` unless the function is a classifier's output.
+    public func predictions(at points: Tensor) throws(ModelError) -> [Int] {
+        try predictions(points)
     }
 }

@@ -29,8 +29,8 @@ public struct PathIntegration<P: Path, I: Integrator>: Walk {
     public var rule: BackwardRule { .gradient }
 
     /// Starts the walker with the integrator's needs (and segment values for the ledger).
-    public mutating func begin(_ options: RunOptions) {
-        recordsLedger = options.recordsLedger
+    public mutating func begin(_ context: WalkContext) {
+        recordsLedger = context.options.recordsLedger
         walker = path.makeWalker(needs: recordsLedger ? integrator.needs.union(.segmentValues) : integrator.needs)
     }
 

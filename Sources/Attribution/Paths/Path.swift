@@ -59,11 +59,21 @@ public struct EvaluationRequest: Sendable {
     public var gradientPoints: [[Double]]
     /// Points that need only F (a forward pass).
     public var valuePoints: [[Double]]
+    /// Points that need the output of another class of the same classifier, with its
+    /// gradient (AGI's ascent on a false class): the point and the class.
+    public var classGradientPoints: [(point: [Double], targetClass: Int)]
+    /// Points whose predicted class (argmax of the logits) is needed: a forward pass.
+    public var predictionPoints: [[Double]]
 
     /// A request.
-    public init(gradientPoints: [[Double]] = [], valuePoints: [[Double]] = []) {
+    public init(
+        gradientPoints: [[Double]] = [], valuePoints: [[Double]] = [], classGradientPoints: [(point: [Double], targetClass: Int)] = [],
+        predictionPoints: [[Double]] = []
+    ) {
         self.gradientPoints = gradientPoints
         self.valuePoints = valuePoints
+        self.classGradientPoints = classGradientPoints
+        self.predictionPoints = predictionPoints
     }
 }
 
@@ -75,12 +85,24 @@ public struct Evaluations: Sendable {
     public var gradients: [[Double]]
     /// F at each value point.
     public var values: [Double]
+    /// The other class's output at each class-gradient point.
+    public var classValues: [Double]
+    /// Its gradient there (flattened).
+    public var classGradients: [[Double]]
+    /// The predicted class at each prediction point.
+    public var predictions: [Int]
 
     /// Answers.
-    public init(gradientValues: [Double], gradients: [[Double]], values: [Double]) {
+    public init(
+        gradientValues: [Double], gradients: [[Double]], values: [Double], classValues: [Double] = [], classGradients: [[Double]] = [],
+        predictions: [Int] = []
+    ) {
         self.gradientValues = gradientValues
         self.gradients = gradients
         self.values = values
+        self.classValues = classValues
+        self.classGradients = classGradients
+        self.predictions = predictions
     }
 }
 

@@ -15,8 +15,8 @@ public struct StraightLinePath: StaticPath {
     public let input: [Double]
     /// The shape of one point.
     public let pointShape: [Int]
-    /// The quadrature rule.
-    public let rule: QuadratureRule
+    /// The quadrature rule, if the nodes come from one.
+    public let rule: QuadratureRule?
     /// The rule's nodes, weights and cells for this N.
     public let discretization: QuadratureRule.Discretization
     private let difference: [Double]
@@ -33,6 +33,26 @@ public struct StraightLinePath: StaticPath {
         self.pointShape = input.shape
         self.rule = rule
         self.discretization = rule.discretization(steps)
+        self.difference = zip(input.scalars, baseline.scalars).map { $0 - $1 }
+    }
+
+    /// The straight line from `baseline` to `input` with nodes, weights and cells given
+    /// (random α's, as Expected Gradients and LPI draw them).
+    /// - Throws: ``AttributionError`` if the shapes differ or the discretization is inconsistent.
+    public init(from baseline: Tensor, to input: Tensor, discretization: QuadratureRule.Discretization) throws(AttributionError) {
+        guard baseline.shape == input.shape else {
+            throw AttributionError("the baseline has shape \(baseline.shape) but the input has \(input.shape); they must match")
+        }
+        guard !discretization.nodes.isEmpty, discretization.weights.count == discretization.nodes.count,
+            discretization.cellBoundaries.count == discretization.nodes.count + 1
+        else {
+            throw AttributionError("a discretization needs N ≥ 1 nodes, N weights and N + 1 cell boundaries")
+        }
+        self.baseline = baseline.scalars
+        self.input = input.scalars
+        self.pointShape = input.shape
+        self.rule = nil
+        self.discretization = discretization
         self.difference = zip(input.scalars, baseline.scalars).map { $0 - $1 }
     }
 

@@ -1,3 +1,4 @@
+import Models
 import Tensors
 
 /// A method's options after the registry has checked them: every given value applies to the
@@ -10,15 +11,44 @@ public struct MethodArguments: Sendable {
     public let registration: MethodRegistration
     /// The option values given, by name.
     public let given: [String: String]
-    /// Tensors for options whose value names a file (a baseline), by option name.
+    /// Tensors for options whose value names a file (a baseline, a reference set), by option name.
     public let tensors: [String: Tensor]
+    /// The network whose output is explained, when the caller has one (LPI clusters its
+    /// references in the network's logit space; AGI needs its class count).
+    public let network: Sequential?
 
-    /// Arguments; use ``MethodRegistry/arguments(for:values:tensors:)``, which checks them.
-    init(registry: MethodRegistry, registration: MethodRegistration, given: [String: String], tensors: [String: Tensor]) {
+    /// Arguments; use ``MethodRegistry/arguments(for:values:tensors:network:)``, which checks them.
+    init(registry: MethodRegistry, registration: MethodRegistration, given: [String: String], tensors: [String: Tensor], network: Sequential? = nil) {
         self.registry = registry
         self.registration = registration
         self.given = given
         self.tensors = tensors
+        self.network = network
+    }
+
+    /// The reference set of option `name` ([M] + inputShape), as M tensors.
+    /// - Throws: ``MethodArgumentError`` when it was not given.
+    public func references(_ name: String = "references") throws(MethodArgumentError) -> [Tensor] {
+        guard let stack = tensors[name] else {
+            throw MethodArgumentError("--\(name) R.npy is required: a reference set of shape [M] + the input's shape")
+        }
+        guard stack.rank >= 2, stack.shape[0] > 0 else {
+            throw MethodArgumentError("--\(name) must hold at least one reference, shape [M] + the input's shape; got \(stack.shape)")
+        }
+        return (0..<stack.batchCount).map { stack.point($0) }
+    }
+
+    /// The network, for methods that need it.
+    /// - Throws: ``MethodArgumentError`` when the caller gave none.
+    public func requireNetwork() throws(MethodArgumentError) -> Sequential {
+        guard let network else { throw MethodArgumentError("--method \(registration.name) needs the model; build it with the network") }
+        return network
+    }
+
+    /// A `LO,HI` option's range.
+    public func range(_ name: String) -> ClosedRange<Double> {
+        let parts = text(name).split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! }
+        return parts[0]...parts[1]
     }
 
     /// Whether the option was given.
@@ -76,7 +106,7 @@ public struct MethodArguments: Sendable {
     /// The aggregation's base method, built from the same arguments.
     public func baseMethod() throws(MethodArgumentError) -> any AttributionMethod {
         guard let base = baseRegistration else { preconditionFailure("\(registration.name) has no base method") }
-        return try base.build(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors))
+        return try base.build(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors, network: network))
     }
 
     /// Every option's effective value, the method's own then its base's, for a report: name
@@ -85,7 +115,7 @@ public struct MethodArguments: Sendable {
         var seen: Set<String> = []
         var values: [(String, EffectiveValue)] = []
         for (owner, options) in [(self, registration.options)] + (baseRegistration.map { base in
-            [(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors), base.options)]
+            [(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors, network: network), base.options)]
         } ?? []) {
             for option in options where seen.insert(option.name).inserted {
                 let text = owner.text(option.name)

@@ -16,6 +16,10 @@ public struct MethodOption: Sendable {
         case baseline(words: [String])
         /// The name of another registered method that is not itself an aggregation (an aggregation's base).
         case method
+        /// The path of a `.npy` array (a reference set), read by the caller into the arguments' tensors.
+        case array
+        /// Two numbers `LO,HI` with LO < HI (a data range).
+        case range
     }
 
     /// The default value: a fixed text, or one that depends on other options (IG's rule
@@ -72,6 +76,8 @@ public struct MethodOption: Sendable {
         case .seed: return "a whole number in 0…18446744073709551615"
         case .baseline(let words): return (words + ["FILE.npy"]).joined(separator: " | ")
         case .method: return "a method name"
+        case .array: return "FILE.npy"
+        case .range: return "LO,HI with LO < HI"
         }
     }
 
@@ -83,6 +89,8 @@ public struct MethodOption: Sendable {
         case .choice: return "WORD"
         case .baseline: return "B"
         case .method: return "M"
+        case .array: return "FILE"
+        case .range: return "LO,HI"
         }
     }
 
@@ -98,6 +106,10 @@ public struct MethodOption: Sendable {
         case .seed: valid = UInt64(text) != nil
         case .baseline(let words): valid = words.contains(text) || text.hasSuffix(".npy")
         case .method: valid = true  // checked against the registry
+        case .array: valid = text.hasSuffix(".npy")
+        case .range:
+            let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            valid = parts.count == 2 && parts.allSatisfy { $0?.isFinite == true } && parts[0]! < parts[1]!
         }
         guard valid else {
             if case .choice = kind {

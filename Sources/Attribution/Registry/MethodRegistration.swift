@@ -21,6 +21,10 @@ public struct MethodCapabilities: OptionSet, Sendable, Hashable {
     public static let aggregatesBase = MethodCapabilities(rawValue: 1 << 4)
     /// It draws random numbers from a seed (option `seed`).
     public static let randomized = MethodCapabilities(rawValue: 1 << 5)
+    /// It keeps a per-step ledger (every path method does; AGI too, without a completeness target).
+    public static let keepsLedger = MethodCapabilities(rawValue: 1 << 6)
+    /// It takes a reference set (option `references`, an array [M] + inputShape).
+    public static let takesReferences = MethodCapabilities(rawValue: 1 << 7)
 }
 
 /// One method as the registry knows it: its name on the command line, one line of help, its

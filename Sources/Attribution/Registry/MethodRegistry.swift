@@ -1,3 +1,4 @@
+import Models
 import Tensors
 
 /// The one list of attribution methods. The command line's parser, `--help`, its "does not
@@ -28,6 +29,9 @@ public struct MethodRegistry: Sendable {
         BlurIntegratedGradients.registration,
         GuidedIntegratedGradients.registration,
         SmoothGrad.registration,
+        ExpectedGradients.registration,
+        LocalPathIntegration.registration,
+        AdversarialGradientIntegration.registration,
     ])
 
     /// This registry with `registration` added at the end.
@@ -48,7 +52,9 @@ public struct MethodRegistry: Sendable {
     /// Checks `values` (option name → text) for method `name`: every option must belong to the
     /// method or, for an aggregation, to its base, and parse as its kind.
     /// - Throws: ``MethodArgumentError`` naming the method (or the base) an option does not apply to.
-    public func arguments(for name: String, values: [String: String], tensors: [String: Tensor] = [:]) throws(MethodArgumentError) -> MethodArguments {
+    public func arguments(
+        for name: String, values: [String: String], tensors: [String: Tensor] = [:], network: Sequential? = nil
+    ) throws(MethodArgumentError) -> MethodArguments {
         guard let registration = registration(named: name) else {
             throw MethodArgumentError("'--method \(name)' is not one of: \(names.joined(separator: ", "))")
         }
@@ -71,21 +77,24 @@ public struct MethodRegistry: Sendable {
                 throw MethodArgumentError("--\(key) does not apply to --method \(name)")
             }
         }
-        return MethodArguments(registry: self, registration: registration, given: values, tensors: tensors)
+        return MethodArguments(registry: self, registration: registration, given: values, tensors: tensors, network: network)
     }
 
     /// Builds method `name` from option values.
     /// - Throws: ``MethodArgumentError`` for options that do not apply or values out of range.
-    public func build(_ name: String, values: [String: String] = [:], tensors: [String: Tensor] = [:]) throws(MethodArgumentError) -> any AttributionMethod {
-        let arguments = try arguments(for: name, values: values, tensors: tensors)
+    public func build(
+        _ name: String, values: [String: String] = [:], tensors: [String: Tensor] = [:], network: Sequential? = nil
+    ) throws(MethodArgumentError) -> any AttributionMethod {
+        let arguments = try arguments(for: name, values: values, tensors: tensors, network: network)
         return try arguments.registration.build(arguments)
     }
 
     /// Whether method `name` with these values keeps a per-step ledger: it walks a path, or it
     /// aggregates a base that does.
     public func keepsLedger(_ arguments: MethodArguments) -> Bool {
-        arguments.registration.capabilities.contains(.walksPath)
-            || (arguments.baseRegistration?.capabilities.contains(.walksPath) ?? false)
+        let ledger: MethodCapabilities = [.walksPath, .keepsLedger]
+        return !arguments.registration.capabilities.isDisjoint(with: ledger)
+            || !(arguments.baseRegistration?.capabilities.isDisjoint(with: ledger) ?? true)
     }
 
     /// The methods and their options, as `attribute --help` prints them.

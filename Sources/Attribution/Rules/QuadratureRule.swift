@@ -109,5 +109,13 @@ public enum QuadratureRule: String, Sendable, CaseIterable {
         public var weights: [Double]
         /// c_0 = 0 ≤ c_1 ≤ … ≤ c_N: node k owns [c_k, c_{k+1}].
         public var cellBoundaries: [Double]
+
+        /// Nodes, weights and cells of a rule of one's own (Expected Gradients' random α: one
+        /// node of weight 1 owning [0, 1]).
+        public init(nodes: [Double], weights: [Double], cellBoundaries: [Double]) {
+            self.nodes = nodes
+            self.weights = weights
+            self.cellBoundaries = cellBoundaries
+        }
     }
 }

@@ -1,0 +1,137 @@
+import ArrayFormats
+import Tensors
+
+/// A reference set clustered in a model's logit space, as LPI chooses its local references
+/// (Yang et al., AAAI 2023; ypeiyu/LPI's `distribution_estimation.py`): k-means into C
+/// clusters, then each cluster into R sub-clusters; each sub-cluster's reference is its member
+/// nearest the sub-centroid, with density ρ = sub-cluster size / cluster size.
+///
+/// k-means here: k-means++ initialisation (Arthur & Vassilvitskii 2007) from a seeded
+/// generator, then Lloyd iterations until no assignment changes (ties go to the lower-numbered
+/// center; a center that loses all its points keeps its place). The official code uses
+/// scikit-learn's KMeans (n_init = 3, max_iter = 600); one seeded initialisation here, so the
+/// same reference set and seed always give the same clusters.
+///
+/// Computed once per reference set and model (``init(logits:clusters:subclusters:seed:)``),
+/// then reused for every input: ``nearestCluster(to:)`` chooses an input's cluster from its logits.
+public struct ReferenceClustering: Sendable, Equatable {
+    /// One sub-cluster of a cluster.
+    public struct Subcluster: Sendable, Equatable {
+        /// Its centroid in logit space.
+        public var centroid: [Double]
+        /// Its number of members.
+        public var size: Int
+        /// The index (in the reference set) of the member nearest the centroid.
+        public var reference: Int
+        /// ρ = size / the cluster's size.
+        public var density: Double
+    }
+
+    /// One top-level cluster.
+    public struct Cluster: Sendable, Equatable {
+        /// Its center in logit space.
+        public var center: [Double]
+        /// Its members' indices in the reference set.
+        public var members: [Int]
+        /// Its sub-clusters.
+        public var subclusters: [Subcluster]
+    }
+
+    /// The C clusters.
+    public var clusters: [Cluster]
+
+    /// The clustering of references whose logits are `logits` (one row per reference).
+    /// - Throws: ``AttributionError`` for too few references or a cluster with fewer members
+    ///   than `subclusters`, saying what to change.
+    public init(logits: [[Double]], clusters: Int, subclusters: Int, seed: UInt64) throws(AttributionError) {
+        try Validate.atLeast(clusters, 1, "the number of clusters")
+        try Validate.atLeast(subclusters, 1, "the number of sub-clusters")
+        guard logits.count >= clusters * subclusters else {
+            throw AttributionError("\(logits.count) references cannot make \(clusters) clusters of \(subclusters) sub-clusters; give at least \(clusters * subclusters) references or fewer clusters")
+        }
+        var generator = Xoshiro256StarStar(seed: seed)
+        let (centers, assignment) = Self.kMeans(logits, k: clusters, using: &generator)
+        var result: [Cluster] = []
+        for c in 0..<clusters {
+            let members = logits.indices.filter { assignment[$0] == c }
+            guard members.count >= subclusters else {
+                throw AttributionError("cluster \(c) has \(members.count) references, fewer than the \(subclusters) sub-clusters asked for; use fewer sub-clusters or clusters")
+            }
+            let points = members.map { logits[$0] }
+            let (subCenters, subAssignment) = Self.kMeans(points, k: subclusters, using: &generator)
+            let subs = (0..<subclusters).map { s -> Subcluster in
+                let inside = points.indices.filter { subAssignment[$0] == s }
+                let nearest = inside.min { Self.distance(points[$0], subCenters[s]) < Self.distance(points[$1], subCenters[s]) }!
+                return Subcluster(
+                    centroid: subCenters[s], size: inside.count, reference: members[nearest],
+                    density: Double(inside.count) / Double(members.count))
+            }
+            result.append(Cluster(center: centers[c], members: members, subclusters: subs))
+        }
+        self.clusters = result
+    }
+
+    /// The cluster whose center is nearest `logits` (the lower index among ties).
+    public func nearestCluster(to logits: [Double]) -> Int {
+        clusters.indices.min { Self.distance(logits, clusters[$0].center) < Self.distance(logits, clusters[$1].center) }!
+    }
+
+    /// Squared Euclidean distance.
+    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    }
+
+    /// k-means++ then Lloyd to a fixed point: the centers and each point's center. Every
+    /// cluster is non-empty after initialisation (the centers are distinct points when the
+    /// points allow it); a center that loses all its points keeps its place.
+    static func kMeans(_ points: [[Double]], k: Int, using generator: inout Xoshiro256StarStar) -> (centers: [[Double]], assignment: [Int]) {
+        // k-means++: the first center uniformly, each next one with probability ∝ D(x)².
+        var centers = [points[generator.nextIndex(below: points.count)]]
+        while centers.count < k {
+            let weights = points.map { p in centers.map { distance(p, $0) }.min()! }
+            let total = weights.reduce(0, +)
+            var chosen = generator.nextIndex(below: points.count)
+            if total > 0 {
+                var u = generator.nextUniform() * total
+                chosen = weights.count - 1
+                for (i, w) in weights.enumerated() {
+                    if u < w {
+                        chosen = i
+                        break
+                    }
+                    u -= w
+                }
+            }
+            centers.append(points[chosen])
+        }
+        func assign() -> [Int] {
+            points.map { p in centers.indices.min { distance(p, centers[$0]) < distance(p, centers[$1]) }! }
+        }
+        var assignment = assign()
+        for _ in 0..<10_000 {
+            for c in 0..<k {
+                let members = points.indices.filter { assignment[$0] == c }
+                guard !members.isEmpty else { continue }
+                centers[c] = (0..<points[0].count).map { d in members.reduce(0.0) { $0 + points[$1][d] } / Double(members.count) }
+            }
+            let next = assign()
+            if next == assignment { break }
+            assignment = next
+        }
+        return (centers, assignment)
+    }
+
+    /// Cluster `c`'s sub-clusters as the LPI ledger lists them, with every center.
+    public func json(chosen c: Int) -> JSONValue {
+        .object([
+            .init("chosenCluster", .number(Double(c))),
+            .init("centers", .array(clusters.map { .array($0.center.map { .number($0) }) })),
+            .init("subclusters", .array(clusters[c].subclusters.map { sub in
+                .object([
+                    .init("centroid", .array(sub.centroid.map { .number($0) })), .init("size", .number(Double(sub.size))),
+                    .init("reference", .number(Double(sub.reference))), .init("density", .number(sub.density)),
+                ])
+            })),
+        ])
+    }
+}

@@ -1,0 +1,87 @@
+import Models
+import Tensors
+
+/// Expected Gradients (Erion et al., "Improving performance of deep learning models with
+/// axiomatic attribution priors and expected gradients", Nature Machine Intelligence 2021;
+/// path_explain's estimator): Integrated Gradients averaged over baselines drawn from data,
+/// estimated by one random point per draw.
+///
+///     r_k drawn from the reference set (without replacement while K ≤ its size, with
+///     replacement beyond), α_k ~ U(0, 1), k = 1…K
+///     EG(x) = (1/K) Σ_k (x − r_k) ⊙ ∇F(r_k + α_k (x − r_k))
+///
+/// It is an unbiased estimate of E_{r, α}[(x − r) ⊙ ∇F(r + α(x − r))], whose sum is
+/// F(x) − E_r[F(r)]: completeness toward the mean reference value, up to the Monte-Carlo error
+/// (which shrinks as 1/√K). Sensitivity (b) holds exactly. With IDGI (`integrator:
+/// ImportantDirection()`), each drawn reference gets the straight line r_k → x in `steps`
+/// left-rule segments integrated by IDGI and weighted 1/K: complete exactly, toward
+/// F(x) − (1/K) Σ_k F(r_k). The draws come from a generator seeded with `seed`: first the K
+/// reference indices (a partial Fisher–Yates shuffle), then the K α's.
+/// Cost: K gradient evaluations (IDGI: K·steps), plus forward passes for F at each line's ends.
+public struct ExpectedGradients: AttributionMethod {
+    /// The reference set (training data), each of the input's shape.
+    public var references: [Tensor]
+    /// K ≥ 1
+    public var samples: Int
+    /// The draws' seed.
+    public var seed: UInt64
+    /// The Riemann sum (path_explain's estimator) or IDGI.
+    public var integrator: any Integrator
+    /// IDGI's segments per reference.
+    public var steps: Int
+    /// Given draws instead of seeded ones (to reproduce another implementation's samples).
+    public var givenDraws: [ReferenceSampling.Draw]?
+
+    /// Expected Gradients with path_explain's default of 50 samples.
+    public init(
+        references: [Tensor], samples: Int = 50, seed: UInt64 = 0, integrator: any Integrator = RiemannSum(), steps: Int = 20,
+        givenDraws: [ReferenceSampling.Draw]? = nil
+    ) {
+        self.references = references
+        self.samples = samples
+        self.seed = seed
+        self.integrator = integrator
+        self.steps = steps
+        self.givenDraws = givenDraws
+    }
+
+    /// "expected-gradients"
+    public var name: String { "expected-gradients" }
+
+    /// The K draws: seeded reference indices, then seeded α's, each weighted 1/K.
+    public func draws() throws(AttributionError) -> [ReferenceSampling.Draw] {
+        if let givenDraws { return givenDraws }
+        try Validate.atLeast(samples, 1, "samples")
+        guard !references.isEmpty else { throw AttributionError("the reference set is empty; give at least one reference") }
+        var generator = Xoshiro256StarStar(seed: seed)
+        let indices = ReferenceAggregation.draw(samples, from: references.count, using: &generator)
+        return indices.map { index in ReferenceSampling.Draw(reference: index, alphas: [generator.nextUniform()], weight: 1 / Double(samples)) }
+    }
+
+    /// One straight-line sample per draw, averaged.
+    public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        try Validate.atLeast(steps, 1, "steps")
+        return try ReferenceSampling.plan(for: input, references: references, draws: try draws(), integrator: integrator, steps: steps)
+    }
+
+    /// `--method expected-gradients`.
+    public static let registration = MethodRegistration(
+        name: "expected-gradients", summary: "Expected Gradients: (x − r) ⊙ ∇F at random points of lines from references drawn from --references (Erion et al. 2021)",
+        options: [
+            MethodOption("references", .array, default: "none (required)", help: "the reference set R.npy, shape [M] + the input's shape (training data)"),
+            MethodOption("samples", .integer(1...1_000_000), default: "50", help: "K, the number of (reference, α) draws"),
+            MethodOption("seed", .seed, default: "0", help: "the draws' seed"),
+            .integrator,
+            .steps(default: 20, help: "IDGI only: left-rule segments per drawn reference"),
+        ],
+        capabilities: [.walksPath, .takesReferences, .randomized],
+        quickConfigurations: [["samples": "6", "seed": "1"], ["samples": "3", "seed": "2", "integrator": "idgi", "steps": "6"]]
+    ) { arguments throws(MethodArgumentError) in
+        if arguments.isGiven("steps") && arguments.choice("integrator") != "idgi" {
+            throw MethodArgumentError("--steps applies to --integrator idgi only (the Riemann estimator takes one point per draw)")
+        }
+        return ExpectedGradients(
+            references: try arguments.references(), samples: arguments.integer("samples"), seed: arguments.seed(), integrator: arguments.integrator(),
+            steps: arguments.integer("steps"))
+    }
+}
