@@ -25,6 +25,14 @@ public struct ReferenceClustering: Sendable, Equatable {
         public var reference: Int
         /// ρ = size / the cluster's size.
         public var density: Double
+
+        /// A sub-cluster.
+        public init(centroid: [Double], size: Int, reference: Int, density: Double) {
+            self.centroid = centroid
+            self.size = size
+            self.reference = reference
+            self.density = density
+        }
     }
 
     /// One top-level cluster.
@@ -35,10 +43,22 @@ public struct ReferenceClustering: Sendable, Equatable {
         public var members: [Int]
         /// Its sub-clusters.
         public var subclusters: [Subcluster]
+
+        /// A cluster.
+        public init(center: [Double], members: [Int], subclusters: [Subcluster]) {
+            self.center = center
+            self.members = members
+            self.subclusters = subclusters
+        }
     }
 
     /// The C clusters.
     public var clusters: [Cluster]
+
+    /// A clustering given outright (another implementation's, or a stored one).
+    public init(clusters: [Cluster]) {
+        self.clusters = clusters
+    }
 
     /// The clustering of references whose logits are `logits` (one row per reference).
     /// - Throws: ``AttributionError`` for too few references or a cluster with fewer members
