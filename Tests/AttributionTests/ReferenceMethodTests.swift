@@ -176,3 +176,67 @@ struct ReferenceMethodTests {
         #expect(throws: AttributionError.self) { try LocalPathIntegration.cluster(Array(references.prefix(5)), network: network, clusters: 2, subclusters: 3, seed: 0) }
     }
 }
+
+@Suite("LPI's k-means on hard point sets", .tags(.badInput))
+struct KMeansEdgeCaseTests {
+    /// Points on a line, crowded at both ends with a lone point between: seeds that start two
+    /// centers in one crowd and Lloyd steps that strand a center are both common here.
+    static func crowdedPoints(_ generator: inout Xoshiro256StarStar) -> [[Double]] {
+        (0..<9).map { i in [Double(i < 4 ? 0 : (i == 4 ? 5 : 10)) + 0.01 * generator.nextUniform(), 0.01 * generator.nextUniform()] }
+    }
+
+    static func distance(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+
+    @Test("Every cluster non-empty and at Lloyd's fixed point (center = its members' mean, each point at its nearest center), for 300 seeds")
+    func fixedPointsForManySeeds() throws {
+        var data = Xoshiro256StarStar(seed: 99)
+        for seed in 0..<300 as Range<UInt64> {
+            let points = Self.crowdedPoints(&data)
+            let clustering = try ReferenceClustering(logits: points, clusters: 4, subclusters: 1, seed: seed)
+            for (c, cluster) in clustering.clusters.enumerated() {
+                #expect(!cluster.members.isEmpty, "seed \(seed): cluster \(c) is empty")
+                let mean = (0..<2).map { d in cluster.members.reduce(0.0) { $0 + points[$1][d] } / Double(cluster.members.count) }
+                // A mean of at most 9 values: a few ulps of the coordinates (≤ 10).
+                expectClose(cluster.center, mean, Tolerance(relative: 1e-14, absolute: 1e-14), "seed \(seed): cluster \(c)'s center")
+                for member in cluster.members {
+                    let nearest = clustering.nearestCluster(to: points[member])
+                    #expect(Self.distance(points[member], clustering.clusters[nearest].center)
+                            == Self.distance(points[member], cluster.center), "seed \(seed): point \(member) is not at its nearest center")
+                }
+            }
+        }
+    }
+
+    @Test("A Lloyd step that empties a cluster moves its center to the farthest point: all three clusters survive, at a fixed point")
+    func emptiedCluster() throws {
+        // Found by searching 200,000 random sets with relocation switched off: with seed
+        // 113961, a Lloyd update strands one center and no later one refills it, so without
+        // relocation the run ends with an empty cluster (and is refused).
+        let points = [
+            [1.0003895378691345, 1.0007803445688084], [1.0004840013601575, 0.0006159082566688416], [2.000072489301013, 4.0004180187618985],
+            [1.0004236735760257, 1.000447649507651], [3.0003757969264107, 1.0003696900041816], [2.000919079803016, 3.000705537041523],
+        ]
+        let clustering = try ReferenceClustering(logits: points, clusters: 3, subclusters: 1, seed: 113961)
+        #expect(clustering.clusters.flatMap(\.members).sorted() == Array(0..<6))
+        for cluster in clustering.clusters {
+            #expect(!cluster.members.isEmpty)
+            let mean = (0..<2).map { d in cluster.members.reduce(0.0) { $0 + points[$1][d] } / Double(cluster.members.count) }
+            expectClose(cluster.center, mean, Tolerance(relative: 1e-14, absolute: 1e-14), "center")
+        }
+    }
+
+    @Test("Duplicated references: too few distinct logit vectors is an error that says so, not a crash")
+    func duplicates() throws {
+        let points = Array(repeating: [1.0, 2.0], count: 6) + Array(repeating: [3.0, 0.0], count: 6)
+        #expect(throws: AttributionError.self) { try ReferenceClustering(logits: points, clusters: 3, subclusters: 1, seed: 0) }
+        do {
+            _ = try ReferenceClustering(logits: points, clusters: 1, subclusters: 4, seed: 0)
+            Issue.record("four sub-clusters of two distinct points should be refused")
+        } catch {
+            #expect(error.description.contains("2 distinct logit vectors") && error.description.contains("sub-clusters"), "\(error)")
+        }
+        // Two distinct values make two clusters, each its own value.
+        let two = try ReferenceClustering(logits: points, clusters: 2, subclusters: 1, seed: 0)
+        #expect(Set(two.clusters.map(\.members.count)) == [6])
+    }
+}

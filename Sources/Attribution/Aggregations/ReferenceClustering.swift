@@ -8,7 +8,8 @@ import Tensors
 ///
 /// k-means here: k-means++ initialisation (Arthur & Vassilvitskii 2007) from a seeded
 /// generator, then Lloyd iterations until no assignment changes (ties go to the lower-numbered
-/// center; a center that loses all its points keeps its place). The official code uses
+/// center; a center that loses all its points moves to the point farthest from its own center,
+/// as scikit-learn relocates empty clusters). The official code uses
 /// scikit-learn's KMeans (n_init = 3, max_iter = 600); one seeded initialisation here, so the
 /// same reference set and seed always give the same clusters.
 ///
@@ -61,8 +62,9 @@ public struct ReferenceClustering: Sendable, Equatable {
     }
 
     /// The clustering of references whose logits are `logits` (one row per reference).
-    /// - Throws: ``AttributionError`` for too few references or a cluster with fewer members
-    ///   than `subclusters`, saying what to change.
+    /// - Throws: ``AttributionError`` for too few references, a cluster with fewer members
+    ///   than `subclusters`, or fewer distinct logit vectors than clusters asked of them
+    ///   (duplicated references), saying what to change.
     public init(logits: [[Double]], clusters: Int, subclusters: Int, seed: UInt64) throws(AttributionError) {
         try Validate.atLeast(clusters, 1, "the number of clusters")
         try Validate.atLeast(subclusters, 1, "the number of sub-clusters")
@@ -70,7 +72,7 @@ public struct ReferenceClustering: Sendable, Equatable {
             throw AttributionError("\(logits.count) references cannot make \(clusters) clusters of \(subclusters) sub-clusters; give at least \(clusters * subclusters) references or fewer clusters")
         }
         var generator = Xoshiro256StarStar(seed: seed)
-        let (centers, assignment) = Self.kMeans(logits, k: clusters, using: &generator)
+        let (centers, assignment) = try Self.kMeans(logits, k: clusters, using: &generator, naming: "the reference set", into: "clusters")
         var result: [Cluster] = []
         for c in 0..<clusters {
             let members = logits.indices.filter { assignment[$0] == c }
@@ -78,7 +80,7 @@ public struct ReferenceClustering: Sendable, Equatable {
                 throw AttributionError("cluster \(c) has \(members.count) references, fewer than the \(subclusters) sub-clusters asked for; use fewer sub-clusters or clusters")
             }
             let points = members.map { logits[$0] }
-            let (subCenters, subAssignment) = Self.kMeans(points, k: subclusters, using: &generator)
+            let (subCenters, subAssignment) = try Self.kMeans(points, k: subclusters, using: &generator, naming: "cluster \(c)", into: "sub-clusters")
             let subs = (0..<subclusters).map { s -> Subcluster in
                 let inside = points.indices.filter { subAssignment[$0] == s }
                 let nearest = inside.min { Self.distance(points[$0], subCenters[s]) < Self.distance(points[$1], subCenters[s]) }!
@@ -101,10 +103,19 @@ public struct ReferenceClustering: Sendable, Equatable {
         zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
     }
 
-    /// k-means++ then Lloyd to a fixed point: the centers and each point's center. Every
-    /// cluster is non-empty after initialisation (the centers are distinct points when the
-    /// points allow it); a center that loses all its points keeps its place.
-    static func kMeans(_ points: [[Double]], k: Int, using generator: inout Xoshiro256StarStar) -> (centers: [[Double]], assignment: [Int]) {
+    /// k-means++ then Lloyd to a fixed point: the centers and each point's center, every
+    /// cluster non-empty. k-means++ picks distinct points as long as a point lies off every
+    /// chosen center (probability ∝ D(x)² > 0), so k distinct points make k non-empty clusters;
+    /// a Lloyd step that empties a cluster moves its center to the point farthest from its own
+    /// center (which lowers the k-means objective, so the iteration still ends).
+    /// - Throws: ``AttributionError`` when the points have fewer than k distinct values.
+    static func kMeans(
+        _ points: [[Double]], k: Int, using generator: inout Xoshiro256StarStar, naming name: String, into groups: String = "clusters"
+    ) throws(AttributionError) -> (centers: [[Double]], assignment: [Int]) {
+        let distinct = Set(points).count
+        guard distinct >= k else {
+            throw AttributionError("\(name) has \(distinct) distinct logit vectors among its \(points.count) references (duplicates?), fewer than the \(k) \(groups) asked of it; remove duplicate references or ask for fewer \(groups)")
+        }
         // k-means++: the first center uniformly, each next one with probability ∝ D(x)².
         var centers = [points[generator.nextIndex(below: points.count)]]
         while centers.count < k {
@@ -127,16 +138,34 @@ public struct ReferenceClustering: Sendable, Equatable {
         func assign() -> [Int] {
             points.map { p in centers.indices.min { distance(p, centers[$0]) < distance(p, centers[$1]) }! }
         }
+        /// Moves each empty cluster's center to the point farthest from its own center (that
+        /// point's cluster keeps at least one member: with k distinct points, some cluster has two).
+        func relocateEmptyClusters(_ assignment: inout [Int]) {
+            for c in 0..<k where !assignment.contains(c) {
+                var sizes = [Int](repeating: 0, count: k)
+                for a in assignment { sizes[a] += 1 }
+                let movable = points.indices.filter { sizes[assignment[$0]] > 1 }
+                guard let farthest = movable.max(by: { distance(points[$0], centers[assignment[$0]]) < distance(points[$1], centers[assignment[$1]]) })
+                else { continue }
+                centers[c] = points[farthest]
+                assignment[farthest] = c
+            }
+        }
         var assignment = assign()
+        relocateEmptyClusters(&assignment)
         for _ in 0..<10_000 {
             for c in 0..<k {
                 let members = points.indices.filter { assignment[$0] == c }
                 guard !members.isEmpty else { continue }
                 centers[c] = (0..<points[0].count).map { d in members.reduce(0.0) { $0 + points[$1][d] } / Double(members.count) }
             }
-            let next = assign()
+            var next = assign()
+            relocateEmptyClusters(&next)
             if next == assignment { break }
             assignment = next
+        }
+        guard (0..<k).allSatisfy(assignment.contains) else {
+            throw AttributionError("k-means on \(name) left one of its \(k) \(groups) empty; ask for fewer \(groups)")
         }
         return (centers, assignment)
     }

@@ -61,10 +61,14 @@ public enum ReferenceSampling {
             combined.startValue = zip(results, weights).reduce(0) { $0 + $1.1 * ($1.0.startValue ?? .nan) }
             combined.endValue = results[0].endValue
             if var ledger = combined.ledger {
+                // The combined ledger tags each step with its walk's index, which is replaced
+                // here by the reference's index in the set; steps of one walk are contiguous.
                 var indexInWalk = 0
+                var previousWalk: Int?
                 for s in ledger.steps.indices {
                     let walk = ledger.steps[s].reference!
-                    if s > 0 && ledger.steps[s - 1].reference! != walk { indexInWalk = 0 }
+                    if walk != previousWalk { indexInWalk = 0 }
+                    previousWalk = walk
                     let draw = draws[walk]
                     ledger.steps[s].reference = draw.reference
                     ledger.steps[s].alpha = riemann ? draw.alphas[indexInWalk] : ledger.steps[s].start
