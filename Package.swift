@@ -60,7 +60,7 @@ let package = Package(
             name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"], swiftSettings: hostTuning),
 
         // Speed and memory tables.
-        .executableTarget(name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
+        .executableTarget(name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"], swiftSettings: hostTuning),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.

@@ -1,5 +1,6 @@
 import ArrayFormats
 import Attribution
+import Datasets
 import Foundation
 import Models
 import Tensors
@@ -25,18 +26,25 @@ struct Benchmarks {
         rows.forEach { print(line($0)) }
     }
 
-    func runAll() -> JSONValue {
+    /// The sections, by the names `--only` takes.
+    static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "memory"]
+
+    func runAll(only: String? = nil) -> JSONValue {
         print("bench: \(Parallelism.processorCount) processors, \(quick ? "quick" : "full") run")
-        let gemm = matrixProducts()
-        let convolution = convolutions()
-        let attribution = attributions()
-        let scaling = stepScaling()
-        let memory = memoryAgainstSteps()
-        return .object([
-            .init("processors", .number(Double(Parallelism.processorCount))),
-            .init("gemm", .array(gemm)), .init("convolution", .array(convolution)),
-            .init("attribution", .array(attribution)), .init("scaling", .array(scaling)), .init("memory", .array(memory)),
-        ])
+        var members: [JSONValue.Member] = [.init("processors", .number(Double(Parallelism.processorCount)))]
+        for section in Self.sections where only == nil || only == section {
+            let rows: [JSONValue]
+            switch section {
+            case "gemm": rows = matrixProducts()
+            case "convolution": rows = convolutions()
+            case "attribution": rows = attributions()
+            case "scaling": rows = stepScaling()
+            case "references": rows = referenceMethods()
+            default: rows = memoryAgainstSteps()
+            }
+            members.append(.init(section, .array(rows)))
+        }
+        return .object(members)
     }
 
     // MARK: Matrix products
@@ -202,6 +210,74 @@ struct Benchmarks {
             rows.append(cells)
         }
         table("IG on digits-cnn: scaling with steps and threads", ["steps", "1 thread ms", "2 threads ms", "speed-up", "µs per step (2t)"], rows)
+        return json
+    }
+
+    // MARK: Many references
+
+    /// LPI's one-off cost, clustering the digits training set (1,437 images) in logit space,
+    /// split into the forward pass for the logits and k-means; then one input's latency for
+    /// EG, LPI and AGI at their defaults, with their gradient evaluations.
+    func referenceMethods() -> [JSONValue] {
+        guard let digits = try? Datasets.digits() else {
+            print("bench: cannot load the digits data; run from the repository root")
+            return []
+        }
+        let training = (0..<digits.train.count).map { digits.train.inputs.point($0) }
+        var json: [JSONValue] = []
+        var rows: [[String]] = []
+        let shapes = quick ? [(1, 20), (10, 20)] : [(1, 20), (10, 20), (10, 5), (1, 100), (20, 20)]
+        for model in ["digits-mlp", "digits-cnn"] {
+            guard let network = try? ModelDirectory.load(Self.fixture(model)) else { continue }
+            let stacked = Tensor.stacking(training)
+            let logitsSeconds = Timing.median(budget: budget) { _ = try? network.logits(for: stacked) }
+            guard let logits = try? network.logits(for: stacked) else { continue }
+            let rowsOfLogits = (0..<training.count).map { Array(logits.scalars[($0 * 10)..<(($0 + 1) * 10)]) }
+            for (clusters, subclusters) in shapes {
+                do {
+                    _ = try ReferenceClustering(logits: rowsOfLogits, clusters: clusters, subclusters: subclusters, seed: 0)
+                } catch {
+                    // Too few members in some cluster: report it rather than time a failure.
+                    rows.append([model, "\(training.count)", "\(clusters)", "\(subclusters)", String(format: "%.1f", 1000 * logitsSeconds), "refused"])
+                    continue
+                }
+                let seconds = Timing.median(budget: budget, minimumRuns: 1) {
+                    _ = try? ReferenceClustering(logits: rowsOfLogits, clusters: clusters, subclusters: subclusters, seed: 0)
+                }
+                rows.append([model, "\(training.count)", "\(clusters)", "\(subclusters)", String(format: "%.1f", 1000 * logitsSeconds), String(format: "%.1f", 1000 * seconds)])
+                json.append(.object([
+                    .init("model", .string(model)), .init("references", .number(Double(training.count))), .init("clusters", .number(Double(clusters))),
+                    .init("subclusters", .number(Double(subclusters))), .init("logitsSeconds", .number(logitsSeconds)), .init("kMeansSeconds", .number(seconds)),
+                ]))
+            }
+        }
+        table("LPI's clustering of the digits training set in logit space, once per reference set and model, ms (median)",
+              ["model", "references", "C", "R", "logits ms", "k-means ms"], rows)
+
+        guard let network = try? ModelDirectory.load(Self.fixture("digits-cnn")),
+              let input = try? NPY.read(contentsOf: Self.fixture("digits-cnn").appendingPathComponent("example-input.npy")),
+              let output = try? ClassifierOutput(network: network, target: 2),
+              let clustering = try? LocalPathIntegration.cluster(training, network: network, clusters: 1, subclusters: 20, seed: 0)
+        else { return json }
+        let methods: [(String, any AttributionMethod)] = [
+            ("expected-gradients (K 50)", ExpectedGradients(references: training)),
+            ("expected-gradients idgi (K 50, 20 steps)", ExpectedGradients(references: training, integrator: ImportantDirection())),
+            ("lpi (C 1, R 20, k 5)", LocalPathIntegration(references: training, clustering: clustering, network: network)),
+            ("lpi idgi (R 20, 20 steps)", LocalPathIntegration(references: training, clustering: clustering, network: network, integrator: ImportantDirection())),
+            ("agi (9 classes, 20 iterations)", AdversarialGradientIntegration(classCount: 10)),
+            ("agi idgi", AdversarialGradientIntegration(classCount: 10, integrator: ImportantDirection())),
+        ]
+        rows = []
+        for (name, method) in methods {
+            guard let result = try? method.attribute(input, of: output) else { continue }
+            let seconds = Timing.median(budget: budget) { _ = try? method.attribute(input, of: output) }
+            rows.append([name, "\(result.gradientEvaluations)", "\(result.valueEvaluations)", String(format: "%.2f", 1000 * seconds)])
+            json.append(.object([
+                .init("method", .string(name)), .init("gradientEvaluations", .number(Double(result.gradientEvaluations))),
+                .init("valueEvaluations", .number(Double(result.valueEvaluations))), .init("seconds", .number(seconds)),
+            ]))
+        }
+        table("Many references on digits-cnn, one input, ms (median)", ["method", "gradients", "values", "ms"], rows)
         return json
     }
 
