@@ -57,7 +57,10 @@ let package = Package(
             name: "walkthrough-04", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
             path: "Walkthroughs/04-BlurAndGuidedPaths", swiftSettings: hostTuning),
         .executableTarget(
-            name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"], swiftSettings: hostTuning),
+            name: "walkthrough-05", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "WalkthroughSupport"],
+            path: "Walkthroughs/05-ManyReferences", swiftSettings: hostTuning),
+        .executableTarget(
+            name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05"], swiftSettings: hostTuning),
 
         // Speed and memory tables.
         .executableTarget(name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"], swiftSettings: hostTuning),
@@ -78,7 +81,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
             name: "WalkthroughTests",
-            dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04"]),
+            dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),

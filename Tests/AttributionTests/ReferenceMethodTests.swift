@@ -148,6 +148,39 @@ struct ReferenceMethodTests {
         }
     }
 
+    @Test("LPI's density ablation changes only the weights: the same references and α's; each map is Σ_j w_j T_j over the same per-reference terms T_j")
+    func densityAblation() throws {
+        let network = try ShippedModels.network("moons-mlp")
+        let points = try ShippedModels.checkInputs("moons-mlp")
+        let x = points.point(0)
+        let references = (8..<40).map { points.point($0) }
+        let output = try ClassifierOutput(network: network, target: 1, kind: .logit)
+        let clustering = try LocalPathIntegration.cluster(references, network: network, clusters: 1, subclusters: 5, seed: 2)
+        var runs: [(draws: [ReferenceSampling.Draw], attribution: [Double])] = []
+        for density in LocalPathIntegration.Density.allCases {
+            let lpi = LocalPathIntegration(references: references, clustering: clustering, network: network, samplesPerReference: 3, density: density, seed: 9)
+            runs.append((try lpi.draws(for: x).draws, try lpi.attribute(x, of: output).attribution.scalars))
+        }
+        #expect(runs.allSatisfy { $0.draws.map(\.reference) == runs[0].draws.map(\.reference) && $0.draws.map(\.alphas) == runs[0].draws.map(\.alphas) })
+        // The weights do differ: 32 points in 5 sub-clusters cannot all have density 1/5.
+        #expect(runs[0].draws.map(\.weight) != runs[1].draws.map(\.weight) && runs[2].draws.map(\.weight) != runs[1].draws.map(\.weight))
+        for run in runs { expectClose(run.draws.map(\.weight).reduce(0, +), 1, Tolerance(relative: 1e-15), "weights") }
+        // T_j = (x − r_j) ⊙ mean_m ∇F(r_j + α_jm (x − r_j)), computed here from the shared draws.
+        let terms = try runs[0].draws.map { draw in
+            let r = references[draw.reference].scalars
+            var mean = [Double](repeating: 0, count: x.count)
+            for alpha in draw.alphas {
+                let g = try output.gradient(at: Tensor(shape: x.shape, scalars: (0..<x.count).map { r[$0] + alpha * (x.scalars[$0] - r[$0]) })).scalars
+                for i in mean.indices { mean[i] += g[i] / Double(draw.alphas.count) }
+            }
+            return (0..<x.count).map { (x.scalars[$0] - r[$0]) * mean[$0] }
+        }
+        for (index, run) in runs.enumerated() {
+            let expected = (0..<x.count).map { i in zip(run.draws, terms).reduce(0.0) { $0 + $1.0.weight * $1.1[i] } }
+            expectClose(run.attribution, expected, Tolerance(relative: 1e-12, absolute: 1e-14), "density \(LocalPathIntegration.Density.allCases[index])")
+        }
+    }
+
     @Test("LPI's clustering: k-means in logit space, each sub-cluster's reference its member nearest the centroid, densities summing to 1 per cluster; too few references is an error")
     func clustering() throws {
         let network = try ShippedModels.network("digits-mlp")

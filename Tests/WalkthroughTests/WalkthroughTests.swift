@@ -91,6 +91,38 @@ struct WalkthroughTests {
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("maps.png").path))
     }
 
+    @Test("05: EG, LPI and AGI with IDGI are complete toward their own targets; the estimators' error shrinks; the costs are as documented")
+    func manyReferences() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-05")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        // Fast mode: the first 400 training images are the reference set.
+        #expect(try Self.number(summary, "referenceCount") == 400)
+        // 20 densities, each a ratio of counts: a sum of 20 roundings.
+        #expect(abs(try Self.number(summary, "densitySum") - 1) < 1e-14)
+        for name in ["IDGI-EG", "IDGI-LPI", "IDGI-AGI"] {
+            #expect(try Self.number(summary, "relativeCompletenessGap_\(name)") < 1e-12, "\(name)")
+        }
+        // Fast mode: 4 → 64 EG draws and 1 → 16 α's per LPI reference, averaged over 4 seeds;
+        // at the 1/√n rate the error falls 4×, so "smaller" has a wide margin.
+        let (egSmallest, egLargest) = (try Self.number(summary, "egGapSmallest"), try Self.number(summary, "egGapLargest"))
+        let (lpiSmallest, lpiLargest) = (try Self.number(summary, "lpiGapSmallest"), try Self.number(summary, "lpiGapLargest"))
+        #expect(egLargest < egSmallest / 2 && lpiLargest < lpiSmallest / 2, "EG \(egSmallest) → \(egLargest), LPI \(lpiSmallest) → \(lpiLargest)")
+        // Fast mode: EG K = 16 (IDGI: × 8 segments); LPI R × k = 20 × 2 (IDGI: 20 × 8); AGI two
+        // gradients per step, at most 9 classes × 8 steps.
+        #expect(try Self.number(summary, "gradientEvaluations_EG") == 16)
+        #expect(try Self.number(summary, "gradientEvaluations_IDGI-EG") == 128)
+        #expect(try Self.number(summary, "gradientEvaluations_LPI") == 40)
+        #expect(try Self.number(summary, "gradientEvaluations_IDGI-LPI") == 160)
+        let agi = try Self.number(summary, "gradientEvaluations_AGI")
+        let agiIDGI = try Self.number(summary, "gradientEvaluations_IDGI-AGI")
+        #expect(agi > 0 && agi <= 144 && agi == agiIDGI)
+        #expect(try Self.number(summary, "densityChange_cluster") == 0)
+        for figure in ["references.png", "local-references.png", "maps.png", "densities.png"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(figure).path), "\(figure)")
+        }
+    }
+
     @Test("A number that is not finite is recorded as null, so no check can pass on it")
     func nonFiniteIsNull() throws {
         let directory = try FixturePaths.temporaryDirectory("nan-summary")

@@ -116,16 +116,33 @@ public struct ReferenceClustering: Sendable, Equatable {
         guard distinct >= k else {
             throw AttributionError("\(name) has \(distinct) distinct logit vectors among its \(points.count) references (duplicates?), fewer than the \(k) \(groups) asked of it; remove duplicate references or ask for fewer \(groups)")
         }
-        // k-means++: the first center uniformly, each next one with probability ∝ D(x)².
-        var centers = [points[generator.nextIndex(below: points.count)]]
-        while centers.count < k {
-            let weights = points.map { p in centers.map { distance(p, $0) }.min()! }
-            let total = weights.reduce(0, +)
-            var chosen = generator.nextIndex(below: points.count)
+        // Flat row-major storage: point i at flat[i·D ..< (i+1)·D], center c likewise.
+        let n = points.count, dimension = points[0].count
+        let flat = points.flatMap { $0 }
+        var centers = [Double](repeating: 0, count: k * dimension)
+        func setCenter(_ c: Int, toPoint i: Int) {
+            for d in 0..<dimension { centers[c * dimension + d] = flat[i * dimension + d] }
+        }
+        func distance(point i: Int, center c: Int) -> Double {
+            var sum = 0.0
+            for d in 0..<dimension {
+                let e = flat[i * dimension + d] - centers[c * dimension + d]
+                sum += e * e
+            }
+            return sum
+        }
+
+        // k-means++: the first center uniformly, each next one with probability ∝ D(x)², D the
+        // distance to the nearest center so far (kept up to date one new center at a time).
+        setCenter(0, toPoint: generator.nextIndex(below: n))
+        var nearest = (0..<n).map { distance(point: $0, center: 0) }
+        for c in 1..<max(k, 1) {
+            let total = nearest.reduce(0, +)
+            var chosen = generator.nextIndex(below: n)
             if total > 0 {
                 var u = generator.nextUniform() * total
-                chosen = weights.count - 1
-                for (i, w) in weights.enumerated() {
+                chosen = n - 1
+                for (i, w) in nearest.enumerated() {
                     if u < w {
                         chosen = i
                         break
@@ -133,10 +150,23 @@ public struct ReferenceClustering: Sendable, Equatable {
                     u -= w
                 }
             }
-            centers.append(points[chosen])
+            setCenter(c, toPoint: chosen)
+            for i in 0..<n { nearest[i] = min(nearest[i], distance(point: i, center: c)) }
         }
+        /// Each point's nearest center, the lower index among ties.
         func assign() -> [Int] {
-            points.map { p in centers.indices.min { distance(p, centers[$0]) < distance(p, centers[$1]) }! }
+            (0..<n).map { i in
+                var best = 0
+                var bestDistance = distance(point: i, center: 0)
+                for c in 1..<max(k, 1) {
+                    let d = distance(point: i, center: c)
+                    if d < bestDistance {
+                        best = c
+                        bestDistance = d
+                    }
+                }
+                return best
+            }
         }
         /// Moves each empty cluster's center to the point farthest from its own center (that
         /// point's cluster keeps at least one member: with k distinct points, some cluster has two).
@@ -144,20 +174,33 @@ public struct ReferenceClustering: Sendable, Equatable {
             for c in 0..<k where !assignment.contains(c) {
                 var sizes = [Int](repeating: 0, count: k)
                 for a in assignment { sizes[a] += 1 }
-                let movable = points.indices.filter { sizes[assignment[$0]] > 1 }
-                guard let farthest = movable.max(by: { distance(points[$0], centers[assignment[$0]]) < distance(points[$1], centers[assignment[$1]]) })
-                else { continue }
-                centers[c] = points[farthest]
+                var farthest: Int?
+                var farthestDistance = -1.0
+                for i in 0..<n where sizes[assignment[i]] > 1 {
+                    let d = distance(point: i, center: assignment[i])
+                    if d > farthestDistance {
+                        farthest = i
+                        farthestDistance = d
+                    }
+                }
+                guard let farthest else { continue }
+                setCenter(c, toPoint: farthest)
                 assignment[farthest] = c
             }
         }
         var assignment = assign()
         relocateEmptyClusters(&assignment)
         for _ in 0..<10_000 {
-            for c in 0..<k {
-                let members = points.indices.filter { assignment[$0] == c }
-                guard !members.isEmpty else { continue }
-                centers[c] = (0..<points[0].count).map { d in members.reduce(0.0) { $0 + points[$1][d] } / Double(members.count) }
+            // Each center to its members' mean (summed in index order); an empty one stays.
+            var sums = [Double](repeating: 0, count: k * dimension)
+            var counts = [Int](repeating: 0, count: k)
+            for i in 0..<n {
+                let c = assignment[i]
+                counts[c] += 1
+                for d in 0..<dimension { sums[c * dimension + d] += flat[i * dimension + d] }
+            }
+            for c in 0..<k where counts[c] > 0 {
+                for d in 0..<dimension { centers[c * dimension + d] = sums[c * dimension + d] / Double(counts[c]) }
             }
             var next = assign()
             relocateEmptyClusters(&next)
@@ -167,7 +210,7 @@ public struct ReferenceClustering: Sendable, Equatable {
         guard (0..<k).allSatisfy(assignment.contains) else {
             throw AttributionError("k-means on \(name) left one of its \(k) \(groups) empty; ask for fewer \(groups)")
         }
-        return (centers, assignment)
+        return ((0..<k).map { Array(centers[($0 * dimension)..<(($0 + 1) * dimension)]) }, assignment)
     }
 
     /// Cluster `c`'s sub-clusters as the LPI ledger lists them, with every center.

@@ -24,7 +24,8 @@ import Tensors
 ///
 /// Densities: `cluster` (ρ as above), `uniform` (1/R) or `random` (seeded uniform draws,
 /// normalized) — the supplementary's ablation. The α's come from a generator seeded with
-/// `seed`, reference by reference. The network is used once per input to choose its cluster.
+/// `seed`, reference by reference, and the random densities after them, so all three densities
+/// use the same α's. The network is used once per input to choose its cluster.
 /// Cost: R·k gradient evaluations (IDGI: R·steps), plus one forward pass for the cluster.
 public struct LocalPathIntegration: AttributionMethod {
     /// How the chosen cluster's references are weighted.
@@ -90,7 +91,15 @@ public struct LocalPathIntegration: AttributionMethod {
         let logits = try network.logits(for: input.reshaped([1] + input.shape)).scalars
         let c = clustering.nearestCluster(to: logits)
         let subclusters = clustering.clusters[c].subclusters
+        if let givenAlphas, givenAlphas.count != subclusters.count {
+            throw AttributionError("\(givenAlphas.count) lists of α's for \(subclusters.count) references")
+        }
+        // The α's first, reference by reference, then (random density only) the weights: the
+        // three densities share their α's, so the ablation changes nothing but the weights.
         var generator = Xoshiro256StarStar(seed: seed)
+        let alphas = subclusters.indices.map { j in
+            givenAlphas?[j] ?? (0..<samplesPerReference).map { _ in generator.nextUniform(in: 0.01, 0.99) }
+        }
         let weights: [Double]
         switch density {
         case .cluster: weights = subclusters.map(\.density)
@@ -100,13 +109,8 @@ public struct LocalPathIntegration: AttributionMethod {
             let total = raw.reduce(0, +)
             weights = raw.map { $0 / total }
         }
-        if let givenAlphas, givenAlphas.count != subclusters.count {
-            throw AttributionError("\(givenAlphas.count) lists of α's for \(subclusters.count) references")
-        }
         let draws = subclusters.indices.map { j in
-            ReferenceSampling.Draw(
-                reference: subclusters[j].reference,
-                alphas: givenAlphas?[j] ?? (0..<samplesPerReference).map { _ in generator.nextUniform(in: 0.01, 0.99) }, weight: weights[j])
+            ReferenceSampling.Draw(reference: subclusters[j].reference, alphas: alphas[j], weight: weights[j])
         }
         return (c, draws)
     }
