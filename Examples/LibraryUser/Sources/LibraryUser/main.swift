@@ -14,9 +14,11 @@ let predicted = try network.predictions(for: image.reshaped([1] + image.shape))[
 let output = try ClassifierOutput(network: network, target: predicted, kind: .probability)
 print("digits-cnn predicts \(predicted) with p = \(try output.value(at: image))")
 
-// Every shipped method, from the registry, with its default options.
+// Every shipped method, from the registry, with its default options; the methods of many
+// references get a reference set (here the model's 64 check digits) and the network.
+let references = try ShippedModels.checkInputs("digits-cnn")  // [64, 1, 8, 8]
 for registration in MethodRegistry.standard.methods {
-    let method = try MethodRegistry.standard.build(registration.name)
+    let method = try MethodRegistry.standard.build(registration.name, tensors: ["references": references], network: network)
     let result = try method.attribute(image, of: output)
     let delta = result.completenessDelta.map { String(format: "%.2e", $0) } ?? "—"
     print("\(registration.name.padding(toLength: 18, withPad: " ", startingAt: 0)) Σ A = \(String(format: "%+.6f", result.attribution.sum))  completeness gap \(delta)  gradients \(result.gradientEvaluations)")
@@ -30,6 +32,14 @@ print("IDGI-IG: \(idgi.ledger!.steps.count) steps, completeness gap \(idgi.compl
 let smoothBlur = try SmoothGrad(base: BlurIntegratedGradients(integrator: ImportantDirection()), samples: 10, seed: 1)
     .attribute(image, of: output)
 print("SmoothGrad(IDGI-BlurIG): \(smoothBlur.gradientEvaluations) gradients")
+
+// LPI clusters a reference set once (k-means in logit space) and reuses it for every input;
+// with IDGI it is complete toward F(x) − Σ ρ_j F(r_j).
+let referenceList = (0..<references.batchCount).map { references.point($0) }
+let clustering = try LocalPathIntegration.cluster(referenceList, network: network, clusters: 1, subclusters: 20, seed: 0)
+let lpi = try LocalPathIntegration(references: referenceList, clustering: clustering, network: network, integrator: ImportantDirection())
+    .attribute(image, of: output)
+print("IDGI-LPI: completeness gap \(lpi.completenessDelta!) toward F(x) − Σ ρ F(r) = \(lpi.endValue! - lpi.startValue!)")
 
 // Many inputs at once, each with its own target, in shared model calls (same bits as one at a time).
 let inputs = try ShippedModels.checkInputs("digits-cnn")
