@@ -52,17 +52,10 @@ public struct Infidelity: Sendable {
     public func perturbationTensors(shape: [Int]) throws(EvaluationError) -> [Tensor] {
         switch perturbations {
         case .given(let tensors):
-            guard !tensors.isEmpty else { throw EvaluationError("no perturbations were given") }
-            for tensor in tensors { try PixelGrid.check(tensor, matches: shape, name: "perturbation") }
-            return tensors
+            return try PerturbationDraws.given(tensors, shape: shape)
         case .gaussian(let samples, let sigma, let seed):
-            guard samples >= 1 else { throw EvaluationError("samples must be ≥ 1, got \(samples)") }
             guard sigma.isFinite, sigma >= 0 else { throw EvaluationError("the noise's standard deviation must be ≥ 0, got \(sigma)") }
-            let source = Xoshiro256StarStar(seed: seed)
-            return (0..<samples).map { k in
-                var draw = source.derived(k)
-                return Tensor(shape: shape, scalars: (0..<Tensor.elementCount(of: shape)).map { _ in sigma * draw.nextNormal() })
-            }
+            return try PerturbationDraws.seeded(samples: samples, seed: seed, shape: shape) { sigma * $0.nextNormal() }
         }
     }
 

@@ -43,17 +43,10 @@ public struct MaxSensitivity: Sendable {
     public func perturbationTensors(shape: [Int]) throws(EvaluationError) -> [Tensor] {
         switch perturbations {
         case .given(let tensors):
-            guard !tensors.isEmpty else { throw EvaluationError("no perturbations were given") }
-            for tensor in tensors { try PixelGrid.check(tensor, matches: shape, name: "perturbation") }
-            return tensors
+            return try PerturbationDraws.given(tensors, shape: shape)
         case .uniform(let samples, let radius, let seed):
-            guard samples >= 1 else { throw EvaluationError("samples must be ≥ 1, got \(samples)") }
             guard radius.isFinite, radius >= 0 else { throw EvaluationError("the radius must be ≥ 0, got \(radius)") }
-            let source = Xoshiro256StarStar(seed: seed)
-            return (0..<samples).map { k in
-                var draw = source.derived(k)
-                return Tensor(shape: shape, scalars: (0..<Tensor.elementCount(of: shape)).map { _ in draw.nextUniform(in: -radius, radius) })
-            }
+            return try PerturbationDraws.seeded(samples: samples, seed: seed, shape: shape) { $0.nextUniform(in: -radius, radius) }
         }
     }
 

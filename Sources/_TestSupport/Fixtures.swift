@@ -24,3 +24,22 @@ public enum FixturePaths {
         return url
     }
 }
+
+extension FixturePaths {
+    /// Which part of the digits split.
+    public enum DigitsSplit: Double, Sendable {
+        /// The 1,437 training images (0 in `digits-split.npy`).
+        case train = 0
+        /// The 360 test images (1).
+        case test = 1
+    }
+
+    /// The first `count` images of one part of the shipped digits, [count, 1, 8, 8], read
+    /// straight from `Fixtures/data` (no `Datasets` validation: the tests of `Datasets` do that).
+    public static func digitsImages(_ split: DigitsSplit, count: Int) throws -> Tensor {
+        let images = try NPY.read(contentsOf: url("data/digits-images.npy"))
+        let parts = try NPY.read(contentsOf: url("data/digits-split.npy"))
+        let chosen = parts.scalars.indices.filter { parts.scalars[$0] == split.rawValue }.prefix(count)
+        return Tensor(shape: [chosen.count, 1, 8, 8], scalars: chosen.flatMap { Array(images.scalars[$0 * 64 ..< ($0 + 1) * 64]) })
+    }
+}

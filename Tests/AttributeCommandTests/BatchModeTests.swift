@@ -12,16 +12,6 @@ import _TestSupport
 struct BatchModeTests {
     static let digits = FixturePaths.url("models/digits-cnn")
 
-    /// The first `count` test images of the digits data set, [count, 1, 8, 8].
-    static func digitsTestImages(_ count: Int) throws -> Tensor {
-        let images = try NPY.read(contentsOf: FixturePaths.url("data/digits-images.npy"))
-        let split = try NPY.read(contentsOf: FixturePaths.url("data/digits-split.npy"))
-        let test = split.scalars.indices.filter { split.scalars[$0] == 1 }.prefix(count)
-        let size = 64
-        let scalars = test.flatMap { Array(images.scalars[$0 * size ..< ($0 + 1) * size]) }
-        return Tensor(shape: [test.count, 1, 8, 8], scalars: scalars.map { $0 })
-    }
-
     static func jsonLines(_ text: String) throws -> [JSONValue] {
         try text.split(separator: "\n").map { try JSONValue.parse(String($0)) }
     }
@@ -30,7 +20,7 @@ struct BatchModeTests {
     func hundredDigits() throws {
         let scratch = try FixturePaths.temporaryDirectory("batch")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let images = try Self.digitsTestImages(100)
+        let images = try FixturePaths.digitsImages(.test, count: 100)
         #expect(images.shape == [100, 1, 8, 8])
         let batchFile = scratch.appendingPathComponent("batch.npy")
         try NPY.write(images, to: batchFile)
@@ -82,7 +72,7 @@ struct BatchModeTests {
     func targetsFile() throws {
         let scratch = try FixturePaths.temporaryDirectory("targets")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let images = try Self.digitsTestImages(6)
+        let images = try FixturePaths.digitsImages(.test, count: 6)
         try NPY.write(images, to: scratch.appendingPathComponent("batch.npy"))
         let targets = [7.0, 0, 3, 3, 9, 1]
         try NPY.write(Tensor(shape: [6], scalars: targets), to: scratch.appendingPathComponent("t.npy"))

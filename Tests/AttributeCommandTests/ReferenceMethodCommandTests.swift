@@ -12,14 +12,6 @@ import _TestSupport
 struct ReferenceMethodCommandTests {
     static let digits = FixturePaths.url("models/digits-cnn")
 
-    /// The first `count` training images of the digits set, [count, 1, 8, 8]: a reference set.
-    static func trainingReferences(_ count: Int) throws -> Tensor {
-        let images = try NPY.read(contentsOf: FixturePaths.url("data/digits-images.npy"))
-        let split = try NPY.read(contentsOf: FixturePaths.url("data/digits-split.npy"))
-        let train = split.scalars.indices.filter { split.scalars[$0] == 0 }.prefix(count)
-        return Tensor(shape: [train.count, 1, 8, 8], scalars: train.flatMap { Array(images.scalars[$0 * 64 ..< ($0 + 1) * 64]) })
-    }
-
     /// Runs `attribute` on the digits example with `arguments`; the attribution, the parsed
     /// report, ledger and path points.
     static func run(_ arguments: [String], in scratch: URL, name: String = "run") throws -> (
@@ -56,7 +48,7 @@ struct ReferenceMethodCommandTests {
         let scratch = try FixturePaths.temporaryDirectory("reference-determinism")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let referencesFile = scratch.appendingPathComponent("R.npy")
-        try NPY.write(try Self.trainingReferences(40), to: referencesFile)
+        try NPY.write(try FixturePaths.digitsImages(.train, count: 40), to: referencesFile)
         let references = method[1] == "agi" ? [] : ["--references", referencesFile.path]
         var files: [[Data]] = []
         for (run, threads) in [(0, "1"), (1, "2"), (2, "2")] {
@@ -76,7 +68,7 @@ struct ReferenceMethodCommandTests {
     func errors() throws {
         let scratch = try FixturePaths.temporaryDirectory("reference-errors")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let good = try Self.trainingReferences(30)
+        let good = try FixturePaths.digitsImages(.train, count: 30)
         let file = { (name: String) in scratch.appendingPathComponent(name).path }
         try NPY.write(good, to: URL(fileURLWithPath: file("R.npy")))
         try NPY.write(good.reshaped([30, 64]), to: URL(fileURLWithPath: file("flat.npy")))
@@ -117,7 +109,7 @@ struct ReferenceMethodCommandTests {
     func recomputeReferenceMethods() throws {
         let scratch = try FixturePaths.temporaryDirectory("reference-recompute")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let references = try Self.trainingReferences(40)
+        let references = try FixturePaths.digitsImages(.train, count: 40)
         let referencesFile = scratch.appendingPathComponent("R.npy")
         try NPY.write(references, to: referencesFile)
         let x = try NPY.read(contentsOf: Self.digits.appendingPathComponent("example-input.npy")).scalars

@@ -16,6 +16,20 @@ let notebook = Walkthrough(name: "05-many-references", title: "Walkthrough 05 ·
 let clock = ContinuousClock()
 func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18 }
 
+/// One row per digit: the input, then its maps under `columns`, each to its own max|A|.
+func figureOfMaps(_ title: String, columns: [String], maps: [[Tensor]], caption: String) -> HeatmapFigure {
+    HeatmapFigure(
+        title: title, columnTitles: ["input"] + columns,
+        rows: digits.indices.map { i in
+            [Heatmap.Panel(values: digits[i].scalars, height: 8, width: 8, colormap: .grayscale, range: 0...1)]
+                + maps[i].map { Heatmap.Panel(values: $0.scalars, height: 8, width: 8, colormap: .diverging) }
+        },
+        colorScales: [
+            .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
+            .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: caption),
+        ])
+}
+
 // MARK: - 1. Three digits and a training set
 
 notebook.cell(1, "Three digits, and the training set the references come from")
@@ -259,17 +273,9 @@ notebook.say("""
     of cell 2; AGI two per ascent step (∇p_y and ∇p_t), at most 9 classes × \(agiIterations) steps,
     fewer when a walk reaches its class early, and a forward pass per step for the prediction.
     """)
-let columnTitles = ["input"] + methods.map(\.0)
-let mapsFigure = HeatmapFigure(
-    title: "digits-cnn: attributions of p(predicted class)", columnTitles: columnTitles,
-    rows: digits.indices.map { i in
-        [Heatmap.Panel(values: digits[i].scalars, height: 8, width: 8, colormap: .grayscale, range: 0...1)]
-            + maps[i].map { Heatmap.Panel(values: $0.scalars, height: 8, width: 8, colormap: .diverging) }
-    },
-    colorScales: [
-        .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
-        .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps: red raises p, blue lowers it (each map to its own max|A|)"),
-    ])
+let mapsFigure = figureOfMaps(
+    "digits-cnn: attributions of p(predicted class)", columns: methods.map(\.0), maps: maps,
+    caption: "maps: red raises p, blue lowers it (each map to its own max|A|)")
 orExit { try mapsFigure.writePNG(to: notebook.figure("maps.png")) }
 notebook.say("""
     Figure maps.png: one row per digit; the input, then IG from black and its IDGI version,
@@ -301,16 +307,9 @@ for density in LocalPathIntegration.Density.allCases {
     densityChanges[density] = change
 }
 notebook.table(["density", "Σ ρ_j F(r_j) (image 0)", "Σ A (image 0)", "‖A − A_cluster‖ / ‖A_cluster‖ (image 0)"], densityRows)
-let densityFigure = HeatmapFigure(
-    title: "LPI with cluster, uniform and random densities", columnTitles: ["input"] + LocalPathIntegration.Density.allCases.map(\.rawValue),
-    rows: digits.indices.map { i in
-        [Heatmap.Panel(values: digits[i].scalars, height: 8, width: 8, colormap: .grayscale, range: 0...1)]
-            + densityMaps[i].map { Heatmap.Panel(values: $0.scalars, height: 8, width: 8, colormap: .diverging) }
-    },
-    colorScales: [
-        .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
-        .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps (each to its own max|A|)"),
-    ])
+let densityFigure = figureOfMaps(
+    "LPI with cluster, uniform and random densities", columns: LocalPathIntegration.Density.allCases.map(\.rawValue), maps: densityMaps,
+    caption: "maps (each to its own max|A|)")
 orExit { try densityFigure.writePNG(to: notebook.figure("densities.png")) }
 notebook.say("""
     The supplementary's ablation: the same 20 references and the same α's, weighted by their
