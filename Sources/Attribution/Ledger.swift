@@ -96,7 +96,9 @@ public struct Ledger: Sendable, Equatable {
     }
 
     /// The ledger as `{"steps": [{"start", "end", "startValue", "endValue", "deltaValue",
-    /// "gradientNormSquared", "attributionSum", "point"[, "reference"]}, …][, "referenceWeights": […]]}`.
+    /// "gradientNormSquared", "attributionSum", "point"[, "reference"]}, …][, "referenceWeights": […]]}`;
+    /// samples of many references add "reference", "alpha" and "weight" to every step, AGI's
+    /// "t" (the walk's false class) and "iteration", and ``details`` go beside "steps".
     public var json: JSONValue {
         var members: [JSONValue.Member] = [
             .init("steps", .array(steps.map { step in
@@ -118,7 +120,8 @@ public struct Ledger: Sendable, Equatable {
                     ]
                 }
                 if sampleFields.contains(.adversarial) {
-                    fields += [.init("class", optional(step.targetClass.map(Double.init))), .init("iteration", optional(step.iteration.map(Double.init)))]
+                    // "t", the and the paper's name for the false class of the walk.
+                    fields += [.init("t", optional(step.targetClass.map(Double.init))), .init("iteration", optional(step.iteration.map(Double.init)))]
                 }
                 return .object(fields)
             })),

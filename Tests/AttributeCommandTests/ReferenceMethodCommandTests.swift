@@ -201,7 +201,7 @@ struct ReferenceMethodCommandTests {
             var classes = Set<Int>()
             for step in steps {
                 #expect(step["reference"] == .null && step["alpha"] == .null, "AGI has no references or α's")
-                let t = Int(try #require(step["class"]?.doubleValue))
+                let t = Int(try #require(step["t"]?.doubleValue))
                 let k = Int(try #require(step["iteration"]?.doubleValue))
                 #expect(t != y && k < 6)
                 classes.insert(t)
