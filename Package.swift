@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Diffusion", targets: ["Diffusion"]),
         .executable(name: "attribute", targets: ["attribute"]),
         .executable(name: "train-fixtures", targets: ["train-fixtures"]),
         .executable(name: "walkthroughs", targets: ["walkthroughs"]),
@@ -37,9 +38,10 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ArrayFormats"], swiftSettings: hostTuning),
         .target(name: "Attribution", dependencies: ["Tensors", "ArrayFormats", "Models"], swiftSettings: hostTuning),
         .target(name: "Evaluation", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
+        .target(name: "Diffusion", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
 
         // The shipped models' recipes, shared by `train-fixtures` and the test that retrains one.
-        .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets"], swiftSettings: hostTuning),
+        .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Diffusion"], swiftSettings: hostTuning),
         .executableTarget(name: "train-fixtures", dependencies: ["FixtureModels", "Tensors"], swiftSettings: hostTuning),
 
         // The walkthroughs: narrated executables, one per topic, and a runner for all of them.
@@ -60,14 +62,18 @@ let package = Package(
             name: "walkthrough-05", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "WalkthroughSupport"],
             path: "Walkthroughs/05-ManyReferences", swiftSettings: hostTuning),
         .executableTarget(
-            name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05"], swiftSettings: hostTuning),
+            name: "walkthrough-06",
+            dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "WalkthroughSupport"],
+            path: "Walkthroughs/06-DenoisingDiffusionPaths", swiftSettings: hostTuning),
+        .executableTarget(
+            name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"], swiftSettings: hostTuning),
 
         // Speed and memory tables.
         .executableTarget(name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"], swiftSettings: hostTuning),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.
-        .target(name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "Evaluation"], swiftSettings: hostTuning),
+        .target(name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "Evaluation", "Diffusion"], swiftSettings: hostTuning),
         .executableTarget(name: "attribute", dependencies: ["AttributeCommand", "Tensors"], swiftSettings: hostTuning),
 
         // Shared test helpers (tolerances, finite differences, seeds, tags).
@@ -81,7 +87,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
             name: "WalkthroughTests",
-            dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05"]),
+            dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),

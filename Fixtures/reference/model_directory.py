@@ -3,7 +3,7 @@
 The format (README, "The model directory"): model.json plus one .npy file per parameter, in
 PyTorch's own layouts (Linear weight [out, in]; Conv2d weight [O, C, kh, kw]). What the format
 expresses: Linear, Conv2d (zero padding, one stride and one padding for both axes), ReLU,
-LeakyReLU, Softplus (beta 1, threshold 20), Tanh, Sigmoid, MaxPool2d and AvgPool2d (square
+LeakyReLU, Softplus (beta 1, threshold 20), Tanh, Sigmoid, SiLU, MaxPool2d and AvgPool2d (square
 windows, no padding, floor mode), Flatten (from dim 1).
 
 Bring your own model (README, "Bring your own model"):
@@ -81,6 +81,8 @@ def save_model_directory(model: nn.Sequential, input_shape, directory):
             layer = {"kind": "tanh"}
         elif isinstance(module, nn.Sigmoid):
             layer = {"kind": "sigmoid"}
+        elif isinstance(module, nn.SiLU):
+            layer = {"kind": "silu"}
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             size, stride = _pair(module.kernel_size), _pair(module.stride)
             assert size[0] == size[1] and stride[0] == stride[1] and _pair(module.padding) == (0, 0)
@@ -140,6 +142,8 @@ def load_model_directory(directory) -> nn.Sequential:
             module = nn.Tanh()
         elif kind == "sigmoid":
             module = nn.Sigmoid()
+        elif kind == "silu":
+            module = nn.SiLU()
         elif kind in ("maxpool2d", "avgpool2d"):
             size = layer["size"]
             stride = layer.get("stride", size)

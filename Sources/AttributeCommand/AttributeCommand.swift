@@ -1,5 +1,6 @@
 import ArrayFormats
 import Attribution
+import Diffusion
 import Foundation
 import Models
 import Tensors
@@ -9,6 +10,8 @@ import Tensors
 ///
 ///     attribute --model DIR --input X.npy --method M --out A.npy [options]
 ///     attribute verify --candidate C.npy --model DIR --input X.npy --method M [options]
+///     attribute evaluate …   (``EvaluateCommand``)
+///     attribute denoise …    (``DenoiseCommand``)
 ///
 /// It loads a model directory and one input or a batch of inputs, computes the attribution
 /// of the chosen output for each (all inputs' points share model calls), writes them as a
@@ -19,8 +22,8 @@ import Tensors
 /// candidate outside the tolerance, 2 for a usage error, 3 for an invalid input or model;
 /// the message is one line on stderr.
 ///
-/// The methods and their options come from a ``MethodRegistry`` (``MethodRegistry/standard``
-/// unless a caller passes another): help, parsing and "does not apply" errors all read it.
+/// The methods and their options come from a ``MethodRegistry`` (``MethodRegistry/complete``,
+/// the standard methods and DDPath, unless a caller passes another): help, parsing and "does not apply" errors all read it.
 public enum AttributeCommand {
     /// What a run printed and how it ended.
     public struct Outcome: Sendable, Equatable {
@@ -45,7 +48,7 @@ public enum AttributeCommand {
     }
 
     /// The methods this command computes, as the `--method` option spells them.
-    public static var methods: [String] { MethodRegistry.standard.names }
+    public static var methods: [String] { MethodRegistry.complete.names }
 
     /// The options every method takes (the methods' own come from the registry).
     static let commonOptions: [(name: String, placeholder: String, help: String)] = [
@@ -60,12 +63,13 @@ public enum AttributeCommand {
         ("threads", "N", "at most N threads (default: all cores); results do not depend on it"),
         ("ledger", "FILE.json", "path methods and aggregations of them: the per-step record"),
         ("path-points", "P.npy", "every point a gradient was taken at, stacked in evaluation order ([P] + inputShape)"),
+        ("anchors", "N.npy", "ddpath: the base path's anchors before denoising, [T + 1] + inputShape per input, stacked"),
         ("candidate", "C.npy", "verify: the attributions to check (the input file's shape)"),
         ("tolerance", "T", "verify: the largest accepted max|C − R| / max|R| per input (default 1e-6)"),
     ]
 
     /// The help text for `registry`'s methods.
-    public static func help(_ registry: MethodRegistry = .standard) -> String {
+    public static func help(_ registry: MethodRegistry = .complete) -> String {
         let common = commonOptions.map { option in
             let flag = "--\(option.name) \(option.placeholder)"
             return "  \(flag.padding(toLength: 22, withPad: " ", startingAt: 0)) \(option.help)"
@@ -74,6 +78,7 @@ public enum AttributeCommand {
             USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
                    attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
                    attribute evaluate --metric M --model DIR --input X.npy --attribution A.npy [options]   (see attribute evaluate --help)
+                   attribute denoise --diffusion DIR --input U.npy --time t [options] --out OUT.npy   (see attribute denoise --help)
 
             Computes the attribution of one model output for each input and writes them as a float64
             .npy file of the input file's shape; prints one JSON object per input, one per line.
@@ -92,10 +97,18 @@ public enum AttributeCommand {
     }
 
     /// Runs the command on `arguments` (without the program name), with `registry`'s methods.
-    public static func run(_ arguments: [String], registry: MethodRegistry = .standard) -> Outcome {
-        let helpCommand = arguments.first == "evaluate" ? "attribute evaluate --help" : "attribute --help"
+    public static func run(_ arguments: [String], registry: MethodRegistry = .complete) -> Outcome {
+        let helpCommand = ["evaluate", "denoise"].contains(arguments.first) ? "attribute \(arguments[0]) --help" : "attribute --help"
         do {
             var words = arguments
+            if words.first == "denoise" {
+                words.removeFirst()
+                if words.contains("--help") || words.contains("-h") {
+                    return Outcome(status: Status.success, standardOutput: DenoiseCommand.help + "\n", standardError: "")
+                }
+                let lines = try DenoiseCommand.run(words).map { JSONValue.object($0).description + "\n" }.joined()
+                return Outcome(status: Status.success, standardOutput: lines, standardError: "")
+            }
             if words.first == "evaluate" {
                 words.removeFirst()
                 if words.contains("--help") || words.contains("-h") {
@@ -107,7 +120,7 @@ public enum AttributeCommand {
             let verifying = words.first == "verify"
             if verifying { words.removeFirst() }
             let known = Set(commonOptions.map(\.name)).union(registry.optionNames)
-            let options = try CommandLineOptions(words, valued: known, flags: ["help"])
+            let options = try CommandLineOptions(words, valued: known, flags: registry.flagNames.union(["help"]))
             if options.flags.contains("help") { return Outcome(status: Status.success, standardOutput: help(registry) + "\n", standardError: "") }
             if let word = options.positionals.first { throw UsageError("unexpected argument '\(word)'") }
             let request = try Request(options, verifying: verifying, registry: registry)

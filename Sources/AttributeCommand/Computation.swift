@@ -58,7 +58,10 @@ struct Computation {
             if let bad = array.firstNonFiniteIndex { throw ModelError("\(file.path): element \(bad) is \(array.scalars[bad]); values must be finite") }
             tensors[name] = array
         }
-        let arguments = try request.registry.arguments(for: request.method, values: request.methodValues, tensors: tensors, network: network)
+        let checked = try request.registry.arguments(for: request.method, values: request.methodValues, tensors: tensors, network: network)
+        let resources = try request.registry.loadResources(checked)
+        let arguments = try request.registry.arguments(
+            for: request.method, values: request.methodValues, tensors: tensors, network: network, resources: resources)
         let method = try arguments.registration.build(arguments)
         parameters = arguments.effectiveValues.map { name, value in
             switch value {

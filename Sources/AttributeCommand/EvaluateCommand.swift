@@ -112,7 +112,7 @@ enum EvaluateCommand {
     /// Runs `evaluate` on `words` (after the word `evaluate`).
     static func run(_ words: [String], registry: MethodRegistry) throws -> [[JSONValue.Member]] {
         let known = Set(ownOptions.map(\.name)).union(registry.optionNames)
-        let options = try CommandLineOptions(words, valued: known.subtracting(["normalize"]), flags: ["help", "normalize"])
+        let options = try CommandLineOptions(words, valued: known.subtracting(["normalize"]), flags: registry.flagNames.union(["help", "normalize"]))
         if let word = options.positionals.first { throw UsageError("unexpected argument '\(word)'") }
         let metricName = try options.required("metric")
         guard let metric = metrics.first(where: { $0.name == metricName }) else {
@@ -127,6 +127,10 @@ enum EvaluateCommand {
             } else {
                 throw UsageError("--\(name) does not apply to --metric \(metric.name)")
             }
+        }
+        for flag in options.flags.sorted() where registry.flagNames.contains(flag) {
+            guard metric.needsMethod else { throw UsageError("--\(flag) does not apply to --metric \(metric.name)") }
+            methodValues[flag] = "true"
         }
         if options.flags.contains("normalize") && !metric.options.contains("normalize") {
             throw UsageError("--normalize does not apply to --metric \(metric.name)")
@@ -361,7 +365,8 @@ enum EvaluateCommand {
             if let baseline = methodValues["baseline"], baseline.hasSuffix(".npy") {
                 tensors["baseline"] = try NPY.read(contentsOf: URL(fileURLWithPath: baseline))
             }
-            return try registry.build(name, values: methodValues, tensors: tensors)
+            let resources = try registry.loadResources(try registry.arguments(for: name, values: methodValues, tensors: tensors))
+            return try registry.build(name, values: methodValues, tensors: tensors, resources: resources)
         }
 
         func mask(_ index: Int, count: Int) throws -> Tensor {

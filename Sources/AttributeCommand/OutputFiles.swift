@@ -28,6 +28,9 @@ struct OutputFiles {
             if let file = request.pathPointsFile {
                 staged.append(try StagedFile(NPY.encode(pathPoints()), for: file))
             }
+            if let file = request.anchorsFile {
+                staged.append(try StagedFile(NPY.encode(anchors()), for: file))
+            }
         } catch {
             staged.forEach { $0.discard() }
             throw error
@@ -47,6 +50,17 @@ struct OutputFiles {
             offset += result.gradientEvaluations
         }
         return computation.isBatch ? .object([.init("inputs", .array(ledgers))]) : ledgers[0]
+    }
+
+    /// Every input's DDPath anchors, stacked in input order: [N(T + 1)] + inputShape.
+    func anchors() throws -> Tensor {
+        let shape = computation.network.inputShape
+        var scalars: [Double] = []
+        for result in computation.results {
+            guard let anchors = result.anchors else { throw ModelError("this run kept no anchors") }
+            scalars += anchors.scalars
+        }
+        return Tensor(shape: [scalars.count / Tensor.elementCount(of: shape)] + shape, scalars: scalars)
     }
 
     /// Every input's gradient points, stacked in input order: [P] + inputShape.

@@ -17,11 +17,14 @@ struct Request {
     var outputFile: URL?
     var ledgerFile: URL?
     var pathPointsFile: URL?
+    var anchorsFile: URL?
     var candidateFile: URL?
     var baselineFile: URL?
     /// Files of the method's array options (a reference set), by option name.
     var arrayFiles: [(name: String, file: URL)] = []
     var targetsFile: URL?
+    /// Folders of the method's resource options (a diffusion directory), by option.
+    var inputResources: [(String, URL)] = []
     var tolerance: Double
     var target: Int?
     var outputKind: OutputKind
@@ -40,6 +43,7 @@ struct Request {
         }
         self.method = method
         methodValues = options.values.filter { !common.contains($0.key) }
+        for flag in options.flags where flag != "help" { methodValues[flag] = "true" }
         // Checks every method option against the registry now, so a misplaced option is a
         // usage error before any file is read.
         let arguments = try registry.arguments(for: method, values: methodValues)
@@ -66,6 +70,15 @@ struct Request {
             throw UsageError("--ledger does not apply to --method \(method)\(base): only path methods (and aggregations of them) keep a ledger")
         }
         pathPointsFile = options.values["path-points"].map { URL(fileURLWithPath: $0) }
+        anchorsFile = options.values["anchors"].map { URL(fileURLWithPath: $0) }
+        if anchorsFile != nil && method != "ddpath" {
+            throw UsageError("--anchors applies to --method ddpath only: other methods have no anchors to denoise")
+        }
+        for (name, value) in methodValues {
+            if let option = arguments.registration.option(name), case .resource = option.kind {
+                inputResources.append(("--\(name)", URL(fileURLWithPath: value)))
+            }
+        }
         if let baseline = methodValues["baseline"], baseline.hasSuffix(".npy") { baselineFile = URL(fileURLWithPath: baseline) }
         for option in arguments.registration.options + (arguments.baseRegistration?.options ?? []) where option.kind == .array {
             if let value = methodValues[option.name] { arrayFiles.append((option.name, URL(fileURLWithPath: value))) }
@@ -89,8 +102,8 @@ struct Request {
         let inputs: [(String, URL?)] = [
             ("--input", inputFile), ("--baseline", baselineFile), ("--candidate", candidateFile), ("--targets", targetsFile),
             ("--model", modelDirectory.appendingPathComponent("model.json")),
-        ] + arrayFiles.map { ("--\($0.name)", $0.file) }
-        let outputs: [(String, URL?)] = [("--out", outputFile), ("--ledger", ledgerFile), ("--path-points", pathPointsFile)]
+        ] + arrayFiles.map { ("--\($0.name)", $0.file) } + inputResources.map { ($0.0, $0.1.appendingPathComponent("diffusion.json")) }
+        let outputs: [(String, URL?)] = [("--out", outputFile), ("--ledger", ledgerFile), ("--path-points", pathPointsFile), ("--anchors", anchorsFile)]
         for (index, (outputName, output)) in outputs.enumerated() {
             guard let output else { continue }
             let written = Self.resolved(output)

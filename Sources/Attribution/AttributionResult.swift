@@ -17,6 +17,9 @@ public struct AttributionResult: Sendable, Equatable {
     /// Every point a gradient was taken at, stacked in evaluation order (`[P] + inputShape`),
     /// when asked for; ledger steps name their point's index.
     public var pathPoints: Tensor?
+    /// DDPath: the base path's anchor points before denoising (`[T + 1] + inputShape`), which
+    /// ledger steps name by index.
+    public var anchors: Tensor?
 
     /// A result.
     public init(

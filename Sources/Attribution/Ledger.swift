@@ -41,6 +41,12 @@ public struct Ledger: Sendable, Equatable {
         public var targetClass: Int?
         /// AGI: the walk's iteration.
         public var iteration: Int?
+        /// DDPath: the diffusion time τ at which the step's start point was denoised (0 for
+        /// the path's start and end, which are not denoised).
+        public var diffusionTime: Int?
+        /// DDPath: the index of the step's start anchor (the base path's point before
+        /// denoising) in the anchors `--anchors` writes.
+        public var anchor: Int?
         /// ΔF = endValue − startValue.
         public var deltaValue: Double { endValue - startValue }
 
@@ -48,8 +54,10 @@ public struct Ledger: Sendable, Equatable {
         public init(
             start: Double, end: Double, startValue: Double, endValue: Double, gradientNormSquared: Double,
             attributionSum: Double, point: Int, reference: Int? = nil, alpha: Double? = nil, weight: Double? = nil,
-            targetClass: Int? = nil, iteration: Int? = nil
+            targetClass: Int? = nil, iteration: Int? = nil, diffusionTime: Int? = nil, anchor: Int? = nil
         ) {
+            self.diffusionTime = diffusionTime
+            self.anchor = anchor
             self.start = start
             self.end = end
             self.startValue = startValue
@@ -85,6 +93,8 @@ public struct Ledger: Sendable, Equatable {
         public static let references = SampleFields(rawValue: 1)
         /// `class`, `iteration`.
         public static let adversarial = SampleFields(rawValue: 2)
+        /// `diffusionTime`, `anchor` (DDPath).
+        public static let diffusion = SampleFields(rawValue: 4)
     }
 
     /// A ledger.
@@ -111,7 +121,7 @@ public struct Ledger: Sendable, Equatable {
                     .init("point", .number(Double(step.point))),
                 ]
                 func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
-                if sampleFields.isEmpty {
+                if sampleFields.isDisjoint(with: [.references, .adversarial]) {
                     if let reference = step.reference { fields.append(.init("reference", .number(Double(reference)))) }
                 } else {
                     fields += [
@@ -122,6 +132,9 @@ public struct Ledger: Sendable, Equatable {
                 if sampleFields.contains(.adversarial) {
                     // "t", the and the paper's name for the false class of the walk.
                     fields += [.init("t", optional(step.targetClass.map(Double.init))), .init("iteration", optional(step.iteration.map(Double.init)))]
+                }
+                if sampleFields.contains(.diffusion) {
+                    fields += [.init("diffusionTime", optional(step.diffusionTime.map(Double.init))), .init("anchor", optional(step.anchor.map(Double.init)))]
                 }
                 return .object(fields)
             })),

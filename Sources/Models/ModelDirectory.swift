@@ -19,7 +19,7 @@ import Tensors
 /// |---|---|
 /// | `dense` | `weight` [out, in], `bias` [out] (optional) |
 /// | `conv2d` | `weight` [O, C, kh, kw], `bias` [O] (optional), `stride` (1), `padding` (0) |
-/// | `relu`, `softplus`, `tanh`, `sigmoid`, `flatten` | none |
+/// | `relu`, `softplus`, `tanh`, `sigmoid`, `silu`, `flatten` | none |
 /// | `leakyrelu` | `slope` (0.01, as PyTorch) |
 /// | `maxpool2d`, `avgpool2d` | `size`, `stride` (= size, as PyTorch) |
 ///
@@ -190,7 +190,7 @@ private struct LayerReader {
         guard let kind = json["kind"]?.stringValue else { throw fail("needs a \"kind\" string") }
         let allowed: [String: Set<String>] = [
             "dense": ["weight", "bias"], "conv2d": ["weight", "bias", "stride", "padding"],
-            "relu": [], "leakyrelu": ["slope"], "softplus": [], "tanh": [], "sigmoid": [],
+            "relu": [], "leakyrelu": ["slope"], "softplus": [], "tanh": [], "sigmoid": [], "silu": [],
             "maxpool2d": ["size", "stride"], "avgpool2d": ["size", "stride"], "flatten": [],
         ]
         guard let members = allowed[kind] else {
@@ -212,6 +212,7 @@ private struct LayerReader {
             case "softplus": return ActivationLayer(.softplus)
             case "tanh": return ActivationLayer(.tanh)
             case "sigmoid": return ActivationLayer(.sigmoid)
+            case "silu": return ActivationLayer(.silu)
             case "maxpool2d", "avgpool2d":
                 guard json["size"] != nil else { throw fail("needs \"size\", the pooling window's side") }
                 let size = try integer("size", default: 0, minimum: 1)

@@ -9,6 +9,7 @@ import Foundation
 /// | `softplus` | log(1 + eˣ), as max(x, 0) + log1p(e^−|x|) | σ(x) |
 /// | `tanh` | tanh x | 1 − y² with y = f(x) |
 /// | `sigmoid` | σ(x) = 1/(1 + e^−x), split by sign to avoid overflow | y(1 − y) |
+/// | `silu` | x·σ(x) (SiLU, "swish"; PyTorch `nn.SiLU`) | σ(x)(1 + x(1 − σ(x))) |
 ///
 /// Softplus is computed exactly for every x. (PyTorch's `Softplus` switches to f(x) = x and
 /// f′(x) = 1 above x = 20, a relative change of about 2·10⁻⁹; the PyTorch goldens keep
@@ -29,6 +30,8 @@ public enum Activation: Sendable, Equatable, Hashable {
     case tanh
     /// 1 / (1 + e⁻ˣ)
     case sigmoid
+    /// x·σ(x): smooth, non-monotone near 0, the usual activation of diffusion denoisers
+    case silu
 
     /// f(x) for one value.
     @inline(__always)
@@ -39,6 +42,7 @@ public enum Activation: Sendable, Equatable, Hashable {
         case .softplus: return Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
         case .tanh: return Foundation.tanh(x)
         case .sigmoid: return Activation.logistic(x)
+        case .silu: return x * Activation.logistic(x)
         }
     }
 
@@ -51,6 +55,9 @@ public enum Activation: Sendable, Equatable, Hashable {
         case .softplus: return Activation.logistic(x)
         case .tanh: return 1 - y * y
         case .sigmoid: return y * (1 - y)
+        case .silu:
+            let s = Activation.logistic(x)
+            return s * (1 + x * (1 - s))
         }
     }
 
@@ -80,7 +87,7 @@ public enum Activation: Sendable, Equatable, Hashable {
             Activation.simd(
                 count, x, y, vector: { v in (slope * v).replacing(with: v, where: v .> 0) },
                 scalar: { v in v > 0 ? v : slope * v })
-        case .softplus, .tanh, .sigmoid:
+        case .softplus, .tanh, .sigmoid, .silu:
             Activation.inChunks(count) { range in
                 for i in range { y[i] = value(x[i]) }
             }
@@ -111,7 +118,7 @@ public enum Activation: Sendable, Equatable, Hashable {
             Activation.simd2(
                 count, x, dy, dx, vector: { v, g in g * SIMD8<Double>(repeating: slope).replacing(with: 1, where: v .> 0) },
                 scalar: { v, g in g * (v > 0 ? 1 : slope) })
-        case .softplus, .tanh, .sigmoid:
+        case .softplus, .tanh, .sigmoid, .silu:
             Activation.inChunks(count) { range in
                 for i in range { dx[i] = dy[i] * derivative(input: x[i], output: y[i]) }
             }

@@ -1,4 +1,5 @@
-// train-fixtures: rebuilds every model in Fixtures/models from fixed seeds.
+// train-fixtures: rebuilds every model in Fixtures/models and every diffusion model in
+// Fixtures/diffusion from fixed seeds.
 //
 //     swift run -c release train-fixtures [--output DIR] [--only NAME] [--threads N]
 //
@@ -17,8 +18,9 @@ func value(of option: String) -> String? {
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
         USAGE: train-fixtures [--output DIR] [--only NAME] [--threads N]
-          --output DIR   where the model folders go (default: Fixtures/models of this checkout)
-          --only NAME    train one model: \(FixtureRecipe.all.map(\.name).joined(separator: ", "))
+          --output DIR   where the model folders go (default: Fixtures/models of this checkout;
+                         diffusion models go to DIR/diffusion/NAME, default Fixtures/diffusion/NAME)
+          --only NAME    train one model: \((FixtureRecipe.all.map(\.name) + DiffusionRecipe.all.map { "\($0.name)-diffusion" }).joined(separator: ", "))
           --threads N    at most N threads (default: all cores); the files do not depend on it
         """)
     exit(0)
@@ -29,10 +31,13 @@ for (index, argument) in arguments.enumerated() where index % 2 == 0 && !known.c
     exit(2)
 }
 let output = value(of: "--output").map { URL(fileURLWithPath: $0) } ?? TrainedFixture.modelsDirectory
+let diffusionOutput = value(of: "--output").map { URL(fileURLWithPath: $0).appendingPathComponent("diffusion") } ?? TrainedDiffusion.diffusionDirectory
 var recipes = FixtureRecipe.all
+var diffusionRecipes = DiffusionRecipe.all
 if let only = value(of: "--only") {
     recipes = recipes.filter { $0.name == only }
-    if recipes.isEmpty {
+    diffusionRecipes = diffusionRecipes.filter { "\($0.name)-diffusion" == only }
+    if recipes.isEmpty && diffusionRecipes.isEmpty {
         FileHandle.standardError.write(Data("train-fixtures: no model named '\(only)'\n".utf8))
         exit(2)
     }
@@ -68,8 +73,15 @@ do {
                          recipe.name, fixture.trainAccuracy, fixture.trainCorrect, fixture.trainCount,
                          fixture.testAccuracy, fixture.testCorrect, fixture.testCount, directory.path))
         }
+        for recipe in diffusionRecipes {
+            print("== \(recipe.name)-diffusion: \(recipe.architecture)")
+            let trained = try TrainedDiffusion.train(recipe) { print("\($0)  elapsed \(elapsed())") }
+            let directory = diffusionOutput.appendingPathComponent(recipe.name)
+            try trained.write(to: directory)
+            print("   \(recipe.name)-diffusion → \(directory.path)")
+        }
     }
-    print("trained \(recipes.count) model(s) in \(elapsed())")
+    print("trained \(recipes.count + diffusionRecipes.count) model(s) in \(elapsed())")
 } catch {
     FileHandle.standardError.write(Data("train-fixtures: \(error)\n".utf8))
     exit(3)

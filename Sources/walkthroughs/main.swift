@@ -1,6 +1,6 @@
 // walkthroughs: lists and runs the walkthrough executables in order.
 //
-//     swift run -c release walkthroughs              # run all five
+//     swift run -c release walkthroughs              # run all six
 //     swift run -c release walkthroughs 3            # run walkthrough 03 only
 //     swift run -c release walkthroughs --list
 //     swift run -c release walkthroughs --fast --output DIR
@@ -17,6 +17,7 @@ let catalogue: [(number: Int, executable: String, title: String)] = [
     (3, "walkthrough-03", "IDGI: the important direction and the hyperplane, in the plane (moons-mlp)"),
     (4, "walkthrough-04", "BlurIG, Guided IG and their IDGI versions on digits-cnn"),
     (5, "walkthrough-05", "Many references: Expected Gradients, LPI and AGI on digits-cnn"),
+    (6, "walkthrough-06", "Denoising diffusion paths (DDPath) on digits and shapes"),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())

@@ -22,6 +22,7 @@ struct LayerCase: Sendable, CustomStringConvertible {
             LayerCase(description: "relu", layer: ActivationLayer(.relu), inputShape: [2, 3, 3]),
             LayerCase(description: "leakyrelu 0.1", layer: ActivationLayer(.leakyReLU(slope: 0.1)), inputShape: [11]),
             LayerCase(description: "softplus", layer: ActivationLayer(.softplus), inputShape: [11]),
+            LayerCase(description: "silu", layer: ActivationLayer(.silu), inputShape: [11]),
             LayerCase(description: "tanh", layer: ActivationLayer(.tanh), inputShape: [11]),
             LayerCase(description: "sigmoid", layer: ActivationLayer(.sigmoid), inputShape: [11]),
             LayerCase(description: "maxpool2d 2 s2", layer: try MaxPool2D(size: 2, stride: 2), inputShape: [2, 6, 5]),

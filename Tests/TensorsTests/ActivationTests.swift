@@ -5,7 +5,7 @@ import _TestSupport
 
 @Suite("Activations: fast equals reference; derivatives equal finite differences", .tags(.kernels))
 struct ActivationTests {
-    static let activations: [Activation] = [.relu, .leakyReLU(slope: 0.1), .softplus, .tanh, .sigmoid]
+    static let activations: [Activation] = [.relu, .leakyReLU(slope: 0.1), .softplus, .tanh, .sigmoid, .silu]
 
     @Test("Forward and backward on 50 random lengths", arguments: activations)
     func fastEqualsReference(activation: Activation) {
@@ -54,6 +54,13 @@ struct ActivationTests {
         #expect(Activation.sigmoid.value(0) == 0.5)
         #expect(Activation.tanh.value(1e6) == 1)
         #expect(Activation.relu.derivative(input: 0, output: 0) == 0)  // ReLU′(0) = 0, as PyTorch
+        // SiLU: x·σ(x) is 0 at 0, the identity far right, 0 far left. Its minimum x* solves
+        // f′ = σ(x)(1 + x(1 − σ(x))) = 0, i.e. σ(x*) = 1 + 1/x*, so f(x*) = x* + 1 exactly;
+        // x* = −1.278464542761074 by Newton's method in Python.
+        #expect(Activation.silu.value(0) == 0 && Activation.silu.value(800) == 800 && Activation.silu.value(-800) == 0)
+        let minimum = -1.278464542761074
+        #expect(abs(Activation.silu.derivative(input: minimum, output: Activation.silu.value(minimum))) < 1e-15)
+        expectClose(Activation.silu.value(minimum), minimum + 1, Tolerance(relative: 1e-15))
     }
 
     @Test("Guided backprop passes dY only where x > 0 and dY > 0; fast equals reference")

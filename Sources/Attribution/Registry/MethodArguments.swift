@@ -16,10 +16,17 @@ public struct MethodArguments: Sendable {
     /// The network whose output is explained, when the caller has one (LPI clusters its
     /// references in the network's logit space; AGI needs its class count).
     public let network: Sequential?
+    /// What the caller loaded for ``MethodOption/Kind/resource(_:)`` options (with the
+    /// registration's ``MethodRegistration/loadResource``), by option name.
+    public let resources: [String: any Sendable]
 
     /// Arguments; use ``MethodRegistry/arguments(for:values:tensors:network:)``, which checks them.
-    init(registry: MethodRegistry, registration: MethodRegistration, given: [String: String], tensors: [String: Tensor], network: Sequential? = nil) {
+    init(
+        registry: MethodRegistry, registration: MethodRegistration, given: [String: String], tensors: [String: Tensor],
+        network: Sequential? = nil, resources: [String: any Sendable] = [:]
+    ) {
         self.registry = registry
+        self.resources = resources
         self.registration = registration
         self.given = given
         self.tensors = tensors
@@ -74,6 +81,20 @@ public struct MethodArguments: Sendable {
     public func seed(_ name: String = "seed") -> UInt64 { UInt64(text(name))! }
     /// A choice option's value.
     public func choice(_ name: String) -> String { text(name) }
+    /// A flag option's value: given (as "true") or its default.
+    public func flag(_ name: String) -> Bool { text(name) == "true" }
+
+    /// The loaded value of resource option `name`, of type `T`.
+    /// - Throws: ``MethodArgumentError`` when it was not given or not loaded as a `T`.
+    public func resource<T>(_ name: String, as type: T.Type) throws(MethodArgumentError) -> T {
+        guard let value = resources[name] else {
+            let placeholder: String
+            if let option = registration.option(name), case .resource(let text) = option.kind { placeholder = text } else { placeholder = "VALUE" }
+            throw MethodArgumentError("--method \(registration.name) needs --\(name) \(placeholder)")
+        }
+        guard let typed = value as? T else { throw MethodArgumentError("--\(name): the loaded value is not a \(T.self)") }
+        return typed
+    }
 
     /// A baseline option's tensor: nil for the word `zeros` (the method's own default).
     /// - Throws: ``MethodArgumentError`` for a file name whose tensor was not supplied.
@@ -106,7 +127,7 @@ public struct MethodArguments: Sendable {
     /// The aggregation's base method, built from the same arguments.
     public func baseMethod() throws(MethodArgumentError) -> any AttributionMethod {
         guard let base = baseRegistration else { preconditionFailure("\(registration.name) has no base method") }
-        return try base.build(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors, network: network))
+        return try base.build(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors, network: network, resources: resources))
     }
 
     /// Every option's effective value, the method's own then its base's, for a report: name
@@ -115,7 +136,7 @@ public struct MethodArguments: Sendable {
         var seen: Set<String> = []
         var values: [(String, EffectiveValue)] = []
         for (owner, options) in [(self, registration.options)] + (baseRegistration.map { base in
-            [(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors, network: network), base.options)]
+            [(MethodArguments(registry: registry, registration: base, given: given, tensors: tensors, network: network, resources: resources), base.options)]
         } ?? []) {
             for option in options where seen.insert(option.name).inserted {
                 let text = owner.text(option.name)

@@ -20,6 +20,13 @@ public struct MethodOption: Sendable {
         case array
         /// Two numbers `LO,HI` with LO < HI (a data range).
         case range
+        /// On or off: given without a value on the command line (`--reversed`), "true" or
+        /// "false" through the library.
+        case flag
+        /// The path of something the registration's `loadResource` reads (a diffusion
+        /// directory); the caller loads it into the arguments' resources. The text names it
+        /// in help ("DIR").
+        case resource(String)
     }
 
     /// The default value: a fixed text, or one that depends on other options (IG's rule
@@ -78,6 +85,8 @@ public struct MethodOption: Sendable {
         case .method: return "a method name"
         case .array: return "FILE.npy"
         case .range: return "LO,HI with LO < HI"
+        case .flag: return "on when given"
+        case .resource(let placeholder): return "the path of a \(placeholder)"
         }
     }
 
@@ -91,6 +100,8 @@ public struct MethodOption: Sendable {
         case .method: return "M"
         case .array: return "FILE"
         case .range: return "LO,HI"
+        case .flag: return ""
+        case .resource(let placeholder): return placeholder
         }
     }
 
@@ -110,6 +121,8 @@ public struct MethodOption: Sendable {
         case .range:
             let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             valid = parts.count == 2 && parts.allSatisfy { $0?.isFinite == true } && parts[0]! < parts[1]!
+        case .flag: valid = text == "true" || text == "false"
+        case .resource: valid = !text.isEmpty
         }
         guard valid else {
             if case .choice = kind {

@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// What a registered method is and can do, so the command line, its help and the axiom
@@ -43,13 +44,19 @@ public struct MethodRegistration: Sendable {
     public let quickConfigurations: [[String: String]]
     /// Builds the method from checked arguments.
     public let build: @Sendable (MethodArguments) throws(MethodArgumentError) -> any AttributionMethod
+    /// Reads the value of a ``MethodOption/Kind/resource(_:)`` option (option name, path) into
+    /// what the builder finds in ``MethodArguments/resources`` (DDPath's diffusion directory).
+    /// Its errors say what is wrong with the file.
+    public let loadResource: (@Sendable (String, URL) throws -> any Sendable)?
 
     /// A registration.
     public init(
         name: String, summary: String, options: [MethodOption] = [], capabilities: MethodCapabilities = [],
         quickConfigurations: [[String: String]] = [[:]],
+        loadResource: (@Sendable (String, URL) throws -> any Sendable)? = nil,
         build: @escaping @Sendable (MethodArguments) throws(MethodArgumentError) -> any AttributionMethod
     ) {
+        self.loadResource = loadResource
         self.name = name
         self.summary = summary
         self.options = options

@@ -1,3 +1,4 @@
+import Foundation
 import Models
 import Tensors
 
@@ -43,8 +44,10 @@ public struct MethodRegistry: Sendable {
     /// The methods' names, in order.
     public var names: [String] { methods.map(\.name) }
 
-    /// The names of every method's options.
-    public var optionNames: Set<String> { Set(methods.flatMap { $0.options.map(\.name) }) }
+    /// The names of every method's options that take a value.
+    public var optionNames: Set<String> { Set(methods.flatMap { $0.options.filter { $0.kind != .flag }.map(\.name) }) }
+    /// The names of every method's flag options (given without a value).
+    public var flagNames: Set<String> { Set(methods.flatMap { $0.options.filter { $0.kind == .flag }.map(\.name) }) }
 
     /// The names a `base` option accepts: every method that is not itself an aggregation.
     public var baseNames: [String] { methods.filter { !$0.capabilities.contains(.aggregatesBase) }.map(\.name) }
@@ -53,7 +56,8 @@ public struct MethodRegistry: Sendable {
     /// method or, for an aggregation, to its base, and parse as its kind.
     /// - Throws: ``MethodArgumentError`` naming the method (or the base) an option does not apply to.
     public func arguments(
-        for name: String, values: [String: String], tensors: [String: Tensor] = [:], network: Sequential? = nil
+        for name: String, values: [String: String], tensors: [String: Tensor] = [:], network: Sequential? = nil,
+        resources: [String: any Sendable] = [:]
     ) throws(MethodArgumentError) -> MethodArguments {
         guard let registration = registration(named: name) else {
             throw MethodArgumentError("'--method \(name)' is not one of: \(names.joined(separator: ", "))")
@@ -77,16 +81,32 @@ public struct MethodRegistry: Sendable {
                 throw MethodArgumentError("--\(key) does not apply to --method \(name)")
             }
         }
-        return MethodArguments(registry: self, registration: registration, given: values, tensors: tensors, network: network)
+        return MethodArguments(registry: self, registration: registration, given: values, tensors: tensors, network: network, resources: resources)
     }
 
     /// Builds method `name` from option values.
     /// - Throws: ``MethodArgumentError`` for options that do not apply or values out of range.
     public func build(
-        _ name: String, values: [String: String] = [:], tensors: [String: Tensor] = [:], network: Sequential? = nil
+        _ name: String, values: [String: String] = [:], tensors: [String: Tensor] = [:], network: Sequential? = nil,
+        resources: [String: any Sendable] = [:]
     ) throws(MethodArgumentError) -> any AttributionMethod {
-        let arguments = try arguments(for: name, values: values, tensors: tensors, network: network)
+        let arguments = try arguments(for: name, values: values, tensors: tensors, network: network, resources: resources)
         return try arguments.registration.build(arguments)
+    }
+
+    /// Reads the values of the resource options given in `arguments` (the method's and its
+    /// base's) with their registrations' loaders, for a second call of
+    /// ``arguments(for:values:tensors:network:resources:)``.
+    /// - Throws: the loader's error, which says what is wrong with the file.
+    public func loadResources(_ arguments: MethodArguments) throws -> [String: any Sendable] {
+        var resources: [String: any Sendable] = [:]
+        for registration in [arguments.registration] + (arguments.baseRegistration.map { [$0] } ?? []) {
+            for option in registration.options {
+                guard case .resource = option.kind, let path = arguments.given[option.name], let load = registration.loadResource else { continue }
+                resources[option.name] = try load(option.name, URL(fileURLWithPath: path))
+            }
+        }
+        return resources
     }
 
     /// Whether method `name` with these values keeps a per-step ledger: it walks a path, or it
@@ -104,7 +124,8 @@ public struct MethodRegistry: Sendable {
         for method in methods {
             lines.append("  \(column(method.name)) \(method.summary)")
             for option in method.options {
-                lines.append("      \(column("--\(option.name) \(option.placeholder)")) \(option.help)")
+                let usage = option.kind == .flag ? "--\(option.name)" : "--\(option.name) \(option.placeholder)"
+                lines.append("      \(column(usage)) \(option.help)")
                 lines.append("      \(String(repeating: " ", count: 20)) (\(option.accepted); default \(option.defaultDescription))")
             }
         }

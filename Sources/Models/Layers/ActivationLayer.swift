@@ -1,7 +1,7 @@
 import Tensors
 
-/// An elementwise activation: `relu`, `leakyrelu` (with `slope`), `softplus`, `tanh` or
-/// `sigmoid` (formulas and derivatives in ``Activation``).
+/// An elementwise activation: `relu`, `leakyrelu` (with `slope`), `softplus`, `tanh`,
+/// `sigmoid` or `silu` (formulas and derivatives in ``Activation``).
 ///
 ///     forward   y = f(x)
 ///     backward  ∂L/∂x = ∂L/∂y ⊙ f′(x)
@@ -21,6 +21,7 @@ public struct ActivationLayer: Layer {
         case .softplus: return "softplus"
         case .tanh: return "tanh"
         case .sigmoid: return "sigmoid"
+        case .silu: return "silu"
         }
     }
 

@@ -1,0 +1,115 @@
+import Foundation
+import Tensors
+
+/// How DDPath turns an anchor a_i of the base path into a path point p_i: at which diffusion
+/// time τ_i, and by which classifier-guided denoising rule. **Both are reconstructions**: the
+/// paper (seed 000) says that each path point is sampled from N(μ_θ, Σ_θ) with the classifier-
+/// guided mean and that a scaling scheme with a ∈ {0.5, 1, 2} "acts on the sampling mean and
+/// variance" (and a reversed scheme gives noisier maps), but not how the anchor enters the
+/// diffusion model, at which time, or what "scaling" is. Walkthrough 06 and DESIGN.md
+/// ("DDPath's reconstructed choices") give the numbers by which the defaults were chosen.
+public struct AnchorDenoising: Sendable, Equatable {
+    /// The denoising rules compared.
+    public enum Rule: String, Sendable, CaseIterable {
+        /// One guided DDPM reverse step from the anchor taken as u_τ:
+        /// p = μ_guided(u, τ) + σ_τ z (z ~ N(0, I); z = 0 with mean sampling, and at τ = 1).
+        /// The paper's words read most literally: a sample of N(μ_θ + s Σ ∇log p, Σ).
+        case step
+        /// The guided clean estimate x̂_0 from u at τ, clipped to [−1, 1], re-noised to the
+        /// previous level: p = √ᾱ_{τ−1} x̂_0 + √(1 − ᾱ_{τ−1}) ε, with ε = z (stochastic) or
+        /// ε = ε̂′, the guided noise estimate (mean sampling: then the step is DDIM's, with x̂_0
+        /// clipped).
+        case renoise
+        /// A short guided DDIM chain from u at τ to time 0 in at most 4 deterministic steps
+        /// (times round(τ(1 − j/4)), j = 0…4): a guided clean image near the anchor. It injects
+        /// no noise, so stochastic and mean sampling coincide.
+        case ddim
+    }
+
+    /// The rule.
+    public var rule: Rule
+    /// a, the exponent of the time schedule.
+    public var scaling: Double
+    /// The reversed schedule: noisy near the input instead of near the baseline.
+    public var reversed: Bool
+    /// s, the guidance scale.
+    public var guidanceScale: Double
+    /// With `true`, noise is injected where the rule draws it; with `false` the path is deterministic.
+    public var stochastic: Bool
+
+    /// A configuration.
+    public init(rule: Rule, scaling: Double, reversed: Bool, guidanceScale: Double, stochastic: Bool) {
+        self.rule = rule
+        self.scaling = scaling
+        self.reversed = reversed
+        self.guidanceScale = guidanceScale
+        self.stochastic = stochastic
+    }
+
+    /// τ_i for interior anchor i of T (0 < i < T): round(T_d (1 − i/T)^a), or with the reversed
+    /// scheme round(T_d (i/T)^a), kept in 1…T_d. The forward scheme follows the base path:
+    /// its anchors near the noisy baseline are denoised from a high noise level, those near the
+    /// input from a low one; a < 1 keeps the noise level high for longer, a > 1 drops it faster.
+    public func time(anchor i: Int, of steps: Int, diffusionSteps: Int) -> Int {
+        let fraction = Double(i) / Double(steps)
+        let level = reversed ? fraction : 1 - fraction
+        let tau = (Double(diffusionSteps) * pow(level, scaling)).rounded()
+        return min(diffusionSteps, max(1, Int(tau)))
+    }
+
+    /// The denoised points of `anchors` (data scale, each of the model's input shape) at
+    /// `times`, guided toward `target`; noise comes from `generator`, in anchor order, D
+    /// normals per anchor that draws.
+    /// - Throws: ``DiffusionError`` from the model (a shape or class that does not fit).
+    public func denoise(
+        _ anchors: [[Double]], times: [Int], target: Int, model: DiffusionModel, using generator: inout Xoshiro256StarStar
+    ) throws(DiffusionError) -> [[Double]] {
+        guard !anchors.isEmpty else { return [] }
+        let features = model.featureCount
+        let batch = Tensor(shape: [anchors.count] + model.inputShape, scalars: anchors.flatMap { $0 })
+        let u = model.diffusionScale(batch)
+        let classes: [Int?] = Array(repeating: target, count: anchors.count)
+        let schedule = model.schedule
+        var result: Tensor
+        switch rule {
+        case .step:
+            result = try model.guidedMean(u, times: times, classes: classes, scale: guidanceScale)
+            if stochastic {
+                for (b, t) in times.enumerated() where t > 1 {
+                    let deviation = schedule.posteriorVariance(t).squareRoot()
+                    for i in 0..<features { result.scalars[b * features + i] += deviation * generator.nextNormal() }
+                }
+            }
+        case .renoise:
+            let (guidedNoise, clean) = try model.guidedCleanEstimate(u, times: times, classes: classes, scale: guidanceScale)
+            result = Tensor(zeros: u.shape)
+            for (b, t) in times.enumerated() {
+                let previous = schedule.alphaBar(t - 1)
+                let (signal, spread) = (previous.squareRoot(), (1 - previous).squareRoot())
+                for i in (b * features)..<((b + 1) * features) {
+                    let x0 = min(1, max(-1, clean.scalars[i]))
+                    let epsilon = stochastic ? generator.nextNormal() : guidedNoise.scalars[i]
+                    result.scalars[i] = signal * x0 + spread * epsilon
+                }
+            }
+        case .ddim:
+            result = u
+            for j in 0..<4 {
+                let from = times.map { (Double($0) * (1 - Double(j) / 4)).rounded() }.map(Int.init)
+                let to = times.map { (Double($0) * (1 - Double(j + 1) / 4)).rounded() }.map(Int.init)
+                let moving = times.indices.filter { from[$0] > to[$0] && from[$0] >= 1 }
+                guard !moving.isEmpty else { continue }
+                let subset = Tensor(
+                    shape: [moving.count] + model.inputShape,
+                    scalars: moving.flatMap { Array(result.scalars[($0 * features)..<(($0 + 1) * features)]) })
+                let stepped = try model.ddimStep(
+                    subset, times: moving.map { from[$0] }, to: moving.map { to[$0] }, classes: moving.map { _ in target }, scale: guidanceScale)
+                for (row, b) in moving.enumerated() {
+                    for i in 0..<features { result.scalars[b * features + i] = stepped.scalars[row * features + i] }
+                }
+            }
+        }
+        let data = model.dataScale(result)
+        return (0..<anchors.count).map { Array(data.scalars[($0 * features)..<(($0 + 1) * features)]) }
+    }
+}

@@ -1,0 +1,299 @@
+// Walkthrough 06 — Denoising diffusion paths (DDPath, seed 000) on digits and shapes, with
+// the diffusion models shipped in Fixtures/diffusion: the forward process, guided samples,
+// a DDPath beside IG's straight path from the same noisy baseline, the maps of DDPath-IG /
+// -BlurIG / -GIG with and without IDGI, and the ablation that chose DDPath's reconstructed
+// defaults. Nothing is trained here.
+//
+// Run:  swift run -c release walkthrough-06
+
+import ArrayFormats
+import Attribution
+import Datasets
+import Diffusion
+import Evaluation
+import Foundation
+import Models
+import Tensors
+import WalkthroughSupport
+
+let notebook = Walkthrough(name: "06-denoising-diffusion-paths", title: "Walkthrough 06 · Denoising diffusion paths (DDPath) on digits and shapes")
+let clock = ContinuousClock()
+func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18 }
+func gray(_ values: [Double], _ side: Int) -> Heatmap.Panel { Heatmap.Panel(values: values, height: side, width: side, colormap: .grayscale, range: 0...1) }
+func map(_ values: [Double], _ side: Int) -> Heatmap.Panel { Heatmap.Panel(values: values, height: side, width: side, colormap: .diverging) }
+
+// MARK: - 1. The forward process
+
+notebook.cell(1, "The forward process: a digit drowned in noise")
+let digitsDiffusion = orExit { try DiffusionModel.load(Walkthrough.fixture("diffusion/digits")) }
+let shapesDiffusion = orExit { try DiffusionModel.load(Walkthrough.fixture("diffusion/shapes")) }
+let digitsNetwork = orExit { try ModelDirectory.load(Walkthrough.fixture("models/digits-cnn")) }
+let shapesNetwork = orExit { try ModelDirectory.load(Walkthrough.fixture("models/shapes-cnn")) }
+let checkDigits = orExit { try NPY.read(contentsOf: Walkthrough.fixture("models/digits-cnn/check/inputs.npy")) }
+let digit = checkDigits.point(0)
+let forwardTimes = [0, 10, 25, 50, 100, 150, 200]
+var noiseSource = Xoshiro256StarStar(seed: 1)
+let epsilon = Tensor(shape: [1] + digit.shape, scalars: (0..<digit.count).map { _ in noiseSource.nextNormal() })
+let u0 = digitsDiffusion.diffusionScale(digit.reshaped([1] + digit.shape))
+let forward = forwardTimes.map { t in digitsDiffusion.dataScale(digitsDiffusion.noised(u0, times: [t], noise: epsilon)).scalars }
+let s = digitsDiffusion.schedule
+notebook.table(["t", "√ᾱ_t (signal)", "√(1 − ᾱ_t) (noise)", "σ_t² (posterior variance)"], forwardTimes.map { t in
+    [String(t), Walkthrough.fixed(s.alphaBar(t).squareRoot(), 4), Walkthrough.fixed((1 - s.alphaBar(t)).squareRoot(), 4), t == 0 ? "–" : Walkthrough.sci(s.posteriorVariance(t))]
+})
+orExit {
+    try HeatmapFigure(
+        title: "The forward process u_t = √ᾱ_t u_0 + √(1 − ᾱ_t) ε on a digit", columnTitles: forwardTimes.map { "t = \($0)" },
+        rows: [forward.map { gray($0, 8) }],
+        colorScales: [.init(.grayscale, low: "0", high: "1", caption: "pixel value (data scale, clipped for display)")]
+    ).writePNG(to: notebook.figure("forward-process.png"), scale: 12)
+}
+notebook.say("""
+    The digits diffusion model (Fixtures/diffusion/digits, by `train-fixtures`) is a DDPM with a
+    linear schedule, β from 5e-4 to 0.1 over T_d = 200 steps, on pixels mapped to [−1, 1]. By
+    t = 100 the signal's weight √ᾱ_t is \(Walkthrough.fixed(s.alphaBar(100).squareRoot(), 3)); at t = 200 the image is pure noise
+    (figure forward-process.png). Its denoiser ε_θ and its noisy classifier p_φ(y | u_t, t) are
+    SiLU MLPs reading the image and a sinusoidal embedding of t.
+    """)
+
+// MARK: - 2. Guided samples
+
+notebook.cell(2, "Guided samples: the reverse chain steered toward each class")
+func metrics(_ name: String) -> JSONValue { orExit { try JSONValue.parse(String(decoding: try Data(contentsOf: Walkthrough.fixture("diffusion/\(name)/metrics.json")), as: UTF8.self)) } }
+var sampleRows: [[String]] = []
+for name in ["digits", "shapes"] {
+    let recorded = metrics(name)
+    let accuracies = recorded["guidedSampleAccuracy"]!.arrayValue!.map { "s = \(Walkthrough.fixed($0["scale"]!.doubleValue!, 0)): \(Walkthrough.fixed($0["accuracy"]!.doubleValue!, 3))" }
+    sampleRows.append([name, recorded["judge"]!.stringValue!, accuracies.joined(separator: ", "), Walkthrough.fixed(recorded["chosenGuidanceScale"]!.doubleValue!, 0),
+                       recorded["unguidedClassHistogram"]!.arrayValue!.map { String(Int($0.doubleValue!)) }.joined(separator: " ")])
+    notebook.record("guidedAccuracyAtChosenScale_\(name)", recorded["guidedSampleAccuracy"]!.arrayValue!.first { $0["scale"]!.doubleValue! == recorded["chosenGuidanceScale"]!.doubleValue! }!["accuracy"]!.doubleValue!)
+}
+notebook.table(["model", "judged by", "class accuracy of guided samples (100 per class)", "chosen s", "unguided samples per class"], sampleRows)
+let perClass = notebook.fast ? 1 : 3
+let sampleClasses = (0..<10).flatMap { Array(repeating: $0, count: perClass) }
+let digitSamples = orExit { try digitsDiffusion.sample(classes: sampleClasses, scale: 4, seed: 0) }
+let shapeClasses = (0..<4).flatMap { Array(repeating: $0, count: perClass) }
+let shapeSamples = orExit { try shapesDiffusion.sample(classes: shapeClasses, scale: 8, seed: 0) }
+orExit {
+    try HeatmapFigure(
+        title: "Guided samples (digits s = 4; shapes s = 8), one column per class", columnTitles: (0..<10).map { "y = \($0)" },
+        rows: (0..<perClass).map { r in (0..<10).map { c in gray(digitSamples.point(c * perClass + r).scalars, 8) } },
+        colorScales: [.init(.grayscale, low: "0", high: "1", caption: "the full guided reverse chain from noise, classes 0…9")]
+    ).writePNG(to: notebook.figure("guided-samples-digits.png"), scale: 10)
+    try HeatmapFigure(
+        title: "Guided shapes samples (s = 8)", columnTitles: ["square", "disc", "triangle", "cross"],
+        rows: (0..<perClass).map { r in (0..<4).map { c in gray(shapeSamples.point(c * perClass + r).scalars, 16) } },
+        colorScales: [.init(.grayscale, low: "0", high: "1", caption: "the full guided reverse chain from noise")]
+    ).writePNG(to: notebook.figure("guided-samples-shapes.png"), scale: 6)
+}
+notebook.say("""
+    metrics.json records how often digits-cnn / shapes-cnn recognise the class a sample was
+    guided toward (the full 200-step chain, 100 samples per class). Guidance works on digits.
+    On shapes the MLP denoiser learned the shapes' outlines only roughly: the samples are
+    recognisable blobs more often than clean shapes, and the accuracy stays below the 90%
+    the issue asked for — a limit of an MLP trained for two minutes at 16×16, stated rather
+    than hidden (figures guided-samples-*.png).
+    """)
+
+// MARK: - 3. DDPath beside IG's straight line
+
+notebook.cell(3, "A DDPath beside IG's straight line from the same noisy baseline")
+let digitsOutput = { (target: Int) in orExit { try ClassifierOutput(network: digitsNetwork, target: target, kind: .probability) } }
+let pathSteps = notebook.fast ? 16 : 50
+let target = orExit { try digitsNetwork.predictions(for: digit.reshaped([1] + digit.shape)) }[0]
+let output = digitsOutput(target)
+let defaults = AnchorDenoising(rule: .step, scaling: 1, reversed: false, guidanceScale: 4, stochastic: true)
+let ddpath = DenoisingDiffusionPath(model: digitsDiffusion, steps: pathSteps, denoising: defaults, seed: 0)
+let noisyStart = orExit { try ddpath.startPoint(for: digit) }
+let recording = RunOptions(recordsLedger: true, recordsPathPoints: true)
+let ddResult = orExit { try ddpath.attribute(digit, of: output, options: recording) }
+let igResult = orExit { try IntegratedGradients(baseline: noisyStart, steps: pathSteps, rule: .left).attribute(digit, of: output, options: recording) }
+/// F along a path from its ledger: F(p_0), …, F(p_T).
+func softmaxAlong(_ ledger: Ledger) -> [Double] { ledger.steps.map(\.startValue) + [ledger.steps.last!.endValue] }
+/// Steps whose F falls (beyond round-off).
+func decreasingSteps(_ ledger: Ledger) -> Int { ledger.steps.filter { $0.endValue < $0.startValue - 1e-12 }.count }
+let shown = stride(from: 0, through: pathSteps, by: pathSteps / 8).map { $0 }
+func pathPoint(_ result: AttributionResult, _ k: Int) -> [Double] { k == pathSteps ? digit.scalars : result.pathPoints!.point(result.ledger!.steps[k].point).scalars }
+orExit {
+    try HeatmapFigure(
+        title: "Points along the paths (digit \(target))", columnTitles: shown.map { "k = \($0)" },
+        rows: [shown.map { gray(pathPoint(igResult, $0), 8) }, shown.map { gray(pathPoint(ddResult, $0), 8) }],
+        colorScales: [.init(.grayscale, low: "0", high: "1", caption: "top: IG's straight line; bottom: DDPath-IG (guided step, a = 1)")]
+    ).writePNG(to: notebook.figure("paths.png"), scale: 10)
+    var plot = LinePlot(title: "p(\(target) | x) along the paths", xLabel: "k / T", yLabel: "softmax of the target")
+    for (label, result) in [("IG (straight line)", igResult), ("DDPath-IG", ddResult)] {
+        let values = softmaxAlong(result.ledger!)
+        plot.series.append(LinePlot.Series(label: label, points: values.indices.map { (Double($0) / Double(pathSteps), values[$0]) }, markers: false))
+    }
+    try plot.svg().write(to: notebook.figure("softmax-along-paths.svg"))
+}
+notebook.table(["path", "decreasing steps of \(pathSteps)", "F(x′)", "F(x)", "Σ A", "|Σ A − ΔF|"], [("IG", igResult), ("DDPath-IG", ddResult)].map { name, r in
+    [name, String(decreasingSteps(r.ledger!)), Walkthrough.sci(r.startValue!), Walkthrough.fixed(r.endValue!, 4), Walkthrough.fixed(r.attribution.sum, 4), Walkthrough.sci(abs(r.completenessDelta!))]
+})
+notebook.say("""
+    Both paths start at the same noise image x′ = 0.5 + z/2 (pure diffusion noise in the data's
+    scale) and end at the digit. IG walks the straight line: its points are the digit faded into
+    noise, and p(target) stays near zero until the last stretch (figure softmax-along-paths.svg).
+    DDPath replaces each interior point of that line, a_k = x′ + (k/T)(x − x′), by one
+    classifier-guided denoising step at diffusion time τ_k = T_d(1 − k/T) toward the target
+    class (figure paths.png, bottom row). Its points look like the class early on, so p rises
+    sooner — but each point carries its own fresh noise, so p also jitters from step to step.
+    The Riemann sum on such a jagged polyline is far from complete; IDGI is exact on it.
+    """)
+
+// MARK: - 4. Maps
+
+notebook.cell(4, "The maps of DDPath-IG, -BlurIG and -GIG, with and without IDGI, beside their bases")
+let mapDigits = (0..<3).map { checkDigits.point($0) }
+let mapTargets = orExit { try digitsNetwork.predictions(for: Tensor.stacking(mapDigits)) }
+let mapSteps = notebook.fast ? 16 : 200
+func dd(_ base: DenoisingDiffusionPath.Base, _ integrator: any Integrator) -> any AttributionMethod {
+    DenoisingDiffusionPath(model: digitsDiffusion, base: base, steps: mapSteps, denoising: defaults, seed: 0, integrator: integrator)
+}
+let mapMethods: [(String, any AttributionMethod)] = [
+    ("IG", IntegratedGradients(steps: mapSteps)), ("DDPath-IG", dd(.ig, RiemannSum())), ("IDGI-DDPath-IG", dd(.ig, ImportantDirection())),
+    ("BlurIG", BlurIntegratedGradients(steps: mapSteps)), ("DDPath-BlurIG", dd(.blurIG, RiemannSum())), ("IDGI-DDPath-BlurIG", dd(.blurIG, ImportantDirection())),
+    ("GIG", GuidedIntegratedGradients(steps: mapSteps)), ("DDPath-GIG", dd(.guidedIG, RiemannSum())), ("IDGI-DDPath-GIG", dd(.guidedIG, ImportantDirection())),
+]
+var maps: [[Tensor]] = Array(repeating: [], count: mapDigits.count)
+var mapCost: [[String]] = []
+for (name, method) in mapMethods {
+    let began = clock.now
+    var gradients = 0
+    for (i, x) in mapDigits.enumerated() {
+        let result = orExit { try method.attribute(x, of: digitsOutput(mapTargets[i])) }
+        maps[i].append(result.attribution)
+        gradients += result.gradientEvaluations
+    }
+    mapCost.append([name, String(gradients / mapDigits.count), Walkthrough.fixed(1000 * seconds(clock.now - began) / Double(mapDigits.count), 2)])
+}
+orExit {
+    try HeatmapFigure(
+        title: "digits-cnn: attributions of p(predicted class)", columnTitles: ["input"] + mapMethods.map(\.0),
+        rows: mapDigits.indices.map { i in [gray(mapDigits[i].scalars, 8)] + maps[i].map { map($0.scalars, 8) } },
+        colorScales: [
+            .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
+            .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps: red raises p, blue lowers it (each to its own max|A|)"),
+        ]
+    ).writePNG(to: notebook.figure("maps.png"))
+}
+notebook.table(["method", "gradients per image", "ms per image"], mapCost)
+notebook.say("""
+    Figure maps.png. IG and GIG start from black, BlurIG from the fully blurred digit; the
+    DDPath versions start from the noise baseline (IG, GIG) or the blurred digit (BlurIG) and
+    pass through denoised, class-guided points. Guided IG's anchors are its own walk, which
+    costs a second set of T gradients (the table's cost column).
+    """)
+
+// MARK: - 5. The ablation behind the defaults
+
+notebook.cell(5, "The ablation: which reconstruction of DDPath does what the paper says")
+struct Dataset {
+    var name: String
+    var diffusion: DiffusionModel
+    var network: Sequential
+    var images: [Tensor]
+    var labels: [Int]
+}
+/// The first `count` test images the network classifies correctly.
+func correct(_ data: LabeledData, _ network: Sequential, count: Int) -> ([Tensor], [Int]) {
+    let predictions = orExit { try network.predictions(for: data.inputs) }
+    let chosen = data.labels.indices.filter { predictions[$0] == data.labels[$0] }.prefix(count)
+    return (chosen.map { data.inputs.point($0) }, chosen.map { data.labels[$0] })
+}
+let imageCount = notebook.fast ? 3 : 30
+let digitsTest = orExit { try Datasets.digits(directory: Walkthrough.fixture("data")) }.test
+let shapesTest = Datasets.shapes(count: 200, seed: 2).images
+let (digitImages, digitLabels) = correct(digitsTest, digitsNetwork, count: imageCount)
+let (shapeImages, shapeLabels) = correct(shapesTest, shapesNetwork, count: notebook.fast ? 2 : 12)
+let datasets = [
+    Dataset(name: "digits", diffusion: digitsDiffusion, network: digitsNetwork, images: digitImages, labels: digitLabels),
+    Dataset(name: "shapes", diffusion: shapesDiffusion, network: shapesNetwork, images: shapeImages, labels: shapeLabels),
+]
+let ablationSteps = notebook.fast ? 12 : 50
+
+struct Candidate {
+    var name: String
+    var make: (Dataset, Tensor) -> any AttributionMethod
+}
+func ddCandidate(_ name: String, rule: AnchorDenoising.Rule = .step, stochastic: Bool = true, scaling: Double = 1, reversed: Bool = false,
+                 scale: Double? = nil, start: DenoisingDiffusionPath.Start = .noise, integrator: any Integrator = RiemannSum(),
+                 base: DenoisingDiffusionPath.Base = .ig) -> Candidate {
+    Candidate(name: name) { data, _ in
+        DenoisingDiffusionPath(
+            model: data.diffusion, base: base, steps: ablationSteps,
+            denoising: AnchorDenoising(rule: rule, scaling: scaling, reversed: reversed, guidanceScale: scale ?? (data.name == "digits" ? 4 : 8), stochastic: stochastic),
+            start: start, seed: 0, integrator: integrator)
+    }
+}
+/// The noise baseline DDPath draws from seed 0, for the straight-line rows.
+func noiseBaseline(_ data: Dataset, _ x: Tensor) -> Tensor {
+    orExit { try DenoisingDiffusionPath(model: data.diffusion, steps: 1, denoising: defaults, seed: 0).startPoint(for: x) }
+}
+let candidates: [Candidate] = [
+    Candidate(name: "IG from black") { _, _ in IntegratedGradients(steps: ablationSteps, rule: .left) },
+    Candidate(name: "IG from the noise x′") { data, x in IntegratedGradients(baseline: noiseBaseline(data, x), steps: ablationSteps, rule: .left) },
+    Candidate(name: "SmoothGrad of IG (10 noisy copies, σ = 0.15)") { _, _ in
+        SmoothGrad(base: IntegratedGradients(steps: ablationSteps, rule: .left), samples: 10, seed: 0)
+    },
+    Candidate(name: "BlurIG") { _, _ in BlurIntegratedGradients(steps: ablationSteps) },
+    Candidate(name: "Guided IG from black") { _, _ in GuidedIntegratedGradients(steps: ablationSteps) },
+    ddCandidate("DDPath-IG: step, stochastic (default)"),
+    ddCandidate("DDPath-IG: step, mean", stochastic: false),
+    ddCandidate("DDPath-IG: renoise, stochastic", rule: .renoise),
+    ddCandidate("DDPath-IG: renoise, mean", rule: .renoise, stochastic: false),
+    ddCandidate("DDPath-IG: ddim", rule: .ddim, stochastic: false),
+    ddCandidate("DDPath-IG: step, a = 0.5", scaling: 0.5),
+    ddCandidate("DDPath-IG: step, a = 2", scaling: 2),
+    ddCandidate("DDPath-IG: step, reversed", reversed: true),
+    ddCandidate("DDPath-IG: step, s = 0 (unguided)", scale: 0),
+    ddCandidate("DDPath-IG: step, from black", start: .zeros),
+    ddCandidate("DDPath-IG: step, IDGI", integrator: ImportantDirection()),
+    ddCandidate("DDPath-BlurIG: step", base: .blurIG),
+    ddCandidate("DDPath-GIG: step", base: .guidedIG),
+]
+struct Scores {
+    var decreasing = 0.0, gap = 0.0, overall = 0.0, seconds = 0.0
+}
+let insertionDeletion = InsertionDeletion(steps: 16)
+var ablationRows: [[String]] = []
+var scores: [String: [String: Scores]] = [:]
+for data in datasets {
+    for candidate in candidates {
+        var total = Scores()
+        let began = clock.now
+        for (x, label) in zip(data.images, data.labels) {
+            let output = orExit { try ClassifierOutput(network: data.network, target: label, kind: .probability) }
+            let result = orExit { try candidate.make(data, x).attribute(x, of: output, options: RunOptions(recordsLedger: true)) }
+            let ledger = result.ledger!
+            // SmoothGrad's ledger holds its copies' walks one after another: the share over all.
+            total.decreasing += Double(decreasingSteps(ledger)) / Double(ledger.steps.count)
+            total.gap += abs(result.completenessDelta!) / max(abs(result.endValue! - result.startValue!), 1e-12)
+            total.overall += orExit { try insertionDeletion.evaluate(input: x, attribution: result.attribution, output: output) }.overall
+        }
+        total.seconds = seconds(clock.now - began)
+        let n = Double(data.images.count)
+        let mean = Scores(decreasing: total.decreasing / n, gap: total.gap / n, overall: total.overall / n, seconds: total.seconds / n)
+        scores[data.name, default: [:]][candidate.name] = mean
+        ablationRows.append([data.name, candidate.name, Walkthrough.fixed(100 * mean.decreasing, 1) + "%", Walkthrough.sci(mean.gap, 2), Walkthrough.fixed(mean.overall, 3), Walkthrough.fixed(1000 * mean.seconds, 1)])
+    }
+}
+notebook.table(["data", "path", "decreasing steps", "mean |Σ A − ΔF| / |ΔF|", "insertion − deletion", "ms / image"], ablationRows)
+for (data, rows) in scores {
+    for (name, score) in rows {
+        let key = name.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: ":", with: "_").replacingOccurrences(of: ",", with: "_")
+        notebook.record("decreasing_\(data)_\(key)", score.decreasing)
+        notebook.record("overall_\(data)_\(key)", score.overall)
+    }
+}
+notebook.say("""
+    \(digitImages.count) digits and \(shapeImages.count) shapes test images (correctly classified, explained for their
+    label), T = \(ablationSteps) steps, F = p(label). "Decreasing steps" is the share of path segments
+    along which p(label) falls (for SmoothGrad, over its noisy copies' paths): the paper's claim
+    is that a DDPath keeps it near zero where IG's and SmoothGrad's paths do not. "Insertion −
+    deletion" is the paper's "overall" score (16 steps, black substrate). The stochastic rules
+    inject fresh noise into every path point, so p jumps up and down along the path and the
+    Riemann sum is far from complete; with mean sampling (no noise injected) the path is smooth
+    and deterministic. The default is chosen from this table (DESIGN.md, "DDPath's reconstructed
+    choices"); every other row stays available through the options.
+    """)
+notebook.finish()
