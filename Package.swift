@@ -91,6 +91,6 @@ let package = Package(
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
-            dependencies: ["AttributeCommand", "attribute", "_TestSupport"]),
+            dependencies: ["AttributeCommand", "attribute", "Diffusion", "_TestSupport"]),
     ]
 )

@@ -16,14 +16,27 @@ public struct AnchorDenoising: Sendable, Equatable {
         /// The paper's words read most literally: a sample of N(μ_θ + s Σ ∇log p, Σ).
         case step
         /// The guided clean estimate x̂_0 from u at τ, clipped to [−1, 1], re-noised to the
-        /// previous level: p = √ᾱ_{τ−1} x̂_0 + √(1 − ᾱ_{τ−1}) ε, with ε = z (stochastic) or
-        /// ε = ε̂′, the guided noise estimate (mean sampling: then the step is DDIM's, with x̂_0
-        /// clipped).
+        /// previous level: p = √ᾱ_{τ−1} x̂_0 + √(1 − ᾱ_{τ−1}) ε, with ε = z (stochastic or
+        /// shared sampling) or ε = ε̂′, the guided noise estimate (mean sampling: then the step
+        /// is DDIM's, with x̂_0 clipped).
         case renoise
         /// A short guided DDIM chain from u at τ to time 0 in at most 4 deterministic steps
         /// (times round(τ(1 − j/4)), j = 0…4): a guided clean image near the anchor. It injects
-        /// no noise, so stochastic and mean sampling coincide.
+        /// no noise, so every sampling mode gives the same path.
         case ddim
+    }
+
+    /// Where the noise of a sampled point comes from.
+    public enum Sampling: String, Sendable, CaseIterable {
+        /// Fresh noise z_i for every point: each point is an independent sample of its
+        /// Gaussian, the paper's words read literally.
+        case stochastic
+        /// One noise image z drawn per path and used at every point (scaled by each point's
+        /// σ): each point is still a sample of its Gaussian, but neighbouring points move
+        /// together, so the path is as smooth as its anchors and times. A reconstruction.
+        case shared
+        /// No noise: each point is its Gaussian's mean; the path is deterministic.
+        case mean
     }
 
     /// The rule.
@@ -34,16 +47,16 @@ public struct AnchorDenoising: Sendable, Equatable {
     public var reversed: Bool
     /// s, the guidance scale.
     public var guidanceScale: Double
-    /// With `true`, noise is injected where the rule draws it; with `false` the path is deterministic.
-    public var stochastic: Bool
+    /// Fresh, shared or no noise where the rule draws it.
+    public var sampling: Sampling
 
     /// A configuration.
-    public init(rule: Rule, scaling: Double, reversed: Bool, guidanceScale: Double, stochastic: Bool) {
+    public init(rule: Rule, scaling: Double, reversed: Bool, guidanceScale: Double, sampling: Sampling) {
         self.rule = rule
         self.scaling = scaling
         self.reversed = reversed
         self.guidanceScale = guidanceScale
-        self.stochastic = stochastic
+        self.sampling = sampling
     }
 
     /// τ_i for interior anchor i of T (0 < i < T): round(T_d (1 − i/T)^a), or with the reversed
@@ -58,8 +71,8 @@ public struct AnchorDenoising: Sendable, Equatable {
     }
 
     /// The denoised points of `anchors` (data scale, each of the model's input shape) at
-    /// `times`, guided toward `target`; noise comes from `generator`, in anchor order, D
-    /// normals per anchor that draws.
+    /// `times`, guided toward `target`; noise comes from `generator`: D normals per anchor
+    /// that draws, in anchor order (stochastic), or D normals once (shared).
     /// - Throws: ``DiffusionError`` from the model (a shape or class that does not fit).
     public func denoise(
         _ anchors: [[Double]], times: [Int], target: Int, model: DiffusionModel, using generator: inout Xoshiro256StarStar
@@ -70,14 +83,17 @@ public struct AnchorDenoising: Sendable, Equatable {
         let u = model.diffusionScale(batch)
         let classes: [Int?] = Array(repeating: target, count: anchors.count)
         let schedule = model.schedule
+        let shared = sampling == .shared ? (0..<features).map { _ in generator.nextNormal() } : []
+        /// Noise for feature i of a point that draws.
+        func noise(_ i: Int) -> Double { sampling == .shared ? shared[i] : generator.nextNormal() }
         var result: Tensor
         switch rule {
         case .step:
             result = try model.guidedMean(u, times: times, classes: classes, scale: guidanceScale)
-            if stochastic {
+            if sampling != .mean {
                 for (b, t) in times.enumerated() where t > 1 {
                     let deviation = schedule.posteriorVariance(t).squareRoot()
-                    for i in 0..<features { result.scalars[b * features + i] += deviation * generator.nextNormal() }
+                    for i in 0..<features { result.scalars[b * features + i] += deviation * noise(i) }
                 }
             }
         case .renoise:
@@ -88,7 +104,7 @@ public struct AnchorDenoising: Sendable, Equatable {
                 let (signal, spread) = (previous.squareRoot(), (1 - previous).squareRoot())
                 for i in (b * features)..<((b + 1) * features) {
                     let x0 = min(1, max(-1, clean.scalars[i]))
-                    let epsilon = stochastic ? generator.nextNormal() : guidedNoise.scalars[i]
+                    let epsilon = sampling == .mean ? guidedNoise.scalars[i] : noise(i - b * features)
                     result.scalars[i] = signal * x0 + spread * epsilon
                 }
             }

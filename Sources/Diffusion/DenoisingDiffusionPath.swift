@@ -152,8 +152,8 @@ public struct DenoisingDiffusionPath: AttributionMethod {
                 "anchor-rule", .choice(AnchorDenoising.Rule.allCases.map(\.rawValue)), default: "step",
                 help: "how an anchor is denoised: one guided reverse step, x̂_0 re-noised, or a short DDIM chain"),
             MethodOption(
-                "sampling", .choice(["stochastic", "mean"]), default: "stochastic",
-                help: "stochastic: sample each point; mean: no noise injected, the path is deterministic"),
+                "sampling", .choice(AnchorDenoising.Sampling.allCases.map(\.rawValue)), default: "shared",
+                help: "stochastic: fresh noise at each point; shared: one noise image for the path; mean: none (deterministic)"),
             .integrator,
             MethodOption(
                 "attribution", .choice(PolylinePath.Term.allCases.map(\.rawValue)), default: "path",
@@ -181,7 +181,7 @@ public struct DenoisingDiffusionPath: AttributionMethod {
         let denoising = AnchorDenoising(
             rule: AnchorDenoising.Rule(rawValue: arguments.choice("anchor-rule"))!, scaling: arguments.number("scaling"),
             reversed: arguments.flag("reversed"), guidanceScale: arguments.number("guidance-scale"),
-            stochastic: arguments.choice("sampling") == "stochastic")
+            sampling: AnchorDenoising.Sampling(rawValue: arguments.choice("sampling"))!)
         return DenoisingDiffusionPath(
             model: model, base: base, steps: arguments.integer("steps"), denoising: denoising, start: start, seed: arguments.seed(),
             term: PolylinePath.Term(rawValue: arguments.choice("attribution"))!, integrator: arguments.integrator())

@@ -1,6 +1,7 @@
 import ArrayFormats
 import Attribution
 import AttributeCommand
+import Diffusion
 import Foundation
 import Models
 import Tensors
@@ -206,10 +207,11 @@ struct RegistryCommandLineTests {
     @Test("--help lists every registered method with its summary and every option with its default")
     func helpFollowsTheRegistry() {
         let help = AttributeCommand.run(["--help"]).standardOutput
-        for method in MethodRegistry.standard.methods {
+        for method in MethodRegistry.complete.methods {
             #expect(help.contains(method.name) && help.contains(method.summary), "\(method.name)")
             for option in method.options {
-                #expect(help.contains("--\(option.name) \(option.placeholder)") && help.contains("default \(option.defaultDescription))"), "\(method.name) --\(option.name)")
+                let usage = option.kind == .flag ? "--\(option.name)" : "--\(option.name) \(option.placeholder)"
+                #expect(help.contains(usage) && help.contains("default \(option.defaultDescription))"), "\(method.name) --\(option.name)")
             }
         }
     }
@@ -225,9 +227,9 @@ struct RegistryCommandLineTests {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             rows.append((cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")), cells[1]))
         }
-        #expect(rows.map(\.0) == MethodRegistry.standard.names)
+        #expect(rows.map(\.0) == MethodRegistry.complete.names)
         for (name, summary) in rows {
-            #expect(summary == MethodRegistry.standard.registration(named: name)?.summary, "\(name)")
+            #expect(summary == MethodRegistry.complete.registration(named: name)?.summary, "\(name)")
         }
     }
 }

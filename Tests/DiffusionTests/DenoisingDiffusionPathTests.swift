@@ -183,7 +183,7 @@ struct DenoisingDiffusionPathTests {
             for integrator in [RiemannSum(), ImportantDirection()] as [any Integrator] {
                 let method = DenoisingDiffusionPath(
                     model: model, base: baseName, steps: 8,
-                    denoising: AnchorDenoising(rule: .step, scaling: 1, reversed: false, guidanceScale: 4, stochastic: true), seed: 1,
+                    denoising: AnchorDenoising(rule: .step, scaling: 1, reversed: false, guidanceScale: 4, sampling: .stochastic), seed: 1,
                     integrator: integrator)
                 let result = try method.attribute(x, of: output)
                 for i in ignored { #expect(result.attribution.scalars[i] == 0, "\(baseName) pixel \(i)") }

@@ -123,6 +123,30 @@ struct WalkthroughTests {
         }
     }
 
+    @Test("06: DDPath with IDGI is exactly complete; the guided digits samples reach 90%; every figure is written")
+    func denoisingDiffusionPaths() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-06")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        // Read from Fixtures/diffusion/digits/metrics.json: the bar for guided samples.
+        #expect(try Self.number(summary, "guidedAccuracyAtChosenScale_digits") >= 0.9)
+        // IDGI explains each step's ΔF exactly: the mean |Σ A − ΔF| is round-off (F ≤ 1).
+        for data in ["digits", "shapes"] {
+            #expect(try Self.number(summary, "completenessGap_\(data)_DDPath-IG_default_IDGI") < 1e-12, "\(data)")
+            // A Riemann sum on a jagged path is not: fresh noise at every point misses ΔF by far more.
+            let (fresh, exact) = (try Self.number(summary, "completenessGap_\(data)_DDPath-IG_step_stochastic"), try Self.number(summary, "completenessGap_\(data)_DDPath-IG_default_IDGI"))
+            #expect(fresh > 1e-6 && fresh > exact, "\(data): \(fresh) vs \(exact)")
+        }
+        // Fast mode: 16 steps; a count of decreasing steps lies in 0…16.
+        for key in ["pathDecreasingSteps_IG", "pathDecreasingSteps_DDPath"] {
+            #expect((0...16).contains(try Self.number(summary, key)), "\(key)")
+        }
+        // Fast mode draws no shapes sample (a chain of 200 steps is slow in a debug build).
+        for figure in ["forward-process.png", "guided-samples-digits.png", "paths.png", "softmax-along-paths.svg", "maps.png"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(figure).path), "\(figure)")
+        }
+    }
+
     @Test("A number that is not finite is recorded as null, so no check can pass on it")
     func nonFiniteIsNull() throws {
         let directory = try FixturePaths.temporaryDirectory("nan-summary")
