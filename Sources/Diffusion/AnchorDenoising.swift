@@ -7,7 +7,19 @@ import Tensors
 /// guided mean and that a scaling scheme with a ∈ {0.5, 1, 2} "acts on the sampling mean and
 /// variance" (and a reversed scheme gives noisier maps), but not how the anchor enters the
 /// diffusion model, at which time, or what "scaling" is. Walkthrough 06 and DESIGN.md
-/// ("DDPath's reconstructed choices") give the numbers by which the defaults were chosen.
+/// ("DDPath's reconstructed choices") give the numbers by which the defaults were chosen; on
+/// 30 digits test images with T = 50 (share of steps on which p(label) falls; mean
+/// |Σ A − ΔF|; insertion − deletion):
+///
+///     rule     sampling     falls   gap     ins − del
+///     step     stochastic   42.7%   3.1     0.148
+///     step     shared        6.9%   0.036   0.420     ← the defaults
+///     step     mean          3.3%   0.004   0.338
+///     renoise  stochastic   46.5%   11      −0.021
+///     renoise  shared       11.5%   0.14    0.235
+///     renoise  mean         17.3%   0.14    0.426
+///     ddim     (none)       48.5%   0.88    0.265
+///     IG's straight line from the same noise: 2.2%, 0.006, 0.337; from black: 0.0%, 0.009, 0.852
 public struct AnchorDenoising: Sendable, Equatable {
     /// The denoising rules compared.
     public enum Rule: String, Sendable, CaseIterable {

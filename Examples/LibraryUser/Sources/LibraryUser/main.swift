@@ -4,6 +4,7 @@
 //     swift run -c release LibraryUser [OUTPUT.npy]
 import ArrayFormats
 import Attribution
+import Diffusion
 import Foundation
 import Models
 import Tensors
@@ -23,6 +24,14 @@ for registration in MethodRegistry.standard.methods {
     let delta = result.completenessDelta.map { String(format: "%.2e", $0) } ?? "—"
     print("\(registration.name.padding(toLength: 18, withPad: " ", startingAt: 0)) Σ A = \(String(format: "%+.6f", result.attribution.sum))  completeness gap \(delta)  gradients \(result.gradientEvaluations)")
 }
+
+// DDPath (in the Diffusion product, so in MethodRegistry.complete): IG's anchors denoised
+// toward the class by the shipped digits diffusion model; the registry takes the loaded model
+// as the `diffusion` resource.
+let diffusion = try DiffusionModel.load(ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/digits"))
+let ddpath = try MethodRegistry.complete.build("ddpath", values: ["steps": "50"], resources: ["diffusion": diffusion])
+    .attribute(image, of: output)
+print("ddpath (50 steps)  Σ A = \(String(format: "%+.6f", ddpath.attribution.sum))  completeness gap \(String(format: "%.2e", ddpath.completenessDelta!))")
 
 // Methods built directly, composed across the axes: IDGI on Integrated Gradients with its
 // ledger, and SmoothGrad over IDGI-BlurIG.
