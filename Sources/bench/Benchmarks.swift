@@ -30,8 +30,10 @@ struct Benchmarks {
     static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "memory"]
 
     func runAll(only: String? = nil) -> JSONValue {
-        print("bench: \(Parallelism.processorCount) processors, \(quick ? "quick" : "full") run")
-        var members: [JSONValue.Member] = [.init("processors", .number(Double(Parallelism.processorCount)))]
+        print("bench: \(Parallelism.processorCount) processors, vector unit \(VectorUnit.detected), \(quick ? "quick" : "full") run")
+        var members: [JSONValue.Member] = [
+            .init("processors", .number(Double(Parallelism.processorCount))), .init("vectorUnit", .string(VectorUnit.detected.name)),
+        ]
         for section in Self.sections where only == nil || only == section {
             let rows: [JSONValue]
             switch section {

@@ -28,6 +28,34 @@ struct MatrixProductTests {
         worst.report()
     }
 
+    @Test("Both register shapes (4 × 16 for 8-wide units, 4 × 8 for 4-wide) and B's depth panels give the reference's bits")
+    func registerShapesAndPanels() {
+        var generator = Seeds.generator(102)
+        // Panel depth max(16, 2¹⁸ / (8n)): n = 300 → 109 (k = 230: three panels); n = 2,100 →
+        // 16 (k = 40: three panels, the last of 8); n = 17 → one panel.
+        for (m, n, k) in [(11, 300, 230), (9, 2100, 40), (13, 17, 5), (6, 40, 3)] {
+            let a = randomValues(m * k, using: &generator)
+            let b = randomValues(k * n, using: &generator)
+            let start = randomValues(m * n, using: &generator)
+            for form in MatrixProduct.Form.allCases {
+                for accumulate in [false, true] {
+                    let reference = withBuffers([a, b], outputCount: m * n, initial: accumulate ? start : nil) { p, c in
+                        MatrixProduct.reference(form, m: m, n: n, k: k, a: p[0], b: p[1], c: c, accumulate: accumulate)
+                    }
+                    for width in [4, 8] {
+                        let fast = VectorUnit.$registerWidthOverride.withValue(width) {
+                            withBuffers([a, b], outputCount: m * n, initial: accumulate ? start : nil) { p, c in
+                                MatrixProduct.fast(form, m: m, n: n, k: k, a: p[0], b: p[1], c: c, accumulate: accumulate)
+                            }
+                        }
+                        #expect(fast == reference, "\(form) \(m)×\(n)×\(k) width \(width) accumulate \(accumulate)")
+                    }
+                }
+            }
+        }
+        #expect([4, 8].contains(VectorUnit.detected.doublesPerRegister))
+    }
+
     @Test("The reference computes Σ_p A[i,p] B[p,j] (a hand-worked 2×3·3×2 case)")
     func handWorked() {
         // A = [[1, 2, 3], [4, 5, 6]], B = [[7, 8], [9, 10], [11, 12]]: AB = [[58, 64], [139, 154]].
