@@ -69,7 +69,8 @@ let package = Package(
             name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"], swiftSettings: hostTuning),
 
         // Speed and memory tables.
-        .executableTarget(name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"], swiftSettings: hostTuning),
+        .executableTarget(
+            name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion"], swiftSettings: hostTuning),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.

@@ -1,6 +1,8 @@
 import ArrayFormats
 import Attribution
 import Datasets
+import Diffusion
+import Evaluation
 import Foundation
 import Models
 import Tensors
@@ -27,7 +29,7 @@ struct Benchmarks {
     }
 
     /// The sections, by the names `--only` takes.
-    static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "memory"]
+    static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "ddpath", "metrics", "memory"]
 
     func runAll(only: String? = nil) -> JSONValue {
         print("bench: \(Parallelism.processorCount) processors, vector unit \(VectorUnit.detected), \(quick ? "quick" : "full") run")
@@ -42,6 +44,8 @@ struct Benchmarks {
             case "attribution": rows = attributions()
             case "scaling": rows = stepScaling()
             case "references": rows = referenceMethods()
+            case "ddpath": rows = diffusionPaths()
+            case "metrics": rows = metrics()
             default: rows = memoryAgainstSteps()
             }
             members.append(.init(section, .array(rows)))
@@ -280,6 +284,90 @@ struct Benchmarks {
             ]))
         }
         table("Many references on digits-cnn, one input, ms (median)", ["method", "gradients", "values", "ms"], rows)
+        return json
+    }
+
+    // MARK: DDPath
+
+    /// DDPath on digits-cnn's example digit with the digits diffusion model: the whole
+    /// attribution per base and integrator, and its parts — one denoiser call and one
+    /// classifier-gradient call on the T − 1 interior anchors, and the T attribution gradients.
+    func diffusionPaths() -> [JSONValue] {
+        let diffusionDirectory = Self.fixture("digits-cnn").deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("diffusion/digits")
+        guard let model = try? DiffusionModel.load(diffusionDirectory),
+              let network = try? ModelDirectory.load(Self.fixture("digits-cnn")),
+              let input = try? NPY.read(contentsOf: Self.fixture("digits-cnn").appendingPathComponent("example-input.npy")),
+              let output = try? ClassifierOutput(network: network, target: 2)
+        else {
+            print("bench: cannot load Fixtures/diffusion/digits or digits-cnn; run from the repository root")
+            return []
+        }
+        let steps = quick ? 50 : 200
+        let denoising = AnchorDenoising(rule: .step, scaling: 1, reversed: false, guidanceScale: 4, sampling: .shared)
+        var json: [JSONValue] = []
+        var rows: [[String]] = []
+        for base in DenoisingDiffusionPath.Base.allCases {
+            for (integratorName, integrator) in [("riemann", RiemannSum() as any Integrator), ("idgi", ImportantDirection())] {
+                let method = DenoisingDiffusionPath(model: model, base: base, steps: steps, denoising: denoising, integrator: integrator)
+                guard let result = try? method.attribute(input, of: output) else { continue }
+                let seconds = Timing.median(budget: budget) { _ = try? method.attribute(input, of: output) }
+                let name = "ddpath \(base.rawValue) \(integratorName)"
+                rows.append([name, "\(result.gradientEvaluations)", "\(result.valueEvaluations)", String(format: "%.2f", 1000 * seconds)])
+                json.append(.object([
+                    .init("method", .string(name)), .init("steps", .number(Double(steps))),
+                    .init("gradientEvaluations", .number(Double(result.gradientEvaluations))), .init("seconds", .number(seconds)),
+                ]))
+            }
+        }
+        table("DDPath on digits-cnn with Fixtures/diffusion/digits, one input, T = \(steps), ms (median)", ["method", "gradients", "values", "ms"], rows)
+
+        // The parts of DDPath-IG: the anchors' denoising (one batched call of each network) and
+        // the attribution's gradients (T points of digits-cnn).
+        let anchors = Tensor(shape: [steps - 1] + input.shape, scalars: (1..<steps).flatMap { i in input.scalars.map { $0 * Double(i) / Double(steps) } })
+        let u = model.diffusionScale(anchors)
+        let times = (1..<steps).map { denoising.time(anchor: $0, of: steps, diffusionSteps: model.schedule.steps) }
+        let denoiserSeconds = Timing.median(budget: budget) { _ = try? model.predictedNoise(u, times: times) }
+        let guidanceSeconds = Timing.median(budget: budget) { _ = try? model.classifierGuidance(u, times: times, classes: times.map { _ in 2 }) }
+        let points = Tensor(shape: [steps] + input.shape, scalars: (0..<steps).flatMap { i in input.scalars.map { $0 * Double(i) / Double(steps) } })
+        let gradientSeconds = Timing.median(budget: budget) { _ = try? output.valuesAndGradients(at: points) }
+        table("DDPath-IG's parts, T = \(steps), ms (median)", ["part", "calls", "ms"], [
+            ["denoiser ε_θ on the T − 1 anchors", "1 batch of \(steps - 1)", String(format: "%.2f", 1000 * denoiserSeconds)],
+            ["classifier gradient ∇ log p_φ on them", "1 batch of \(steps - 1)", String(format: "%.2f", 1000 * guidanceSeconds)],
+            ["attribution gradients ∇F on the path", "1 batch of \(steps)", String(format: "%.2f", 1000 * gradientSeconds)],
+        ])
+        json.append(.object([
+            .init("part", .string("parts")), .init("steps", .number(Double(steps))), .init("denoiserSeconds", .number(denoiserSeconds)),
+            .init("guidanceSeconds", .number(guidanceSeconds)), .init("gradientSeconds", .number(gradientSeconds)),
+        ]))
+        return json
+    }
+
+    // MARK: Metrics
+
+    /// The metrics on digits-cnn's example digit and its IG map: insertion/deletion, SIC and
+    /// AIC with the compressed-size information, DiffID.
+    func metrics() -> [JSONValue] {
+        guard let network = try? ModelDirectory.load(Self.fixture("digits-cnn")),
+              let input = try? NPY.read(contentsOf: Self.fixture("digits-cnn").appendingPathComponent("example-input.npy")),
+              let output = try? ClassifierOutput(network: network, target: 2, kind: .probability),
+              let logit = try? ClassifierOutput(network: network, target: 2, kind: .logit),
+              let attribution = try? IntegratedGradients().attribute(input, of: output).attribution
+        else { return [] }
+        let measured: [(String, () -> Void)] = [
+            ("insertion + deletion (20 steps, zeros)", { _ = try? InsertionDeletion().evaluate(input: input, attribution: attribution, output: output) }),
+            ("insertion + deletion (20 steps, blur)", { _ = try? InsertionDeletion(substrate: .blur(sigma: 5)).evaluate(input: input, attribution: attribution, output: output) }),
+            ("SIC (13 thresholds, compressed size)", { _ = try? PerformanceInformationCurve(.sic).evaluate(input: input, attribution: attribution, network: network, target: 2) }),
+            ("AIC (13 thresholds, compressed size)", { _ = try? PerformanceInformationCurve(.aic).evaluate(input: input, attribution: attribution, network: network, target: 2) }),
+            ("DiffID (ratios 0.1…0.9)", { _ = try? DiffID().evaluate(input: input, attribution: attribution, output: logit) }),
+        ]
+        var rows: [[String]] = []
+        var json: [JSONValue] = []
+        for (name, body) in measured {
+            let seconds = Timing.median(budget: budget, body)
+            rows.append([name, String(format: "%.3f", 1000 * seconds)])
+            json.append(.object([.init("metric", .string(name)), .init("seconds", .number(seconds))]))
+        }
+        table("Metrics on digits-cnn's example digit and its IG map, ms per image (median)", ["metric", "ms"], rows)
         return json
     }
 
