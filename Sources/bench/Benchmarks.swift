@@ -29,7 +29,7 @@ struct Benchmarks {
     }
 
     /// The sections, by the names `--only` takes.
-    static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "ddpath", "metrics", "memory"]
+    static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "ddpath", "metrics", "rules", "memory"]
 
     func runAll(only: String? = nil) -> JSONValue {
         print("bench: \(Parallelism.processorCount) processors, vector unit \(VectorUnit.detected), \(quick ? "quick" : "full") run")
@@ -46,6 +46,7 @@ struct Benchmarks {
             case "references": rows = referenceMethods()
             case "ddpath": rows = diffusionPaths()
             case "metrics": rows = metrics()
+            case "rules": rows = quadratureRules()
             default: rows = memoryAgainstSteps()
             }
             members.append(.init(section, .array(rows)))
@@ -368,6 +369,27 @@ struct Benchmarks {
             json.append(.object([.init("metric", .string(name)), .init("seconds", .number(seconds))]))
         }
         table("Metrics on digits-cnn's example digit and its IG map, ms per image (median)", ["metric", "ms"], rows)
+        return json
+    }
+
+    // MARK: Quadrature rules
+
+    /// Gauss–Legendre rules from scratch (uncached): the O(N²) recurrence up to N = 500, the
+    /// O(N) walk above (both timed at N = 500 and 1,000 for comparison).
+    func quadratureRules() -> [JSONValue] {
+        let sizes = quick ? [200, 2_000, 10_000] : [200, 500, 1_000, 2_000, 10_000, 100_000]
+        var rows: [[String]] = []
+        var json: [JSONValue] = []
+        for n in sizes {
+            let walk = Timing.median(budget: budget, minimumRuns: 1) { _ = GaussLegendre.walk(n) }
+            let recurrence = n <= 2_000 ? Timing.median(budget: budget, minimumRuns: 1) { _ = GaussLegendre.compute(n) } : nil
+            rows.append(["\(n)", recurrence.map { String(format: "%.2f", 1000 * $0) } ?? "–", String(format: "%.2f", 1000 * walk),
+                         n > GaussLegendre.walkThreshold ? "walk" : "recurrence"])
+            json.append(.object([
+                .init("n", .number(Double(n))), .init("walkSeconds", .number(walk)), .init("recurrenceSeconds", recurrence.map { .number($0) } ?? .null),
+            ]))
+        }
+        table("Gauss–Legendre rules from scratch, ms (median)", ["N", "O(N²) recurrence", "O(N) walk", "used"], rows)
         return json
     }
 

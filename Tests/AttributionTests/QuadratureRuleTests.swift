@@ -25,6 +25,44 @@ struct QuadratureRuleTests {
         #expect(worstWeight <= 2.3e-16)  // one ulp, relatively
     }
 
+    @Test("Above N = 500 the O(N) walk agrees with the O(N²) recurrence to an ulp, and its rule integrates even monomials exactly", arguments: [501, 600, 1001])
+    func gaussLegendreWalk(n: Int) {
+        let walked = GaussLegendre.walk(n)
+        let recurred = GaussLegendre.compute(n)
+        var worstNode = 0.0
+        var worstWeight = 0.0
+        for k in 0..<n {
+            worstNode = max(worstNode, abs(walked.nodes[k] - recurred.nodes[k]))
+            worstWeight = max(worstWeight, abs(walked.weights[k] - recurred.weights[k]) / recurred.weights[k])
+        }
+        print("Gauss–Legendre N = \(n): walk against recurrence, worst node difference \(worstNode), worst relative weight difference \(worstWeight)")
+        // Both are polished in double-double and rounded once: at most one rounding apart.
+        #expect(worstNode <= 1.2e-16)
+        #expect(worstWeight <= 2.3e-16)
+        #expect(GaussLegendre.nodesAndWeights(n).nodes == walked.nodes)
+        // ∫₋₁¹ t^{2j} dt = 2/(2j + 1), exact for 2j ≤ 2N − 1; a sum of N terms in double.
+        for j in [0, 1, 5, 50] {
+            var sum = 0.0
+            for (node, weight) in zip(walked.nodes, walked.weights) { sum += weight * pow(node, Double(2 * j)) }
+            expectClose(sum, 2 / Double(2 * j + 1), Tolerance(relative: 1e-13), "N = \(n), t^\(2 * j)")
+        }
+    }
+
+    @Test("N = 10,000 by the walk: nodes strictly increasing in (−1, 1), symmetric, and even monomials integrated exactly")
+    func gaussLegendreLargeWalk() {
+        let n = 10_000
+        let (nodes, weights) = GaussLegendre.nodesAndWeights(n)
+        #expect(nodes.first! > -1 && nodes.last! < 1)
+        #expect(zip(nodes, nodes.dropFirst()).allSatisfy { $0 < $1 })
+        #expect((0..<n).allSatisfy { nodes[$0] == -nodes[n - 1 - $0] && weights[$0] == weights[n - 1 - $0] && weights[$0] > 0 })
+        for j in [0, 1, 10, 1_000] {
+            var sum = 0.0
+            for (node, weight) in zip(nodes, weights) { sum += weight * pow(node, Double(2 * j)) }
+            // 10,000 positive terms summed in double: relative round-off ≤ 10⁴ ε ≈ 2·10⁻¹².
+            expectClose(sum, 2 / Double(2 * j + 1), Tolerance(relative: 2e-12), "t^\(2 * j)")
+        }
+    }
+
     @Test("Gauss–Legendre integrates every monomial of degree ≤ 2N − 1 exactly", arguments: [1, 2, 3, 6, 11, 20])
     func gaussLegendreExactness(n: Int) {
         let rule = QuadratureRule.gaussLegendre.discretization(n)
