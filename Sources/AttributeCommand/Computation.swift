@@ -37,10 +37,19 @@ struct Computation {
             throw ModelError("\(request.inputFile.path): the batch holds no inputs (shape \(input.shape)); give at least one")
         }
 
-        let stacked = Tensor(shape: [inputs.count] + shape, scalars: inputs.flatMap(\.scalars))
-        let allLogits = try network.logits(for: stacked)
+        // The logits of every input, in chunks of the engine's batch size: a forward pass keeps
+        // every layer's activations, so one pass over thousands of inputs would be the run's
+        // peak memory.
         let classes = network.classCount
-        logits = (0..<inputs.count).map { Array(allLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        let chunk = request.batchSize ?? AttributionEngine.automaticBatchSize(pointSize: Tensor.elementCount(of: shape))
+        var rows: [[Double]] = []
+        for start in stride(from: 0, to: inputs.count, by: chunk) {
+            let part = inputs[start..<min(start + chunk, inputs.count)]
+            let stacked = Tensor(shape: [part.count] + shape, scalars: part.flatMap(\.scalars))
+            let partLogits = try network.logits(for: stacked)
+            rows += (0..<part.count).map { Array(partLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        }
+        logits = rows
         predicted = logits.map(Reductions.indexOfMaximum)
         targets = try Self.chooseTargets(target: request.target, file: request.targetsFile, count: inputs.count, predicted: predicted, classes: classes)
         let output = try ClassifierOutput(network: network, target: targets[0], kind: request.outputKind)
@@ -85,7 +94,14 @@ struct Computation {
             }
         }
         let needValues = results.contains { $0.endValue == nil }
-        let computed = needValues ? try output.values(at: stacked, targets: targets) : []
+        var computed: [Double] = []
+        if needValues {
+            for start in stride(from: 0, to: inputs.count, by: chunk) {
+                let end = min(start + chunk, inputs.count)
+                let stacked = Tensor(shape: [end - start] + shape, scalars: inputs[start..<end].flatMap(\.scalars))
+                computed += try output.values(at: stacked, targets: Array(targets[start..<end]))
+            }
+        }
         values = results.enumerated().map { b, result in result.endValue ?? computed[b] }
     }
 

@@ -32,74 +32,107 @@ public enum AttributionEngine {
         }
         let batchSize = options.batchSize ?? automaticBatchSize(pointSize: Tensor.elementCount(of: functions.inputShape))
         try Validate.atLeast(batchSize, 1, "batch size")
-        var plans: [AttributionPlan] = []
         for (b, input) in inputs.enumerated() {
             try Validate.point(input, shape: functions.inputShape, name: inputs.count == 1 ? "input" : "input \(b)")
-            plans.append(try method.plan(for: input))
         }
 
-        // Every walk of every plan, with the input it explains.
-        var walks: [any Walk] = []
-        var owners: [Int] = []
-        for (b, plan) in plans.enumerated() {
-            walks += plan.walks
-            owners += Array(repeating: b, count: plan.walks.count)
-        }
-        for w in walks.indices { walks[w].begin(WalkContext(options: options, explainedClass: functions.explainedClass(of: owners[w]))) }
-        var gradientCounts = [Int](repeating: 0, count: walks.count)
-        var valueCounts = [Int](repeating: 0, count: walks.count)
-        var points: [[[Double]]] = Array(repeating: [], count: walks.count)
-        var active = Array(walks.indices)
+        // Plans are started in input order, only when the running ones cannot fill a round's
+        // batch, and released as soon as they are combined: memory holds about one batch's
+        // worth of walks, however many inputs there are, and the inputs' paths still share
+        // model calls.
+        var results = [AttributionResult?](repeating: nil, count: inputs.count)
+        var running: [RunningPlan] = []
+        var nextInput = 0
 
-        while !active.isEmpty {
-            // Collect one round of requests.
-            var round: [(walk: Int, request: EvaluationRequest)] = []
+        while true {
+            // Collect one round of requests: from the running walks in order, then from newly
+            // started plans while there is room.
+            var round: [(plan: Int, walk: Int, request: EvaluationRequest)] = []
             var room = batchSize
-            var stillActive: [Int] = []
-            stillActive.reserveCapacity(active.count)
-            for (position, w) in active.enumerated() {
-                guard room > 0 else {
-                    stillActive += active[position...]
-                    break
+            var p = 0
+            while room > 0 {
+                if p == running.count {
+                    guard nextInput < inputs.count else { break }
+                    running.append(try RunningPlan(method.plan(for: inputs[nextInput]), input: nextInput, functions: functions, options: options))
+                    nextInput += 1
                 }
-                guard let request = walks[w].nextRequest(limit: room) else { continue }
-                room -= request.gradientPoints.count + request.classGradientPoints.count
-                round.append((w, request))
-                stillActive.append(w)
+                for w in running[p].walks.indices where !running[p].done[w] {
+                    guard room > 0 else { break }
+                    guard let request = running[p].walks[w].nextRequest(limit: room) else {
+                        running[p].done[w] = true
+                        continue
+                    }
+                    room -= request.gradientPoints.count + request.classGradientPoints.count
+                    round.append((p, w, request))
+                }
+                p += 1
             }
-            active = stillActive
-            if round.isEmpty { continue }
 
-            let answers = try evaluate(round.map { ($0.request, owners[$0.walk], walks[$0.walk].rule) }, functions, batchSize: batchSize)
-            for ((w, request), answer) in zip(round, answers) {
-                gradientCounts[w] += request.gradientPoints.count + request.classGradientPoints.count
-                valueCounts[w] += request.valuePoints.count + request.predictionPoints.count
-                if options.recordsPathPoints { points[w] += request.gradientPoints }
-                try walks[w].receive(answer)
+            if !round.isEmpty {
+                let answers = try evaluate(
+                    round.map { ($0.request, running[$0.plan].input, running[$0.plan].walks[$0.walk].rule) }, functions, batchSize: batchSize)
+                for ((p, w, request), answer) in zip(round, answers) {
+                    running[p].gradientCounts[w] += request.gradientPoints.count + request.classGradientPoints.count
+                    running[p].valueCounts[w] += request.valuePoints.count + request.predictionPoints.count
+                    if options.recordsPathPoints { running[p].points[w] += request.gradientPoints }
+                    try running[p].walks[w].receive(answer)
+                }
             }
+
+            // Combine and release the plans whose walks are all done.
+            var kept: [RunningPlan] = []
+            for var plan in running {
+                if plan.done.allSatisfy({ $0 }) {
+                    results[plan.input] = try plan.finish(shape: inputs[plan.input].shape, options: options)
+                } else {
+                    kept.append(plan)
+                }
+            }
+            running = kept
+            if running.isEmpty && nextInput == inputs.count { break }
+        }
+        return results.map { $0! }
+    }
+
+    /// One input's plan while it runs: its walks, what each has asked for, and which are done.
+    struct RunningPlan {
+        let input: Int
+        let plan: AttributionPlan
+        var walks: [any Walk]
+        var done: [Bool]
+        var gradientCounts: [Int]
+        var valueCounts: [Int]
+        var points: [[[Double]]]
+
+        init(_ plan: AttributionPlan, input: Int, functions: ExplainedFunctions, options: RunOptions) {
+            self.input = input
+            self.plan = plan
+            walks = plan.walks
+            for w in walks.indices { walks[w].begin(WalkContext(options: options, explainedClass: functions.explainedClass(of: input))) }
+            done = Array(repeating: false, count: walks.count)
+            gradientCounts = Array(repeating: 0, count: walks.count)
+            valueCounts = Array(repeating: 0, count: walks.count)
+            points = Array(repeating: [], count: walks.count)
         }
 
-        // Finish the walks and combine each plan's results.
-        var results: [AttributionResult] = []
-        var w = 0
-        for (b, plan) in plans.enumerated() {
+        /// The walks' results, with their evaluation counts, combined by the plan.
+        mutating func finish(shape: [Int], options: RunOptions) throws(AttributionError) -> AttributionResult {
             var walkResults: [AttributionResult] = []
             var planPoints: [Double] = []
-            for _ in plan.walks {
+            for w in walks.indices {
                 var result = try walks[w].finish()
                 result.gradientEvaluations = gradientCounts[w]
                 result.valueEvaluations = valueCounts[w]
                 walkResults.append(result)
                 if options.recordsPathPoints { planPoints += points[w].joined() }
-                w += 1
             }
             var result = try plan.combine(walkResults)
             if options.recordsPathPoints {
-                result.pathPoints = Tensor(shape: [planPoints.count / max(1, inputs[b].count)] + inputs[b].shape, scalars: planPoints)
+                let size = Tensor.elementCount(of: shape)
+                result.pathPoints = Tensor(shape: [planPoints.count / max(1, size)] + shape, scalars: planPoints)
             }
-            results.append(result)
+            return result
         }
-        return results
     }
 
     /// Evaluates one round: every request's gradient points (grouped by rule) and value
