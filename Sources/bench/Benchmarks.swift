@@ -346,7 +346,8 @@ struct Benchmarks {
     // MARK: Metrics
 
     /// The metrics on digits-cnn's example digit and its IG map: insertion/deletion, SIC and
-    /// AIC with the compressed-size information, DiffID.
+    /// AIC with the compressed-size information, DiffID, infidelity, and max-sensitivity of the
+    /// gradient (the settings `Benchmarks/peers_metrics.py` gives Captum and PAIR).
     func metrics() -> [JSONValue] {
         guard let network = try? ModelDirectory.load(Self.fixture("digits-cnn")),
               let input = try? NPY.read(contentsOf: Self.fixture("digits-cnn").appendingPathComponent("example-input.npy")),
@@ -360,6 +361,10 @@ struct Benchmarks {
             ("SIC (13 thresholds, compressed size)", { _ = try? PerformanceInformationCurve(.sic).evaluate(input: input, attribution: attribution, network: network, target: 2) }),
             ("AIC (13 thresholds, compressed size)", { _ = try? PerformanceInformationCurve(.aic).evaluate(input: input, attribution: attribution, network: network, target: 2) }),
             ("DiffID (ratios 0.1…0.9)", { _ = try? DiffID().evaluate(input: input, attribution: attribution, output: logit) }),
+            ("infidelity (10 Gaussian perturbations)", { _ = try? Infidelity().evaluate(input: input, attribution: attribution, output: output) }),
+            ("max-sensitivity of the gradient (10 perturbations)", {
+                _ = try? MaxSensitivity(method: VanillaGradient()).evaluate(input: input, function: output)
+            }),
         ]
         var rows: [[String]] = []
         var json: [JSONValue] = []
