@@ -12,7 +12,11 @@ In one run it:
      PyTorch gradient) on digits-mlp and digits-cnn, each on the model's example input;
   3. runs `.build/release/bench --json` (quick mode with --quick) and reads its numbers;
   4. prints, per shape and per model, our GFLOP/s against numpy's and our IG time over the faster
-     peer's.
+     peer's;
+  5. for 100 digits test images (one file), times one `attribute` process per method — process
+     start, loading and writing included — for ig, ig with IDGI, blur-ig and guided-ig at their
+     default steps, against PAIR saliency's IntegratedGradients, BlurIG and GuidedIG (and Captum's
+     IG, all 100 images in one call) attributing the same 100 images in this warm process.
 Times are medians over repeated runs after a warm-up, like bench's.
 """
 import json
@@ -84,6 +88,79 @@ def peer_ig_times():
     return times
 
 
+def batch_times(count=100):
+    """Ours: one `attribute` process per method on `count` test digits; peers: warm, same images."""
+    import tempfile
+    from captum.attr import IntegratedGradients
+    try:
+        import saliency.core as saliency
+    except ImportError:
+        saliency = None
+    if saliency is not None and not getattr(np.quantile, "accepts_interpolation", False):
+        # PAIR's Guided IG passes numpy < 2's `interpolation=`, which numpy ≥ 2.4 removed (its
+        # `method=` is the same thing), as in Fixtures/reference/export_attribution_goldens.py.
+        quantile = np.quantile
+
+        def quantile_with_interpolation(*arguments, interpolation=None, **keywords):
+            if interpolation is not None:
+                keywords["method"] = interpolation
+            return quantile(*arguments, **keywords)
+        quantile_with_interpolation.accepts_interpolation = True
+        np.quantile = quantile_with_interpolation
+    images = np.load(os.path.join(ROOT, "Fixtures", "data", "digits-images.npy"))
+    split = np.load(os.path.join(ROOT, "Fixtures", "data", "digits-split.npy"))
+    batch = images[np.flatnonzero(split == 1)[:count]]
+    scratch = tempfile.mkdtemp()
+    input_file = os.path.join(scratch, "digits.npy")
+    np.save(input_file, batch)
+    attribute = os.path.join(ROOT, ".build", "release", "attribute")
+    rows = []
+    for model in ["digits-mlp", "digits-cnn"]:
+        directory = os.path.join(ROOT, "Fixtures", "models", model)
+        network = nn.Sequential(load_model_directory(directory), nn.Softmax(dim=1)).eval()
+        x = torch.from_numpy(batch)
+        with torch.no_grad():
+            targets = network(x).argmax(1)
+
+        def ours(method, extra=()):
+            args = [attribute, "--model", directory, "--input", input_file, "--method", method, "--out", os.path.join(scratch, "a.npy")] + list(extra)
+            return median_time(lambda: subprocess.run(args, check=True, capture_output=True), minimum=3)
+
+        peers = {}
+        ig = IntegratedGradients(network)
+        peers["captum ig (riemann_left)"] = median_time(
+            lambda: ig.attribute(x, target=targets, n_steps=200, method="riemann_left", internal_batch_size=200), minimum=3)
+        if saliency is not None:
+            def call_model_for(target):
+                def call_model(points, call_model_args=None, expected_keys=None):
+                    tensor = torch.from_numpy(np.asarray(points, dtype=np.float64)).permute(0, 3, 1, 2).requires_grad_(True)
+                    (gradients,) = torch.autograd.grad(network(tensor)[:, target].sum(), tensor)
+                    return {saliency.base.INPUT_OUTPUT_GRADIENTS: gradients.permute(0, 2, 3, 1).numpy()}
+                return call_model
+            channels_last = [image.transpose(1, 2, 0) for image in batch]
+            calls = [call_model_for(int(t)) for t in targets]
+            pair_ig, pair_blur, pair_guided = saliency.IntegratedGradients(), saliency.BlurIG(), saliency.GuidedIG()
+            peers["pair ig"] = median_time(lambda: [pair_ig.GetMask(image, call, x_baseline=np.zeros_like(image), x_steps=200, batch_size=200)
+                                                    for image, call in zip(channels_last, calls)], minimum=3)
+            peers["pair blur-ig"] = median_time(lambda: [pair_blur.GetMask(image, call, max_sigma=50, steps=100, batch_size=100)
+                                                         for image, call in zip(channels_last, calls)], minimum=3)
+            peers["pair guided-ig"] = median_time(lambda: [pair_guided.GetMask(image, call, x_baseline=np.zeros_like(image), x_steps=200,
+                                                                              fraction=0.25, max_dist=0.02)
+                                                           for image, call in zip(channels_last, calls)], minimum=3)
+        for name, time_ours, against in [
+            ("ig", ours("ig"), ["pair ig", "captum ig (riemann_left)"]),
+            ("ig --integrator idgi", ours("ig", ["--integrator", "idgi"]), ["pair ig"]),
+            ("blur-ig", ours("blur-ig"), ["pair blur-ig"]),
+            ("guided-ig", ours("guided-ig"), ["pair guided-ig"]),
+        ]:
+            available = {k: peers[k] for k in against if k in peers}
+            if not available:
+                continue
+            fastest = min(available, key=available.get)
+            rows.append((model, name, time_ours, fastest, available[fastest]))
+    return rows
+
+
 def main():
     torch.set_default_dtype(torch.float64)
     gemm = numpy_gemm()
@@ -106,6 +183,11 @@ def main():
         fastest = min(candidates, key=candidates.get)
         for name, t in sorted(candidates.items(), key=lambda item: item[1]):
             print(f"{model:>11}  {name:>24}  {1000 * t:8.3f}  {1000 * ours_ig:8.3f}  {ours_ig / t:9.2f}" + ("   ← faster peer" if name == fastest else ""))
+
+    print("\n100 digits test images: one `attribute` process (start, load, write included) against the faster peer, warm")
+    print(f"{'model':>11}  {'method':>21}  {'ours ms':>8}  {'peer':>24}  {'peer ms':>8}  {'ours/peer':>9}")
+    for model, name, time_ours, peer, time_peer in batch_times():
+        print(f"{model:>11}  {name:>21}  {1000 * time_ours:8.1f}  {peer:>24}  {1000 * time_peer:8.1f}  {time_ours / time_peer:9.3f}")
 
 
 if __name__ == "__main__":
