@@ -172,7 +172,9 @@ public struct DenoisingDiffusionPath: AttributionMethod {
         loadResource: { _, url in try DiffusionModel.load(url) }
     ) { arguments throws(MethodArgumentError) in
         let model = try arguments.resource("diffusion", as: DiffusionModel.self)
-        let base = Base(rawValue: arguments.choice("base"))!
+        guard let base = Base(rawValue: arguments.choice("base")) else {
+            throw MethodArgumentError("'--base \(arguments.choice("base"))' is not one of: \(Base.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if base == .blurIG && arguments.isGiven("baseline") {
             throw MethodArgumentError("--baseline does not apply to --base blur-ig: BlurIG's path starts at the blurred input")
         }

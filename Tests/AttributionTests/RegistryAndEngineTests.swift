@@ -42,6 +42,24 @@ struct RegistryTests {
         #expect(throws: Never.self) { try registry.build("smoothgrad", values: ["base": "quadratic-schedule-ig", "steps": "4"]) }
     }
 
+    @Test("An aggregation refuses a base that shares an option name with it (EG's and SmoothGrad's --samples, --seed): whose would the value be?")
+    func sharedOptionNamesRefused() {
+        let registry = MethodRegistry.standard
+        let smoothGrad = registry.registration(named: "smoothgrad")!
+        let accepted = registry.baseNames(for: smoothGrad)
+        #expect(!accepted.contains("expected-gradients") && !accepted.contains("lpi") && accepted.contains("ig") && accepted.contains("agi"))
+        for name in accepted {
+            let options = Set(registry.registration(named: name)!.options.map(\.name))
+            #expect(options.isDisjoint(with: smoothGrad.options.map(\.name)), "\(name)")
+        }
+        do {
+            _ = try registry.build("smoothgrad", values: ["base": "expected-gradients", "samples": "3"])
+            Issue.record("SmoothGrad over Expected Gradients was built although both take --samples")
+        } catch {
+            #expect(error.description.contains("--samples") && error.description.contains("cannot run under --method smoothgrad"), "\(error)")
+        }
+    }
+
     @Test("IG's rule defaults by what the integrator reads, not by its type: Gauss–Legendre for Riemann terms, left for segments")
     func ruleDefaultsByNeeds() throws {
         #expect(IntegratedGradients(integrator: RiemannSum()).rule == .gaussLegendre)

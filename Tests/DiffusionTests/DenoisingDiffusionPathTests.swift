@@ -231,6 +231,8 @@ struct DenoisingDiffusionPathTests {
             (ddpath + ["--diffusion", Self.diffusion.path, "--anchor-rule", "euler"], 2, "step, renoise, ddim"),
             (common + ["--method", "ig", "--anchors", scratch.appendingPathComponent("n.npy").path], 2, "--anchors applies to --method ddpath"),
             (common + ["--method", "ig", "--reversed"], 2, "--reversed does not apply to --method ig"),
+            // SmoothGrad's own --base and --seed would be DDPath's too: refused, not mixed up.
+            (common + ["--method", "smoothgrad", "--base", "ddpath", "--diffusion", Self.diffusion.path], 2, "cannot run under --method smoothgrad"),
         ]
         for (arguments, status, fragment) in cases {
             let outcome = AttributeCommand.run(arguments)

@@ -52,6 +52,15 @@ public struct MethodRegistry: Sendable {
     /// The names a `base` option accepts: every method that is not itself an aggregation.
     public var baseNames: [String] { methods.filter { !$0.capabilities.contains(.aggregatesBase) }.map(\.name) }
 
+    /// The names aggregation `aggregation`'s `base` option accepts: the methods that are not
+    /// aggregations and share no option name with it. One command line holds the options of
+    /// both, so a shared name (Expected Gradients' and SmoothGrad's `--samples` and `--seed`,
+    /// DDPath's own `--base`) could not say whose it is.
+    public func baseNames(for aggregation: MethodRegistration) -> [String] {
+        let own = Set(aggregation.options.map(\.name))
+        return methods.filter { !$0.capabilities.contains(.aggregatesBase) && own.isDisjoint(with: $0.options.map(\.name)) }.map(\.name)
+    }
+
     /// Checks `values` (option name → text) for method `name`: every option must belong to the
     /// method or, for an aggregation, to its base, and parse as its kind.
     /// - Throws: ``MethodArgumentError`` naming the method (or the base) an option does not apply to.
@@ -65,8 +74,15 @@ public struct MethodRegistry: Sendable {
         var base: MethodRegistration? = nil
         if registration.capabilities.contains(.aggregatesBase), let option = registration.option("base") {
             let baseName = values["base"] ?? option.defaultDescription
-            guard baseNames.contains(baseName), let found = self.registration(named: baseName) else {
-                throw MethodArgumentError("'--base \(baseName)' is not one of: \(baseNames.joined(separator: ", "))")
+            let accepted = baseNames(for: registration)
+            guard accepted.contains(baseName), let found = self.registration(named: baseName) else {
+                if let other = self.registration(named: baseName), !other.capabilities.contains(.aggregatesBase) {
+                    let shared = Set(registration.options.map(\.name)).intersection(other.options.map(\.name)).sorted().map { "--\($0)" }
+                    throw MethodArgumentError(
+                        "'--base \(baseName)' cannot run under --method \(name): both take \(shared.joined(separator: ", ")), so the command line "
+                            + "could not say whose they are; one of: \(accepted.joined(separator: ", "))")
+                }
+                throw MethodArgumentError("'--base \(baseName)' is not one of: \(accepted.joined(separator: ", "))")
             }
             base = found
         }
