@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
@@ -26,23 +25,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(ROOT, "Fixtures", "reference"))
 from model_directory import load_model_directory  # noqa: E402
+from peers import QUICK, median_time  # noqa: E402  (the same budget and warm-up as peers.py)
 
-QUICK = "--quick" in sys.argv
-BUDGET = 0.3 if QUICK else 1.0
 TARGET = 2
 THRESHOLDS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.10, 0.13, 0.21, 0.34, 0.5, 0.75]
-
-
-def median_time(body, budget=BUDGET, minimum=5):
-    body()
-    samples = []
-    start = time.perf_counter()
-    while len(samples) < minimum or time.perf_counter() - start < budget:
-        began = time.perf_counter()
-        body()
-        samples.append(time.perf_counter() - began)
-    samples.sort()
-    return samples[len(samples) // 2]
 
 
 def peer_times():

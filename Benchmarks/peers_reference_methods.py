@@ -19,8 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import types
 
 import numpy as np
 import torch
@@ -31,21 +29,16 @@ sys.path.insert(0, os.path.join(ROOT, "Fixtures", "reference"))
 from model_directory import load_model_directory  # noqa: E402
 import export_reference_method_goldens as goldens  # noqa: E402
 
-QUICK = "--quick" in sys.argv
+from peers import QUICK  # noqa: E402
+from peers import median_time as peer_median_time  # noqa: E402
+
 BUDGET = 0.5 if QUICK else 2.0
 TARGET = 2
 
 
-def median_time(body, budget=BUDGET, minimum=3):
-    body()
-    samples = []
-    start = time.perf_counter()
-    while len(samples) < minimum or time.perf_counter() - start < budget:
-        began = time.perf_counter()
-        body()
-        samples.append(time.perf_counter() - began)
-    samples.sort()
-    return samples[len(samples) // 2]
+def median_time(body):
+    """peers.py's median after a warm-up, with a longer budget: these calls take 25–150 ms."""
+    return peer_median_time(body, budget=BUDGET, minimum=3)
 
 
 def official_times(official):
@@ -93,13 +86,7 @@ def official_times(official):
     finally:
         torch.Tensor.cuda = original_cuda
 
-    for name in ("cv2",):
-        sys.modules.setdefault(name, types.ModuleType(name))
-    torchvision = types.ModuleType("torchvision")
-    torchvision.transforms = types.SimpleNamespace(Compose=lambda steps: None, Resize=lambda *a: None, ToTensor=lambda: None,
-                                                   Normalize=lambda **a: None)
-    torchvision.datasets = types.SimpleNamespace()
-    sys.modules.setdefault("torchvision", torchvision)
+    goldens.stub_image_libraries()
     utils = goldens.load(os.path.join(official, "AGI", "utils.py"), "agi_utils")
     prediction = torch.tensor([TARGET])
 

@@ -68,6 +68,17 @@ class Float64Everywhere:
         torch.Tensor.float = self.original
 
 
+def stub_image_libraries():
+    """AGI's utils.py imports cv2 and torchvision for image I/O only: empty stand-ins."""
+    for name in ("cv2",):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    torchvision = types.ModuleType("torchvision")
+    torchvision.transforms = types.SimpleNamespace(Compose=lambda steps: None, Resize=lambda *a: None, ToTensor=lambda: None,
+                                                   Normalize=lambda **a: None)
+    torchvision.datasets = types.SimpleNamespace()
+    sys.modules.setdefault("torchvision", torchvision)
+
+
 def float32_uniform(count, low, high):
     """Uniform numbers that are exactly float32 values (so float32 and float64 code agree)."""
     return rng.uniform(low, high, count).astype(np.float32).astype(np.float64)
@@ -163,13 +174,7 @@ def main(official):
         f.write("\n")
 
     # ---- AGI: pgd_step for every class but the prediction ------------------------------------
-    for name in ("cv2",):
-        sys.modules.setdefault(name, types.ModuleType(name))
-    torchvision = types.ModuleType("torchvision")
-    torchvision.transforms = types.SimpleNamespace(Compose=lambda steps: None, Resize=lambda *a: None, ToTensor=lambda: None,
-                                                   Normalize=lambda **a: None)
-    torchvision.datasets = types.SimpleNamespace()
-    sys.modules.setdefault("torchvision", torchvision)
+    stub_image_libraries()
     utils = load(os.path.join(official, "AGI", "utils.py"), "agi_utils")
     with torch.no_grad():
         prediction = model(x).argmax(1)

@@ -37,19 +37,25 @@ struct Computation {
             throw ModelError("\(request.inputFile.path): the batch holds no inputs (shape \(input.shape)); give at least one")
         }
 
-        // The logits of every input, in chunks of the engine's batch size: a forward pass keeps
-        // every layer's activations, so one pass over thousands of inputs would be the run's
-        // peak memory.
+        // Forward passes over the inputs go in chunks of the engine's batch size: a forward pass
+        // keeps every layer's activations, so one pass over thousands of inputs would be the
+        // run's peak memory.
         let classes = network.classCount
         let chunk = request.batchSize ?? AttributionEngine.automaticBatchSize(pointSize: Tensor.elementCount(of: shape))
-        var rows: [[Double]] = []
-        for start in stride(from: 0, to: inputs.count, by: chunk) {
-            let part = inputs[start..<min(start + chunk, inputs.count)]
-            let stacked = Tensor(shape: [part.count] + shape, scalars: part.flatMap(\.scalars))
-            let partLogits = try network.logits(for: stacked)
-            rows += (0..<part.count).map { Array(partLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        let (inputs, network) = (self.inputs, self.network)
+        /// `body(stacked inputs start..<end, start..<end)` for consecutive chunks, results joined in order.
+        func inChunks<T>(_ body: (Tensor, Range<Int>) throws -> [T]) throws -> [T] {
+            var joined: [T] = []
+            for start in stride(from: 0, to: inputs.count, by: chunk) {
+                let range = start..<min(start + chunk, inputs.count)
+                joined += try body(Tensor(shape: [range.count] + shape, scalars: inputs[range].flatMap(\.scalars)), range)
+            }
+            return joined
         }
-        logits = rows
+        logits = try inChunks { stacked, range in
+            let partLogits = try network.logits(for: stacked)
+            return (0..<range.count).map { Array(partLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        }
         predicted = logits.map(Reductions.indexOfMaximum)
         targets = try Self.chooseTargets(target: request.target, file: request.targetsFile, count: inputs.count, predicted: predicted, classes: classes)
         let output = try ClassifierOutput(network: network, target: targets[0], kind: request.outputKind)
@@ -81,7 +87,7 @@ struct Computation {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let (inputs, options) = (self.inputs, request.runOptions)
+        let options = request.runOptions
         let results = try Parallelism.$threadLimit.withValue(request.threads) {
             try method.attribute(inputs, of: functions, options: options)
         }
@@ -94,14 +100,8 @@ struct Computation {
             }
         }
         let needValues = results.contains { $0.endValue == nil }
-        var computed: [Double] = []
-        if needValues {
-            for start in stride(from: 0, to: inputs.count, by: chunk) {
-                let end = min(start + chunk, inputs.count)
-                let stacked = Tensor(shape: [end - start] + shape, scalars: inputs[start..<end].flatMap(\.scalars))
-                computed += try output.values(at: stacked, targets: Array(targets[start..<end]))
-            }
-        }
+        let targets = self.targets
+        let computed = needValues ? try inChunks { stacked, range in try output.values(at: stacked, targets: Array(targets[range])) } : []
         values = results.enumerated().map { b, result in result.endValue ?? computed[b] }
     }
 

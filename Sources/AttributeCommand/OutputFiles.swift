@@ -52,23 +52,18 @@ struct OutputFiles {
         return computation.isBatch ? .object([.init("inputs", .array(ledgers))]) : ledgers[0]
     }
 
-    /// Every input's DDPath anchors, stacked in input order: [N(T + 1)] + inputShape.
-    func anchors() throws -> Tensor {
-        let shape = computation.network.inputShape
-        var scalars: [Double] = []
-        for result in computation.results {
-            guard let anchors = result.anchors else { throw ModelError("this run kept no anchors") }
-            scalars += anchors.scalars
-        }
-        return Tensor(shape: [scalars.count / Tensor.elementCount(of: shape)] + shape, scalars: scalars)
-    }
-
     /// Every input's gradient points, stacked in input order: [P] + inputShape.
-    func pathPoints() throws -> Tensor {
+    func pathPoints() throws -> Tensor { try stacked(\.pathPoints, "path points") }
+
+    /// Every input's DDPath anchors, stacked in input order: [N(T + 1)] + inputShape.
+    func anchors() throws -> Tensor { try stacked(\.anchors, "anchors") }
+
+    /// The points each result keeps under `keyPath`, stacked in input order: [P] + inputShape.
+    private func stacked(_ keyPath: KeyPath<AttributionResult, Tensor?>, _ name: String) throws -> Tensor {
         let shape = computation.network.inputShape
         var scalars: [Double] = []
         for result in computation.results {
-            guard let points = result.pathPoints else { throw ModelError("this run kept no path points") }
+            guard let points = result[keyPath: keyPath] else { throw ModelError("this run kept no \(name)") }
             scalars += points.scalars
         }
         return Tensor(shape: [scalars.count / Tensor.elementCount(of: shape)] + shape, scalars: scalars)

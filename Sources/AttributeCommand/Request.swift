@@ -71,17 +71,19 @@ struct Request {
         }
         pathPointsFile = options.values["path-points"].map { URL(fileURLWithPath: $0) }
         anchorsFile = options.values["anchors"].map { URL(fileURLWithPath: $0) }
-        if anchorsFile != nil && method != "ddpath" {
-            throw UsageError("--anchors applies to --method ddpath only: other methods have no anchors to denoise")
-        }
-        for (name, value) in methodValues {
-            if let option = arguments.registration.option(name), case .resource = option.kind {
-                inputResources.append(("--\(name)", URL(fileURLWithPath: value)))
-            }
+        if anchorsFile != nil && !arguments.registration.capabilities.contains(.reportsAnchors) {
+            let methods = registry.methods.filter { $0.capabilities.contains(.reportsAnchors) }.map { "--method \($0.name)" }
+            throw UsageError("--anchors applies to \(methods.joined(separator: ", ")) only: other methods have no anchors to report")
         }
         if let baseline = methodValues["baseline"], baseline.hasSuffix(".npy") { baselineFile = URL(fileURLWithPath: baseline) }
-        for option in arguments.registration.options + (arguments.baseRegistration?.options ?? []) where option.kind == .array {
-            if let value = methodValues[option.name] { arrayFiles.append((option.name, URL(fileURLWithPath: value))) }
+        // The files and folders the method's options (and its base's) name: read later, never written.
+        for option in arguments.registration.options + (arguments.baseRegistration?.options ?? []) {
+            guard let value = methodValues[option.name] else { continue }
+            switch option.kind {
+            case .array: arrayFiles.append((option.name, URL(fileURLWithPath: value)))
+            case .resource: inputResources.append(("--\(option.name)", URL(fileURLWithPath: value)))
+            default: break
+            }
         }
         if options.values["target"] != nil && options.values["targets"] != nil {
             throw UsageError("give --target K (one class for every input) or --targets T.npy (one per input), not both")

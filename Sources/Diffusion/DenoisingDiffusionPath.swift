@@ -167,7 +167,7 @@ public struct DenoisingDiffusionPath: AttributionMethod {
                 help: "x′ for --base ig and guided-ig (BlurIG starts at the blurred input)"),
             MethodOption("seed", .seed, default: "0", help: "seeds the noise baseline and the stochastic sampling"),
         ],
-        capabilities: [.walksPath, .randomized, .keepsLedger, .needsNetwork],
+        capabilities: [.walksPath, .randomized, .keepsLedger, .needsNetwork, .reportsAnchors],
         quickConfigurations: [],
         loadResource: { _, url in try DiffusionModel.load(url) }
     ) { arguments throws(MethodArgumentError) in

@@ -39,13 +39,8 @@ public enum DiffusionTraining {
         reportEvery: Int = 1000, progress: (Report) -> Void = { _ in }
     ) throws(DiffusionError) {
         var network = model.denoiser
-        let source = Xoshiro256StarStar(seed: seed)
-        var total = 0.0
-        for step in 1...max(steps, 1) where steps > 0 {
-            var generator = source.derived(step)
-            let batch = minibatch(model, data: u0, batchSize: batchSize, generator: &generator)
-            let activations = network.activations(for: batch.input)
-            let output = activations.last!
+        train(&network, model, data: u0, steps: steps, batchSize: batchSize, optimizer: &optimizer, seed: seed, reportEvery: reportEvery, progress: progress) {
+            output, batch in
             // L = Σ (ε̂ − ε)² / (B·D): the mean over pixels and images.
             let scale = 2 / Double(output.count)
             var loss = 0.0
@@ -55,14 +50,7 @@ public enum DiffusionTraining {
                 loss += error * error
                 gradient[i] = scale * error
             }
-            total += loss / Double(output.count)
-            var parameters = network.parameters
-            optimizer.update(&parameters, gradients: network.gradients(activations: activations, logitGradient: Tensor(shape: output.shape, scalars: gradient)).parameters)
-            network.parameters = parameters
-            if step % reportEvery == 0 || step == steps {
-                progress(Report(step: step, meanLoss: total / Double(step % reportEvery == 0 ? reportEvery : step % reportEvery)))
-                total = 0
-            }
+            return (loss / Double(output.count), Tensor(shape: output.shape, scalars: gradient))
         }
         model = try DiffusionModel(
             inputShape: model.inputShape, classCount: model.classCount, dataRange: model.dataRange, schedule: model.schedule,
@@ -75,25 +63,40 @@ public enum DiffusionTraining {
         seed: UInt64, reportEvery: Int = 1000, progress: (Report) -> Void = { _ in }
     ) throws(DiffusionError) {
         var network = model.classifier
+        train(&network, model, data: u0, steps: steps, batchSize: batchSize, optimizer: &optimizer, seed: seed, reportEvery: reportEvery, progress: progress) {
+            logits, batch in
+            SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: batch.indices.map { labels[$0] })
+        }
+        model = try DiffusionModel(
+            inputShape: model.inputShape, classCount: model.classCount, dataRange: model.dataRange, schedule: model.schedule,
+            embedding: model.embedding, denoiser: model.denoiser, classifier: network)
+    }
+
+    /// The loop both networks train by: step s draws its minibatch from the generator derived
+    /// from (seed, s), `loss` gives the step's loss and the gradient at the network's output,
+    /// Adam updates the weights, and every `reportEvery` steps (and at the last) `progress`
+    /// gets the block's mean loss.
+    private static func train(
+        _ network: inout Sequential, _ model: DiffusionModel, data u0: Tensor, steps: Int, batchSize: Int, optimizer: inout some Optimizer,
+        seed: UInt64, reportEvery: Int, progress: (Report) -> Void,
+        loss: (_ output: Tensor, _ batch: (indices: [Int], times: [Int], noise: Tensor, input: Tensor)) -> (Double, Tensor)
+    ) {
         let source = Xoshiro256StarStar(seed: seed)
         var total = 0.0
         for step in 1...max(steps, 1) where steps > 0 {
             var generator = source.derived(step)
             let batch = minibatch(model, data: u0, batchSize: batchSize, generator: &generator)
             let activations = network.activations(for: batch.input)
-            let (loss, logitGradient) = SoftmaxCrossEntropy.lossAndGradient(logits: activations.last!, labels: batch.indices.map { labels[$0] })
-            total += loss
+            let (stepLoss, outputGradient) = loss(activations.last!, batch)
+            total += stepLoss
             var parameters = network.parameters
-            optimizer.update(&parameters, gradients: network.gradients(activations: activations, logitGradient: logitGradient).parameters)
+            optimizer.update(&parameters, gradients: network.gradients(activations: activations, logitGradient: outputGradient).parameters)
             network.parameters = parameters
             if step % reportEvery == 0 || step == steps {
                 progress(Report(step: step, meanLoss: total / Double(step % reportEvery == 0 ? reportEvery : step % reportEvery)))
                 total = 0
             }
         }
-        model = try DiffusionModel(
-            inputShape: model.inputShape, classCount: model.classCount, dataRange: model.dataRange, schedule: model.schedule,
-            embedding: model.embedding, denoiser: model.denoiser, classifier: network)
     }
 
     /// The denoising loss on `u0`: each image noised at `draws` seeded (t, ε) pairs.

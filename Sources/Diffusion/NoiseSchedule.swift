@@ -49,24 +49,6 @@ public struct NoiseSchedule: Sendable, Equatable {
     public func posteriorVariance(_ t: Int) -> Double {
         beta(t) * (1 - alphaBar(t - 1)) / (1 - alphaBar(t))
     }
-
-    /// The diffusion time whose noise level √(1 − ᾱ_t) is nearest `level` (ties to the
-    /// smaller t): how far into the forward process a point with that much noise is.
-    public func time(forNoiseLevel level: Double) -> Int {
-        var best = 0
-        var bestDistance = Double.infinity
-        for t in 0...steps {
-            let distance = abs((1 - alphaBars[t]).squareRoot() - level)
-            if distance < bestDistance {
-                best = t
-                bestDistance = distance
-            }
-        }
-        return best
-    }
-
-    /// The JSON of diffusion.json's "schedule".
-    public var json: [String: Double] { ["betaStart": betaStart, "betaEnd": betaEnd, "steps": Double(steps)] }
 }
 
 /// What went wrong with a diffusion model or a denoising request; says how to fix it.

@@ -30,6 +30,7 @@ public struct PointingGame: Sendable {
         /// 1 for a hit, 0 for a miss.
         public var score: Double { hit ? 1 : 0 }
 
+        /// Equal hit and peak (written out: a tuple member keeps Equatable from being synthesized).
         public static func == (a: Result, b: Result) -> Bool { a.hit == b.hit && a.argmax == b.argmax }
     }
 

@@ -135,63 +135,53 @@ public enum AttributionEngine {
         }
     }
 
-    /// Evaluates one round: every request's gradient points (grouped by rule) and value
-    /// points, in model calls of at most `batchSize` points.
+    /// Evaluates one round: every request's gradient points (grouped by rule), value points,
+    /// other-class gradient points and prediction points, in model calls of at most
+    /// `batchSize` points.
     static func evaluate(
         _ requests: [(request: EvaluationRequest, owner: Int, rule: BackwardRule)], _ functions: ExplainedFunctions, batchSize: Int
     ) throws(AttributionError) -> [Evaluations] {
         var answers = requests.map { _ in Evaluations(gradientValues: [], gradients: [], values: []) }
         let shape = functions.inputShape
-        var rowsByRule: [BackwardRule: [(Int, Int)]] = [:]
-        for (r, request) in requests.enumerated() where !request.request.gradientPoints.isEmpty {
-            for index in request.request.gradientPoints.indices { rowsByRule[request.rule, default: []].append((r, index)) }
+        let size = Tensor.elementCount(of: shape)
+        /// (request, index) for every point of one kind, in request order.
+        func rows(_ count: (EvaluationRequest) -> Int) -> [(Int, Int)] {
+            requests.indices.flatMap { r in (0..<count(requests[r].request)).map { (r, $0) } }
         }
-        for rule in [BackwardRule.gradient, .guidedBackprop] {
-            guard let rows = rowsByRule[rule] else { continue }
+        /// `body` for each run of at most `batchSize` rows, with their points stacked; a model
+        /// error becomes the engine's.
+        func inBatches(
+            _ rows: [(Int, Int)], point: ((Int, Int)) -> [Double], _ body: (ArraySlice<(Int, Int)>, Tensor) throws(ModelError) -> Void
+        ) throws(AttributionError) {
             for chunk in stride(from: 0, to: rows.count, by: batchSize) {
                 let slice = rows[chunk ..< min(chunk + batchSize, rows.count)]
-                let batch = stack(slice.map { requests[$0.0].request.gradientPoints[$0.1] }, shape: shape)
-                let evaluated: ValuesAndGradients
-                do {
-                    evaluated = try functions.valuesAndGradients(at: batch, owners: slice.map { requests[$0.0].owner }, rule: rule)
-                } catch { throw AttributionError(error) }
-                let size = Tensor.elementCount(of: shape)
+                do { try body(slice, stack(slice.map(point), shape: shape)) } catch { throw AttributionError(error) }
+            }
+        }
+
+        let gradientRows = rows { $0.gradientPoints.count }
+        for rule in [BackwardRule.gradient, .guidedBackprop] {
+            try inBatches(gradientRows.filter { requests[$0.0].rule == rule }, point: { requests[$0.0].request.gradientPoints[$0.1] }) { (slice, batch) throws(ModelError) in
+                let evaluated = try functions.valuesAndGradients(at: batch, owners: slice.map { requests[$0.0].owner }, rule: rule)
                 for (offset, (r, _)) in slice.enumerated() {
                     answers[r].gradientValues.append(evaluated.values[offset])
                     answers[r].gradients.append(Array(evaluated.gradients.scalars[offset * size ..< (offset + 1) * size]))
                 }
             }
         }
-        let rows = requests.indices.flatMap { r in requests[r].request.valuePoints.indices.map { (r, $0) } }
-        for chunk in stride(from: 0, to: rows.count, by: batchSize) {
-            let slice = rows[chunk ..< min(chunk + batchSize, rows.count)]
-            let batch = stack(slice.map { requests[$0.0].request.valuePoints[$0.1] }, shape: shape)
-            let values: [Double]
-            do {
-                values = try functions.values(at: batch, owners: slice.map { requests[$0.0].owner })
-            } catch { throw AttributionError(error) }
+        try inBatches(rows { $0.valuePoints.count }, point: { requests[$0.0].request.valuePoints[$0.1] }) { (slice, batch) throws(ModelError) in
+            let values = try functions.values(at: batch, owners: slice.map { requests[$0.0].owner })
             for (offset, (r, _)) in slice.enumerated() { answers[r].values.append(values[offset]) }
         }
-        let classRows = requests.indices.flatMap { r in requests[r].request.classGradientPoints.indices.map { (r, $0) } }
-        for chunk in stride(from: 0, to: classRows.count, by: batchSize) {
-            let slice = classRows[chunk ..< min(chunk + batchSize, classRows.count)]
-            let batch = stack(slice.map { requests[$0.0].request.classGradientPoints[$0.1].point }, shape: shape)
-            let evaluated: ValuesAndGradients
-            do {
-                evaluated = try functions.valuesAndGradients(at: batch, classes: slice.map { requests[$0.0].request.classGradientPoints[$0.1].targetClass })
-            } catch { throw AttributionError(error) }
-            let size = Tensor.elementCount(of: shape)
+        try inBatches(rows { $0.classGradientPoints.count }, point: { requests[$0.0].request.classGradientPoints[$0.1].point }) { (slice, batch) throws(ModelError) in
+            let evaluated = try functions.valuesAndGradients(at: batch, classes: slice.map { requests[$0.0].request.classGradientPoints[$0.1].targetClass })
             for (offset, (r, _)) in slice.enumerated() {
                 answers[r].classValues.append(evaluated.values[offset])
                 answers[r].classGradients.append(Array(evaluated.gradients.scalars[offset * size ..< (offset + 1) * size]))
             }
         }
-        let predictionRows = requests.indices.flatMap { r in requests[r].request.predictionPoints.indices.map { (r, $0) } }
-        for chunk in stride(from: 0, to: predictionRows.count, by: batchSize) {
-            let slice = predictionRows[chunk ..< min(chunk + batchSize, predictionRows.count)]
-            let batch = stack(slice.map { requests[$0.0].request.predictionPoints[$0.1] }, shape: shape)
-            let predicted: [Int]
-            do { predicted = try functions.predictions(at: batch) } catch { throw AttributionError(error) }
+        try inBatches(rows { $0.predictionPoints.count }, point: { requests[$0.0].request.predictionPoints[$0.1] }) { (slice, batch) throws(ModelError) in
+            let predicted = try functions.predictions(at: batch)
             for (offset, (r, _)) in slice.enumerated() { answers[r].predictions.append(predicted[offset]) }
         }
         return answers

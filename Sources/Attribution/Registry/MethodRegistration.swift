@@ -26,6 +26,8 @@ public struct MethodCapabilities: OptionSet, Sendable, Hashable {
     public static let keepsLedger = MethodCapabilities(rawValue: 1 << 6)
     /// It takes a reference set (option `references`, an array [M] + inputShape).
     public static let takesReferences = MethodCapabilities(rawValue: 1 << 7)
+    /// It builds its path from anchor points it can report (``AttributionResult/anchors``; DDPath).
+    public static let reportsAnchors = MethodCapabilities(rawValue: 1 << 8)
 }
 
 /// One method as the registry knows it: its name on the command line, one line of help, its
