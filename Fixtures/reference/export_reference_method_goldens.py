@@ -79,6 +79,14 @@ def stub_image_libraries():
     sys.modules.setdefault("torchvision", torchvision)
 
 
+def given_uniform(values):
+    """A stand-in for Tensor.uniform_ that fills the tensor with `values` (drawn here) instead."""
+    def uniform(tensor, low=0, high=1):
+        tensor.copy_(torch.from_numpy(values).reshape(tensor.shape))
+        return tensor
+    return uniform
+
+
 def float32_uniform(count, low, high):
     """Uniform numbers that are exactly float32 values (so float32 and float64 code agree)."""
     return rng.uniform(low, high, count).astype(np.float32).astype(np.float64)
@@ -103,11 +111,7 @@ def main(official):
     explainer._get_ref_tensor = lambda baseline, batch_size, num_samples: baseline[torch.from_numpy(indices)]
     original_uniform = torch.Tensor.uniform_
 
-    def given_alphas(tensor, low=0, high=1):
-        tensor.copy_(torch.from_numpy(alphas).reshape(tensor.shape))
-        return tensor
-
-    torch.Tensor.uniform_ = given_alphas
+    torch.Tensor.uniform_ = given_uniform(alphas)
     try:
         with Float64Everywhere():
             inputs = x.clone().requires_grad_(True)
@@ -148,11 +152,7 @@ def main(official):
             return original_repeat(tensor, *sizes)
 
         torch.Tensor.repeat = repeat
-        def given_lpi_alphas(tensor, low=0, high=1):
-            tensor.copy_(torch.from_numpy(lpi_alphas).reshape(tensor.shape))
-            return tensor
-
-        torch.Tensor.uniform_ = given_lpi_alphas
+        torch.Tensor.uniform_ = given_uniform(lpi_alphas)
         try:
             with Float64Everywhere():
                 method = lpi_module.LPI(model, k, torch.from_numpy(density)[None], random_alpha=True, datasets=[ReferenceSet()])
