@@ -69,24 +69,61 @@ public enum MatrixProduct {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        // A(i, p) = a[i * rowStride + p * depthStride].
-        let (rowStride, depthStride) = form == .transposedA ? (1, m) : (k, 1)
-        var packed: UnsafeMutablePointer<Double>? = nil
-        if form == .transposedB {
-            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: k * n)
-            for j in 0..<n {
-                for p in 0..<k { buffer[p * n + j] = b[j * k + p] }
-            }
-            packed = buffer
+        let threaded = usesThreads(m: m, n: n, k: k)
+        // A(i, p) = a[i * rowStride + p * depthStride]. Aᵀ·B deeper than 128 with more than a few columns
+        // first copies A into row-major [m, k] order (O(mk) against O(mnk)): read in place, each
+        // step of k would jump m doubles, and a block of 256 steps would touch 256 cache lines.
+        var (a, rowStride, depthStride) = form == .transposedA ? (a, 1, m) : (a, k, 1)
+        var rowMajorA: UnsafeMutablePointer<Double>? = nil
+        defer { rowMajorA?.deallocate() }
+        if form == .transposedA && n >= 16 && k > 128 {
+            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: m * k)
+            transpose(a, rows: k, columns: m, into: buffer, inParallel: threaded && m * k >= 1 << 16)
+            (a, rowStride, depthStride) = (UnsafePointer(buffer), k, 1)
+            rowMajorA = buffer
         }
+        let sixteenColumns = VectorUnit.current.doublesPerRegister >= 8
+        let kernel: Kernel
+        var packed: UnsafeMutablePointer<Double>? = nil
         defer { packed?.deallocate() }
-        let rowMajorB = UnsafePointer(packed) ?? b
+        if form == .transposedB || m >= packingRowThreshold {
+            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: k * n)
+            PackedB.pack(form == .transposedB ? .columnsOfRows : .rows, b: b, k: k, n: n, into: buffer, inParallel: threaded && k * n >= 1 << 16)
+            packed = buffer
+            kernel = Kernel(
+                n: n, k: k, a: a, rowStride: rowStride, depthStride: depthStride,
+                b: .init(packed: UnsafePointer(buffer), k: k, n: n), c: c, accumulate: accumulate, sixteenColumns: sixteenColumns)
+        } else {
+            kernel = Kernel(
+                n: n, k: k, a: a, rowStride: rowStride, depthStride: depthStride,
+                b: .init(rowMajor: b, n: n), c: c, accumulate: accumulate, sixteenColumns: sixteenColumns)
+        }
+        run(kernel, m: m, threaded: threaded)
+    }
 
-        let kernel = Kernel(
-            n: n, k: k, a: a, rowStride: rowStride, depthStride: depthStride,
-            b: rowMajorB, c: c, accumulate: accumulate, sixteenColumns: VectorUnit.current.doublesPerRegister >= 8)
-        if usesThreads(m: m, n: n, k: k) {
-            // Chunks of whole 4-row blocks; at least two chunks per thread for balance.
+    /// A·B with B packed beforehand (``PackedOperand``): the plain form's sums, bit for bit,
+    /// without packing B on every call. A is row-major [m, k] and C [m, n], with B's k and n.
+    public static func fast(
+        m: Int, a: UnsafePointer<Double>, packed b: PackedOperand, c: UnsafeMutablePointer<Double>, accumulate: Bool
+    ) {
+        let (k, n) = (b.rows, b.columns)
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
+        }
+        b.scalars.withUnsafeBufferPointer { packed in
+            let kernel = Kernel(
+                n: n, k: k, a: a, rowStride: k, depthStride: 1, b: .init(packed: packed.baseAddress!, k: k, n: n), c: c,
+                accumulate: accumulate, sixteenColumns: VectorUnit.current.doublesPerRegister >= 8)
+            run(kernel, m: m, threaded: usesThreads(m: m, n: n, k: k))
+        }
+    }
+
+    /// Runs `kernel` over C's m rows: on this thread, or in chunks of whole 4-row blocks (at
+    /// least two chunks per thread, for balance) spread over threads.
+    private static func run(_ kernel: Kernel, m: Int, threaded: Bool) {
+        if threaded {
             let blocks = (m + Kernel.rowsPerBlock - 1) / Kernel.rowsPerBlock
             let chunkBlocks = max(1, blocks / (2 * Parallelism.threadCount))
             let chunkRows = chunkBlocks * Kernel.rowsPerBlock
@@ -98,12 +135,62 @@ public enum MatrixProduct {
         }
     }
 
+    /// A right-hand operand B [k, n] packed once for many products — a layer's weight, which
+    /// every model call multiplies by — in the strip layout the fast path's kernel reads
+    /// (each 8-column strip's k × 8 block contiguous, then the n mod 8 leftover columns).
+    /// Packing moves elements only; a product with it has the same bits as with B itself.
+    public struct PackedOperand: Sendable {
+        /// k
+        public let rows: Int
+        /// n
+        public let columns: Int
+        let scalars: [Double]
+
+        /// B given row-major [k, n] (`transposed` false), or as its transpose, row-major [n, k].
+        public init(_ b: [Double], rows k: Int, columns n: Int, transposed: Bool = false) {
+            precondition(b.count == k * n, "packed operand needs \(k * n) values, got \(b.count)")
+            rows = k
+            columns = n
+            scalars = [Double](unsafeUninitializedCapacity: k * n) { buffer, initialized in
+                b.withUnsafeBufferPointer { source in
+                    if k * n > 0 {
+                        PackedB.pack(transposed ? .columnsOfRows : .rows, b: source.baseAddress!, k: k, n: n, into: buffer.baseAddress!, inParallel: false)
+                    }
+                }
+                initialized = k * n
+            }
+        }
+    }
+
+    /// Writes the transpose of `source` (row-major [rows, columns]) into `destination`
+    /// (row-major [columns, rows]), in 8 × 8 tiles so that both sides stay in cache; tiles of
+    /// destination rows in parallel when `inParallel`.
+    static func transpose(
+        _ source: UnsafePointer<Double>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Double>, inParallel: Bool
+    ) {
+        Parallelism.forEachRange(count: columns, chunkSize: max(8, (columns + 15) / 16 / 8 * 8), inParallel: inParallel) { range in
+            for rowStart in stride(from: 0, to: rows, by: 8) {
+                let rowEnd = min(rowStart + 8, rows)
+                for column in range {
+                    for row in rowStart..<rowEnd { destination[column * rows + row] = source[row * columns + column] }
+                }
+            }
+        }
+    }
+
+    /// The fewest rows of C for which the fast path packs a row-major B into strips before
+    /// multiplying (A·Bᵀ always packs: its B must be rearranged anyway). Packing costs one
+    /// copy of B, O(kn); it pays once enough row blocks reuse each strip.
+    static let packingRowThreshold = 32
+
     /// The smallest product, in multiply-adds m·n·k, that the fast path spreads over threads:
-    /// 2²³ (about 8.4 million). Below it — a few hundred µs on one core — waking a second thread
-    /// costs more than it saves (measured with `bench`). The other kernels use
-    /// ``Parallelism/isWorthParallelizing(multiplyAdds:)``'s smaller threshold because their
-    /// chunks (images, planes, rows of a model call) are coarser.
-    public static let parallelThreshold = 1 << 23
+    /// 2²⁰ (about a million). Below it — about 50 µs on one core — waking a second thread
+    /// costs more than it saves; at 200×128×64 (1.6 million) two threads give 55–63 GFLOP/s
+    /// against one's 38 (measured with `bench` on an AVX2 machine; the threshold was 2²³
+    /// before, which left every path-batch product of the dense models on one thread). The
+    /// other kernels use ``Parallelism/isWorthParallelizing(multiplyAdds:)``'s smaller
+    /// threshold because their chunks (images, planes, rows of a model call) are coarser.
+    public static let parallelThreshold = 1 << 20
 
     /// Whether the fast path splits an m×n×k product over threads in the current context:
     /// more than one thread allowed, at least ``parallelThreshold`` multiply-adds, and at least
@@ -142,7 +229,7 @@ public enum MatrixProduct {
 private struct Kernel {
     let n: Int, k: Int
     let a: UnsafePointer<Double>, rowStride: Int, depthStride: Int
-    let b: UnsafePointer<Double>  // row-major [k, n]
+    let b: PackedB
     let c: UnsafeMutablePointer<Double>
     let accumulate: Bool
 
@@ -150,50 +237,62 @@ private struct Kernel {
     /// Whether 4 × 16 blocks fit the registers (an 8-wide unit); otherwise 4 × 8 blocks are used.
     let sixteenColumns: Bool
 
-    /// The depth of one panel of B: about 256 KB of B's rows (kc·n doubles), so a panel stays
-    /// in the second-level cache while every row block of this thread passes over it.
-    var panelDepth: Int { max(16, (256 << 10) / (8 * max(1, n))) }
+    /// The depth of one block of B (kc steps of k): at most 256, so that C's blocks are loaded
+    /// and stored once per up to 256 steps, not once per few dozen; k is cut into equal
+    /// blocks (784 = 4 × 196, not 3 × 256 + 16, whose last block would reload C for 16 steps).
+    var blockDepth: Int {
+        let blocks = (k + 255) / 256
+        return (k + blocks - 1) / blocks
+    }
 
-    /// C's rows `rows`, over B in panels of ``panelDepth`` rows of B: panel after panel, every
-    /// block adds that panel's products to C[i, j] (stored and reloaded between panels, which
-    /// changes no rounding), so C[i, j] still adds its products for p = 0, 1, …, k − 1 in turn.
+    /// The width of one block of B (nc columns, a multiple of 16): about 256 KB of B (kc·nc
+    /// doubles), so the block stays in the second-level cache while every row block of this
+    /// thread passes over it.
+    var blockWidth: Int { max(16, (256 << 10) / (8 * blockDepth) / 16 * 16) }
+
+    /// C's rows `rows`, over B in blocks of ``blockDepth`` steps × ``blockWidth`` columns:
+    /// column block by column block, and within one, depth block after depth block, every
+    /// row block adds that block's products to C[i, j] (stored and reloaded between depth
+    /// blocks, which changes no rounding), so C[i, j] still adds its products for
+    /// p = 0, 1, …, k − 1 in turn.
     func run(rows: Range<Int>) {
-        let depth = panelDepth
-        if k <= depth {
-            runPanel(rows: rows)
-            return
-        }
-        for start in stride(from: 0, to: k, by: depth) {
-            let panel = Kernel(
-                n: n, k: min(depth, k - start), a: a + start * depthStride, rowStride: rowStride, depthStride: depthStride,
-                b: b + start * n, c: c, accumulate: accumulate || start > 0, sixteenColumns: sixteenColumns)
-            panel.runPanel(rows: rows)
+        let width = blockWidth, depth = blockDepth
+        for columnStart in stride(from: 0, to: n, by: width) {
+            let columns = columnStart ..< min(columnStart + width, n)
+            for start in stride(from: 0, to: k, by: depth) {
+                let block = Kernel(
+                    n: n, k: min(depth, k - start), a: a + start * depthStride, rowStride: rowStride, depthStride: depthStride,
+                    b: b.fromStep(start), c: c, accumulate: accumulate || start > 0, sixteenColumns: sixteenColumns)
+                block.runBlock(rows: rows, columns: columns)
+            }
         }
     }
 
-    /// C's rows `rows` over all of this kernel's depth k.
-    func runPanel(rows: Range<Int>) {
+    /// C's rows `rows` and columns `columns` (starting at a multiple of 16; ending at one, or
+    /// at n) over all of this kernel's depth k.
+    func runBlock(rows: Range<Int>, columns: Range<Int>) {
+        let end = columns.upperBound
         var i = rows.lowerBound
         while i + 4 <= rows.upperBound {
-            var j = 0
-            while sixteenColumns && j + 16 <= n {
+            var j = columns.lowerBound
+            while sixteenColumns && j + 16 <= end {
                 block4x16(i, j)
                 j += 16
             }
-            while j + 8 <= n {
+            while j + 8 <= end {
                 block4x8(i, j)
                 j += 8
             }
-            for row in i..<i + 4 { scalarTail(row, from: j) }
+            if end == n { for row in i..<i + 4 { scalarTail(row, from: j) } }
             i += 4
         }
         while i < rows.upperBound {
-            var j = 0
-            while j + 8 <= n {
+            var j = columns.lowerBound
+            while j + 8 <= end {
                 block1x8(i, j)
                 j += 8
             }
-            scalarTail(i, from: j)
+            if end == n { scalarTail(i, from: j) }
             i += 1
         }
     }
@@ -215,13 +314,14 @@ private struct Kernel {
         var c1: SIMD8<Double> = accumulate ? load(c1p) : .zero
         var c2: SIMD8<Double> = accumulate ? load(c2p) : .zero
         var c3: SIMD8<Double> = accumulate ? load(c3p) : .zero
-        var bp = b + j
+        var bp = b.strip(j)
+        let step = b.stepStride
         var offset = 0
         // Two steps of k per pass (each accumulator still adds p, then p + 1): half the loop
         // overhead, and the next step's loads issue while this step's products finish.
         for _ in 0..<(k / 2) {
             let bv = load(bp)
-            let bw = load(bp + n)
+            let bw = load(bp + step)
             let next = offset &+ depthStride
             c0 += SIMD8(repeating: a0[offset]) * bv
             c1 += SIMD8(repeating: a1[offset]) * bv
@@ -231,7 +331,7 @@ private struct Kernel {
             c1 += SIMD8(repeating: a1[next]) * bw
             c2 += SIMD8(repeating: a2[next]) * bw
             c3 += SIMD8(repeating: a3[next]) * bw
-            bp += 2 &* n
+            bp += 2 &* step
             offset = next &+ depthStride
         }
         if k % 2 == 1 {
@@ -258,11 +358,12 @@ private struct Kernel {
         var c21: SIMD8<Double> = accumulate ? load(c2p + 8) : .zero
         var c30: SIMD8<Double> = accumulate ? load(c3p) : .zero
         var c31: SIMD8<Double> = accumulate ? load(c3p + 8) : .zero
-        var bp = b + j
+        var bp = b.strip(j)
+        let step = b.stepStride, nextStrip = b.stripStride
         var offset = 0
         for _ in 0..<k {
             let b0 = load(bp)
-            let b1 = load(bp + 8)
+            let b1 = load(bp + nextStrip)
             let x0 = SIMD8(repeating: a0[offset])
             let x1 = SIMD8(repeating: a1[offset])
             let x2 = SIMD8(repeating: a2[offset])
@@ -271,7 +372,7 @@ private struct Kernel {
             c10 += x1 * b0; c11 += x1 * b1
             c20 += x2 * b0; c21 += x2 * b1
             c30 += x3 * b0; c31 += x3 * b1
-            bp += n
+            bp += step
             offset += depthStride
         }
         store(c00, c0p); store(c01, c0p + 8)
@@ -284,11 +385,12 @@ private struct Kernel {
         let a0 = a + i * rowStride
         let cp = c + i * n + j
         var c0: SIMD8<Double> = accumulate ? load(cp) : .zero
-        var bp = b + j
+        var bp = b.strip(j)
+        let step = b.stepStride
         var offset = 0
         for _ in 0..<k {
             c0 += SIMD8(repeating: a0[offset]) * load(bp)
-            bp += n
+            bp += step
             offset += depthStride
         }
         store(c0, cp)
@@ -300,10 +402,108 @@ private struct Kernel {
             var sum = accumulate ? c[i * n + j] : 0
             var offset = 0
             for p in 0..<k {
-                sum += a0[offset] * b[p * n + j]
+                sum += a0[offset] * b.tail[p * b.tailStride + (j - j0)]
                 offset += depthStride
             }
             c[i * n + j] = sum
+        }
+    }
+}
+
+/// Where B's elements lie for ``Kernel``: its columns in strips of eight (the `SIMD8` loads),
+/// then the `n mod 8` leftover columns.
+///
+/// B row-major [k, n] is used in place: strip s starts at column 8s and one step of k moves a
+/// whole row (n doubles). Packed, B is copied once into strips that each hold their k × 8
+/// block contiguously (one step of k moves 8 doubles), followed by the leftover columns as a
+/// row-major [k, n mod 8] block: every block then streams B from consecutive addresses, which
+/// the prefetcher and the TLB serve far better than rows n·8 bytes apart. Packing only moves
+/// elements, so no product and no sum changes.
+struct PackedB {
+    /// Strip 0 at step 0.
+    let strips: UnsafePointer<Double>
+    /// From strip s to strip s + 1.
+    let stripStride: Int
+    /// From step p to step p + 1 within a strip.
+    let stepStride: Int
+    /// The leftover columns (n mod 8 of them) at step 0, and from step p to p + 1 among them.
+    let tail: UnsafePointer<Double>, tailStride: Int
+
+    /// B row-major [k, n], used in place.
+    init(rowMajor b: UnsafePointer<Double>, n: Int) {
+        strips = b
+        stripStride = 8
+        stepStride = n
+        tail = b + n / 8 * 8
+        tailStride = n
+    }
+
+    /// B packed by ``pack(_:b:k:n:into:inParallel:)``.
+    init(packed buffer: UnsafePointer<Double>, k: Int, n: Int) {
+        strips = buffer
+        stripStride = 8 * k
+        stepStride = 8
+        tail = buffer + n / 8 * 8 * k
+        tailStride = n % 8
+    }
+
+    private init(strips: UnsafePointer<Double>, stripStride: Int, stepStride: Int, tail: UnsafePointer<Double>, tailStride: Int) {
+        self.strips = strips
+        self.stripStride = stripStride
+        self.stepStride = stepStride
+        self.tail = tail
+        self.tailStride = tailStride
+    }
+
+    /// The same B from step `p` on (a panel starting at row p of B).
+    func fromStep(_ p: Int) -> PackedB {
+        PackedB(strips: strips + p * stepStride, stripStride: stripStride, stepStride: stepStride, tail: tail + p * tailStride, tailStride: tailStride)
+    }
+
+    /// The strip holding columns j..<j + 8 (j a multiple of 8), at step 0.
+    @inline(__always)
+    func strip(_ j: Int) -> UnsafePointer<Double> { strips + (j >> 3) * stripStride }
+
+    /// How B is stored before packing.
+    enum Source {
+        /// Row-major [k, n]: B[p, j] = b[p·n + j].
+        case rows
+        /// Row-major [n, k] (the operand of A·Bᵀ): B[p, j] = b[j·k + p].
+        case columnsOfRows
+    }
+
+    /// Copies B into `buffer` (k·n doubles) in the packed layout; strips in parallel when
+    /// `inParallel`.
+    static func pack(_ source: Source, b: UnsafePointer<Double>, k: Int, n: Int, into buffer: UnsafeMutablePointer<Double>, inParallel: Bool) {
+        let fullStrips = n / 8
+        let width = n % 8
+        // One chunk per strip, and one for the leftover columns.
+        let chunks = fullStrips + (width > 0 ? 1 : 0)
+        Parallelism.forEachRange(count: chunks, chunkSize: max(1, chunks / 8), inParallel: inParallel) { range in
+            for s in range {
+                let columns = s < fullStrips ? 8 : width
+                let stride = s < fullStrips ? 8 : width
+                let destination = buffer + s * 8 * k
+                let j0 = 8 * s
+                switch source {
+                case .rows where columns == 8:
+                    // A whole strip: one 8-wide copy per step of k.
+                    for p in 0..<k {
+                        UnsafeMutableRawPointer(destination + p * 8).storeBytes(
+                            of: UnsafeRawPointer(b + p * n + j0).loadUnaligned(as: SIMD8<Double>.self), as: SIMD8<Double>.self)
+                    }
+                case .rows:
+                    for p in 0..<k {
+                        let row = b + p * n + j0
+                        for l in 0..<columns { destination[p * stride + l] = row[l] }
+                    }
+                case .columnsOfRows:
+                    for l in 0..<columns {
+                        let column = b + (j0 + l) * k
+                        for p in 0..<k { destination[p * stride + l] = column[p] }
+                    }
+                }
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ import Foundation
 ///
 /// When to use threads is each kernel's own named threshold: ``isWorthParallelizing(multiplyAdds:)``
 /// (2¹⁸ multiply-adds) for convolution images, pooling planes and a model call's row chunks;
-/// `MatrixProduct.parallelThreshold` (2²³) for a matrix product's row blocks. Tests check
+/// `MatrixProduct.parallelThreshold` (2²⁰) for a matrix product's row blocks. Tests check
 /// both sides of each.
 ///
 /// The thread count is a task-local value: `Parallelism.$threadLimit.withValue(1) { … }`

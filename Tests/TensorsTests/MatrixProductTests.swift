@@ -28,12 +28,16 @@ struct MatrixProductTests {
         worst.report()
     }
 
-    @Test("Both register shapes (4 × 16 for 8-wide units, 4 × 8 for 4-wide) and B's depth panels give the reference's bits")
+    @Test("Both register shapes (4 × 16 for 8-wide units, 4 × 8 for 4-wide), B in place or packed, and B's blocks give the reference's bits")
     func registerShapesAndPanels() {
         var generator = Seeds.generator(102)
-        // Panel depth max(16, 2¹⁸ / (8n)): n = 300 → 109 (k = 230: three panels); n = 2,100 →
-        // 16 (k = 40: three panels, the last of 8); n = 17 → one panel.
-        for (m, n, k) in [(11, 300, 230), (9, 2100, 40), (13, 17, 5), (6, 40, 3)] {
+        // Fewer than 32 rows read B in place, 32 or more pack it (A·Bᵀ always packs). Depth
+        // blocks: k cut into equal blocks of at most 256; widths max(16, 2¹⁸ / (8·kc)) rounded
+        // down to a multiple of 16. 33×220×300: two depth blocks of 150, two column blocks
+        // (208 + 12, the last with a 4-column tail), eight 4-row blocks and one lone row, and
+        // Aᵀ·B deeper than 128 copies A to row-major first. 40×5×7: packed, tail columns only.
+        // 11×300×230: in place, one depth block, two column blocks (288 + 12).
+        for (m, n, k) in [(33, 220, 300), (40, 5, 7), (11, 300, 230), (9, 2100, 40), (13, 17, 5), (6, 40, 3)] {
             let a = randomValues(m * k, using: &generator)
             let b = randomValues(k * n, using: &generator)
             let start = randomValues(m * n, using: &generator)
@@ -79,12 +83,13 @@ struct MatrixProductTests {
         #expect(viaTransposeB == c)
     }
 
-    @Test("Products on both sides of the threading threshold (2²³ multiply-adds): threads are used only above it, and 1, 2 and 4 threads give the same bits",
+    @Test("Products on both sides of the threading threshold (2²⁰ multiply-adds): threads are used only above it, and 1, 2 and 4 threads give the same bits",
           .tags(.determinism))
     func threadCountInvariance() {
         var generator = Seeds.generator(101)
-        // 255·128·256 is just below 2²³, 256·128·256 is exactly it.
-        for (m, n, k, threaded) in [(255, 128, 256, false), (256, 128, 256, true), (101, 67, 43, false)] {
+        // 255·64·64 is just below 2²⁰, 256·64·64 is exactly it; 40·260·260 packs B on threads
+        // (k·n ≥ 2¹⁶), 260·40·260 copies Aᵀ·B's A on threads (m·k ≥ 2¹⁶).
+        for (m, n, k, threaded) in [(255, 64, 64, false), (256, 64, 64, true), (40, 260, 260, true), (260, 40, 260, true), (101, 67, 43, false)] {
             #expect((m * n * k >= MatrixProduct.parallelThreshold) == threaded)
             let available = Parallelism.processorCount > 1
             #expect(Parallelism.$threadLimit.withValue(2) { MatrixProduct.usesThreads(m: m, n: n, k: k) } == (threaded && available), "\(m)×\(n)×\(k)")
