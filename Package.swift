@@ -68,9 +68,17 @@ let package = Package(
         .executableTarget(
             name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"], swiftSettings: hostTuning),
 
+        // `bench quality`: every method × metric on the shipped models' test splits, with
+        // bootstrap intervals and a verdict per claim of the seed papers.
+        .target(
+            name: "Quality",
+            dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "FixtureModels"],
+            swiftSettings: hostTuning),
+
         // Speed and memory tables.
         .executableTarget(
-            name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion"], swiftSettings: hostTuning),
+            name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "Quality"],
+            swiftSettings: hostTuning),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.
@@ -90,6 +98,7 @@ let package = Package(
             name: "WalkthroughTests",
             dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
+        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "Diffusion", "_TestSupport"]),

@@ -218,7 +218,7 @@ public struct PerformanceInformationCurve: Sendable {
 
     /// The piecewise-linear curve's value at `t`: at an x shared by several points, the last
     /// of them (as np.interp).
-    static func interpolate(_ x: [Double], _ y: [Double], at t: Double) -> Double {
+    public static func interpolate(_ x: [Double], _ y: [Double], at t: Double) -> Double {
         guard var upper = x.firstIndex(where: { $0 > t }) else { return y.last! }
         if upper == 0 { return y[0] }
         upper = max(upper, 1)

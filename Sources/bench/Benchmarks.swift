@@ -28,6 +28,15 @@ struct Benchmarks {
         rows.forEach { print(line($0)) }
     }
 
+    /// "AMD EPYC, 2 processors, AVX2 + FMA (4 doubles per register)": the processor's model
+    /// name (Linux's /proc/cpuinfo; "unknown processor" elsewhere), its count and vector unit.
+    static var machineDescription: String {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .flatMap { line in line.firstIndex(of: ":").map { line[line.index(after: $0)...].trimmingCharacters(in: .whitespaces) } }
+        return "\(model ?? "unknown processor"), \(Parallelism.processorCount) processors, \(VectorUnit.detected)"
+    }
+
     /// The sections, by the names `--only` takes.
     static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "ddpath", "metrics", "rules", "memory"]
 

@@ -14,10 +14,19 @@ import ArrayFormats
 import Attribution
 import Foundation
 import Models
+import Quality
 import Tensors
 
 AllocatorTuning.keepFreedMemory()  // as every executable of this package does (see AllocatorTuning)
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "quality" {
+    // Not speed: the quality of every method under every metric (Quality's QualityCommand).
+    if arguments.contains("--help") || arguments.contains("-h") {
+        print(QualityCommand.usage)
+        exit(0)
+    }
+    exit(QualityCommand.main(Array(arguments.dropFirst()), machine: Benchmarks.machineDescription))
+}
 if let index = arguments.firstIndex(of: "--probe-memory"), index + 1 < arguments.count, let steps = Int(arguments[index + 1]) {
     // A child process measuring one attribution's peak memory; prints the bytes.
     print(MemoryProbe.run(steps: steps))
@@ -26,6 +35,7 @@ if let index = arguments.firstIndex(of: "--probe-memory"), index + 1 < arguments
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
         USAGE: bench [--quick] [--json] [--only SECTION]
+               bench quality [options]   (see bench quality --help)
           --quick         smaller tables, under a minute
           --json          one JSON object on the last line
           --only SECTION  one table: \(Benchmarks.sections.joined(separator: ", "))

@@ -1,0 +1,60 @@
+/// One claim of a seed paper, in a form the data can rule on: "method beats base on metric"
+/// — the paired difference (method − base) over the same images lies on the better side of 0.
+public struct Claim: Sendable, Equatable {
+    /// "001" (IDGI), "000" (DDPath), "002" (LPI).
+    public let seed: String
+    /// The paper's words, shortened.
+    public let statement: String
+    /// The method claimed better, and what it is compared with (``QualityMethod`` names).
+    public let method: String, base: String
+    /// The metric it is judged on.
+    public let metric: String
+
+    public init(seed: String, statement: String, method: String, base: String, metric: String) {
+        self.seed = seed
+        self.statement = statement
+        self.method = method
+        self.base = base
+        self.metric = metric
+    }
+
+    /// The seeds' claims, one row per (method, base, metric).
+    public static let all: [Claim] = {
+        var claims: [Claim] = []
+        // IDGI (001): +IDGI raises insertion (probability and ratio), SIC and AIC (both
+        // information levels) and localization F1 / ROC-AUC, and lowers MAE, for every base.
+        let idgiMetrics = ["insertion", "insertion-ratio", "sic-compressed", "sic-ms-ssim", "aic-compressed", "aic-ms-ssim",
+                           "localization-f1", "localization-auc", "localization-mae"]
+        for base in QualityMethod.pathBases {
+            for metric in idgiMetrics {
+                claims.append(Claim(seed: "001", statement: "IDGI improves \(base) on \(metric)", method: "\(base)+idgi", base: base, metric: metric))
+            }
+        }
+        // IDGI (001): vanilla gradient scores lowest on insertion.
+        for other in ["ig", "blur-ig", "guided-ig"] {
+            claims.append(Claim(seed: "001", statement: "vanilla gradient scores lowest on insertion", method: other, base: "gradient", metric: "insertion"))
+        }
+        // DDPath (000): DDPath-X beats X on overall and on the pointing game; DDPath beats
+        // adding plain noise on AIC, insertion and deletion.
+        for base in QualityMethod.pathBases {
+            for metric in ["overall", "pointing-game"] {
+                claims.append(Claim(seed: "000", statement: "DDPath-\(base) beats \(base) on \(metric)", method: "ddpath-\(base)", base: base, metric: metric))
+            }
+            for noisy in ["noisy-\(base)", "smoothgrad"] {
+                for metric in ["aic-compressed", "insertion", "deletion"] {
+                    claims.append(Claim(
+                        seed: "000", statement: "DDPath-\(base) beats adding plain noise (\(noisy)) on \(metric)", method: "ddpath-\(base)", base: noisy,
+                        metric: metric))
+                }
+            }
+        }
+        // LPI (002): LPI beats EG, IG, AGI and input-gradient on DiffID; cluster density beats
+        // random density, which still beats EG.
+        for base in ["expected-gradients", "ig", "agi", "input-x-gradient"] {
+            claims.append(Claim(seed: "002", statement: "LPI beats \(base) on DiffID", method: "lpi", base: base, metric: "diffid"))
+        }
+        claims.append(Claim(seed: "002", statement: "cluster density beats random density on DiffID", method: "lpi", base: "lpi-random", metric: "diffid"))
+        claims.append(Claim(seed: "002", statement: "random density still beats EG on DiffID", method: "lpi-random", base: "expected-gradients", metric: "diffid"))
+        return claims
+    }()
+}

@@ -1,0 +1,91 @@
+import ArrayFormats
+import Foundation
+import Tensors
+
+/// `bench quality [--quick] [--images N] [--models A,B] [--methods A,B] [--out DIR]`: runs a
+/// quality run, prints the Markdown tables on stdout and progress on stderr, and writes
+/// `DIR/RESULTS.md` and `DIR/results.json` (default DIR: `quality`), each atomically.
+public enum QualityCommand {
+    public static let usage = """
+        USAGE: bench quality [--quick] [--images N] [--models M,…] [--methods M,…] [--resamples B] [--out DIR]
+          --quick          digits-cnn and shapes-cnn, 12 images each, the claims' main methods and metrics (about a minute)
+          --images N       the first N test images of each model (before leaving out misclassified ones; default all)
+          --models M,…     of digits-cnn, digits-mlp, shapes-cnn (default all three)
+          --methods M,…    of \(QualityMethod.all.map(\.name).joined(separator: ", "))
+          --resamples B    bootstrap resamples (default 2000)
+          --out DIR        where RESULTS.md and results.json go (default quality)
+        """
+
+    /// Parses `arguments` (after "quality"), runs, writes; returns the process's exit code.
+    public static func main(_ arguments: [String], machine: String) -> Int32 {
+        do {
+            let (configuration, directory) = try parse(arguments)
+            let results = try QualityRun.run(configuration) { line in
+                FileHandle.standardError.write(Data("quality: \(line)\n".utf8))
+            }
+            let summary = QualitySummary(results)
+            let markdown = QualityReport.markdown(results, summary, machine: machine)
+            print(markdown, terminator: "")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try AtomicFile.write(markdown, to: directory.appendingPathComponent("RESULTS.md"))
+            let json = QualityReport.json(results, summary, machine: machine).description
+            try AtomicFile.write(json + "\n", to: directory.appendingPathComponent("results.json"))
+            FileHandle.standardError.write(Data("quality: wrote \(directory.path)/RESULTS.md and results.json\n".utf8))
+            return 0
+        } catch let error as QualityError {
+            FileHandle.standardError.write(Data("bench quality: \(error.description)\n".utf8))
+            return 2
+        } catch {
+            FileHandle.standardError.write(Data("bench quality: \(error)\n".utf8))
+            return 3
+        }
+    }
+
+    /// The configuration and output directory `arguments` ask for.
+    /// - Throws: ``QualityError`` naming the bad argument and what it accepts.
+    public static func parse(_ arguments: [String]) throws -> (QualityConfiguration, URL) {
+        var configuration = arguments.contains("--quick") ? QualityConfiguration.quick : QualityConfiguration.full
+        var directory = URL(fileURLWithPath: "quality")
+        var index = 0
+        func value(_ flag: String) throws -> String {
+            guard index + 1 < arguments.count else { throw QualityError("\(flag) needs a value (see bench quality --help)") }
+            index += 1
+            return arguments[index]
+        }
+        func list(_ flag: String) throws -> [String] { try value(flag).split(separator: ",").map(String.init) }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--quick":
+                break
+            case "--images":
+                let text = try value(argument)
+                guard let n = Int(text), n > 0 else { throw QualityError("--images needs a positive whole number, got '\(text)'") }
+                configuration.images = n
+            case "--models":
+                let names = try list(argument)
+                for name in names where !QualityModel.defaultNames.contains(name) {
+                    throw QualityError("--models: unknown model '\(name)'; choose from \(QualityModel.defaultNames.joined(separator: ", "))")
+                }
+                configuration.models = names
+            case "--methods":
+                configuration.methods = try list(argument).map { name in
+                    guard let method = QualityMethod.named(name) else {
+                        throw QualityError("--methods: unknown method '\(name)'; choose from \(QualityMethod.all.map(\.name).joined(separator: ", "))")
+                    }
+                    return method
+                }
+            case "--resamples":
+                let text = try value(argument)
+                guard let b = Int(text), b >= 2 else { throw QualityError("--resamples needs a whole number ≥ 2, got '\(text)'") }
+                configuration.bootstrap = Bootstrap(resamples: b, seed: configuration.bootstrap.seed, confidence: configuration.bootstrap.confidence)
+            case "--out":
+                directory = URL(fileURLWithPath: try value(argument))
+            default:
+                throw QualityError("unknown argument '\(argument)' (see bench quality --help)")
+            }
+            index += 1
+        }
+        return (configuration, directory)
+    }
+}

@@ -1,0 +1,114 @@
+import Attribution
+import Diffusion
+import Models
+import Tensors
+
+/// One attribution method as `bench quality` runs it: a name for the tables, and how to build
+/// it for a model from the registry, with the budgets the papers set.
+///
+/// Budgets: 200 gradient evaluations for the path methods (IG, BlurIG, Guided IG, DDPath; the
+/// IDGI and DDPath papers' setting), 20 references for EG and LPI (LPI: R = 20 sub-clusters ×
+/// k = 5 points; EG: K = 20 draws — LPI's paper compares them at 20 references), 20 AGI steps
+/// per false class, 25 noisy copies for SmoothGrad.
+///
+/// Reconstructed choices, named as such: "noisy X" — DDPath's Table 4 adds plain noise to
+/// IG, BlurIG and Guided IG, without saying how — is SmoothGrad over X (Gaussian noise of
+/// σ = 0.15 of the input's range on x) with 10 copies of X at 20 steps: the same 200
+/// gradients as X and as DDPath-X.
+public struct QualityMethod: Sendable, Equatable {
+    /// The name in the tables ("ig", "ig+idgi", "ddpath-ig", "lpi-random", "random", …).
+    public let name: String
+    /// The registry's method name; nil for the random floor.
+    public let registryName: String?
+    /// Option values for the registry (the budget and the variant).
+    public let values: [String: String]
+    /// What the method needs beyond the network.
+    public let needs: Needs
+
+    /// Extra inputs a method needs.
+    public enum Needs: Sendable, Equatable {
+        case nothing
+        /// A reference set: the model's training images.
+        case references
+        /// The model's diffusion directory (DDPath).
+        case diffusion
+    }
+
+    public init(_ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing) {
+        self.name = name
+        self.registryName = registryName
+        self.values = values
+        self.needs = needs
+    }
+
+    /// The random attribution, the floor every method should beat: independent uniform
+    /// numbers in [0, 1) per feature, seeded per image.
+    public static let random = QualityMethod("random", registryName: nil)
+
+    /// Every method the issue lists, with the papers' budgets.
+    public static let all: [QualityMethod] = {
+        var methods: [QualityMethod] = [
+            .random,
+            QualityMethod("gradient", registryName: "gradient"),
+            QualityMethod("input-x-gradient", registryName: "input-x-gradient"),
+            QualityMethod("guided-backprop", registryName: "guided-backprop"),
+            QualityMethod("smoothgrad", registryName: "smoothgrad", values: ["samples": "25"]),
+        ]
+        for base in pathBases {
+            methods.append(QualityMethod(base, registryName: base, values: ["steps": "200"]))
+            methods.append(QualityMethod("\(base)+idgi", registryName: base, values: ["steps": "200", "integrator": "idgi"]))
+            methods.append(
+                QualityMethod("noisy-\(base)", registryName: "smoothgrad", values: ["base": base, "samples": "10", "steps": "20", "seed": "0"]))
+        }
+        for base in pathBases {
+            methods.append(QualityMethod("ddpath-\(base)", registryName: "ddpath", values: ["base": base, "steps": "200"], needs: .diffusion))
+            methods.append(
+                QualityMethod("ddpath-\(base)+idgi", registryName: "ddpath", values: ["base": base, "steps": "200", "integrator": "idgi"], needs: .diffusion))
+        }
+        methods += [
+            QualityMethod("expected-gradients", registryName: "expected-gradients", values: ["samples": "20"], needs: .references),
+            QualityMethod("lpi", registryName: "lpi", values: ["density": "cluster"], needs: .references),
+            QualityMethod("lpi-uniform", registryName: "lpi", values: ["density": "uniform"], needs: .references),
+            QualityMethod("lpi-random", registryName: "lpi", values: ["density": "random"], needs: .references),
+            QualityMethod("agi", registryName: "agi", values: ["max-iterations": "20"]),
+        ]
+        return methods
+    }()
+
+    /// The three paths IDGI and DDPath compose with.
+    public static let pathBases = ["ig", "blur-ig", "guided-ig"]
+
+    /// `--quick`'s methods: one of each kind the claims compare.
+    public static let quick: [QualityMethod] = all.filter {
+        ["random", "gradient", "input-x-gradient", "ig", "ig+idgi", "ddpath-ig", "noisy-ig", "expected-gradients", "lpi", "lpi-random", "agi"].contains($0.name)
+    }
+
+    /// The method by table name.
+    public static func named(_ name: String) -> QualityMethod? { all.first { $0.name == name } }
+
+    /// This method built for `model`, with `values` overriding the budget (tests use fewer steps).
+    /// - Throws: the registry's error when an option does not apply.
+    func build(for model: QualityModel, overriding overrides: [String: String] = [:]) throws -> (any AttributionMethod)? {
+        guard let registryName else { return nil }
+        var values = self.values.merging(overrides.filter { self.values[$0.key] != nil }) { _, new in new }
+        var tensors: [String: Tensor] = [:]
+        var resources: [String: any Sendable] = [:]
+        switch needs {
+        case .nothing:
+            break
+        case .references:
+            tensors["references"] = model.references
+        case .diffusion:
+            guard let diffusion = model.diffusion else { throw QualityError("\(name) needs a diffusion model, and \(model.name) has none") }
+            resources["diffusion"] = diffusion.model
+            values["guidance-scale"] = String(diffusion.guidanceScale)
+        }
+        return try MethodRegistry.complete.build(registryName, values: values, tensors: tensors, network: model.network, resources: resources)
+    }
+}
+
+/// An error of a quality run a user can cause (a model without data, a bad option).
+public struct QualityError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

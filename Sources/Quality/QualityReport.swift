@@ -1,0 +1,136 @@
+import ArrayFormats
+import Foundation
+
+/// A quality run written out: Markdown tables (verdicts first, then each model's method ×
+/// metric table) and one JSON document with every per-image number.
+public enum QualityReport {
+    /// "0.512 [0.490, 0.531]"
+    static func format(_ interval: Bootstrap.Interval?, signed: Bool = false) -> String {
+        guard let interval else { return "–" }
+        func number(_ x: Double) -> String { String(format: signed ? "%+.3f" : "%.3f", x) }
+        return "\(number(interval.estimate)) [\(number(interval.lower)), \(number(interval.upper))]"
+    }
+
+    /// The Markdown report.
+    public static func markdown(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> String {
+        let configuration = results.configuration
+        var lines: [String] = []
+        lines.append("# Do the papers' claims hold here?")
+        lines.append("")
+        lines.append("`bench quality` on \(machine); \(String(format: "%.0f", results.seconds)) s of wall time.")
+        for model in results.models {
+            lines.append(
+                "- `\(model.model)`: \(model.imageIndices.count) test images explained for their true label "
+                    + "(\(model.considered) considered, \(model.misclassified) misclassified and left out).")
+        }
+        lines.append(
+            "- Intervals: 95% percentile bootstrap over images (\(configuration.bootstrap.resamples) resamples, seed "
+                + "\(configuration.bootstrap.seed)); a claim's interval is the paired difference method − base on the same images.")
+        lines.append("- Verdict: **holds** when the interval lies on the claimed side of 0, **fails** when on the other side, otherwise undecided.")
+        lines.append("")
+        lines.append("## Verdicts")
+        lines.append("")
+        let models = results.models.map(\.model)
+        lines.append("| seed | claim | method − base | metric | " + models.map { "`\($0)`" }.joined(separator: " | ") + " |")
+        lines.append("|---|---|---|---|" + models.map { _ in "---|" }.joined())
+        for claim in Claim.all {
+            let rulings = models.map { model in summary.rulings.first { $0.claim == claim && $0.model == model } }
+            guard rulings.contains(where: { $0?.difference != nil }) else { continue }
+            let cells = rulings.map { ruling -> String in
+                guard let ruling, let difference = ruling.difference else { return "– (\(rulings.compactMap { $0?.note }.first ?? "not run"))" }
+                return "**\(ruling.verdict.rawValue)** \(format(difference, signed: true))"
+            }
+            lines.append("| \(claim.seed) | \(claim.statement) | \(claim.method) − \(claim.base) | \(claim.metric) | " + cells.joined(separator: " | ") + " |")
+        }
+        let counts = Verdict.allCases.map { verdict in "\(summary.rulings.filter { $0.verdict == verdict && $0.difference != nil }.count) \(verdict.rawValue)" }
+        lines.append("")
+        lines.append("Rulings with data: " + counts.joined(separator: ", ") + ".")
+        for model in results.models {
+            lines.append("")
+            lines.append("## `\(model.model)`: every method × metric (mean or PAIR's curve aggregate, with its 95% interval)")
+            lines.append("")
+            let metrics = configuration.metrics.filter { metric in summary.cell(model.model, configuration.methods[0].name, metric.name) != nil }
+            lines.append("| method | " + metrics.map { "\($0.name) (\($0.direction == .higherIsBetter ? "↑" : "↓"))" }.joined(separator: " | ") + " | seconds |")
+            lines.append("|---|" + metrics.map { _ in "---|" }.joined() + "---|")
+            for method in configuration.methods {
+                let cells = metrics.map { format(summary.cell(model.model, method.name, $0.name)?.interval) }
+                let seconds = model.attributionSeconds[method.name].map { String(format: "%.2f", $0) } ?? "–"
+                lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " | \(seconds) |")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The JSON document: the configuration, every per-image number (SIC/AIC curves as their
+    /// points), every cell and every ruling.
+    public static func json(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> JSONValue {
+        typealias M = JSONValue.Member
+        func interval(_ value: Bootstrap.Interval?) -> JSONValue {
+            guard let value else { return .null }
+            return .object([
+                M("estimate", .number(value.estimate)), M("lower", .number(value.lower)), M("upper", .number(value.upper)),
+                M("count", .number(Double(value.count))),
+            ])
+        }
+        func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
+        let configuration = results.configuration
+        let methods = configuration.methods.map { method -> JSONValue in
+            .object([
+                M("name", .string(method.name)), M("registryName", method.registryName.map { .string($0) } ?? .null),
+                M("values", .object(method.values.keys.sorted().map { M($0, .string(method.values[$0]!)) })),
+            ])
+        }
+        let metrics = configuration.metrics.map { metric -> JSONValue in
+            .object([
+                M("name", .string(metric.name)), M("direction", .string(metric.direction.rawValue)),
+                M("aggregation", .string(metric.aggregation.rawValue)),
+            ])
+        }
+        let models = results.models.map { model -> JSONValue in
+            let perMethod = configuration.methods.compactMap { method -> JSONValue? in
+                guard let scores = model.scores[method.name] else { return nil }
+                let metricValues = configuration.metrics.compactMap { metric -> M? in
+                    guard scores.contains(where: { $0.values[metric.name] != nil || $0.skipped[metric.name] != nil }) else { return nil }
+                    return M(metric.name, .array(scores.map { $0.values[metric.name].map { .number($0) } ?? .null }))
+                }
+                let curveNames = configuration.metrics.filter { $0.aggregation != .mean }.map(\.name)
+                let curves = curveNames.compactMap { name -> M? in
+                    guard scores.contains(where: { $0.curves[name] != nil }) else { return nil }
+                    return M(name, .array(scores.map { score in
+                        score.curves[name].map { .object([M("x", numbers($0.x)), M("y", numbers($0.y))]) } ?? .null
+                    }))
+                }
+                return .object([
+                    M("name", .string(method.name)), M("attributionSeconds", .number(model.attributionSeconds[method.name] ?? 0)),
+                    M("scores", .object(metricValues)), M("curves", .object(curves)),
+                ])
+            }
+            return .object([
+                M("model", .string(model.model)), M("considered", .number(Double(model.considered))),
+                M("misclassified", .number(Double(model.misclassified))), M("images", numbers(model.imageIndices.map(Double.init))),
+                M("methods", .array(perMethod)),
+            ])
+        }
+        let cells = summary.cells.map { cell -> JSONValue in
+            .object([M("model", .string(cell.model)), M("method", .string(cell.method)), M("metric", .string(cell.metric)), M("interval", interval(cell.interval))])
+        }
+        let rulings = summary.rulings.map { ruling -> JSONValue in
+            .object([
+                M("seed", .string(ruling.claim.seed)), M("statement", .string(ruling.claim.statement)), M("method", .string(ruling.claim.method)),
+                M("base", .string(ruling.claim.base)), M("metric", .string(ruling.claim.metric)), M("model", .string(ruling.model)),
+                M("difference", interval(ruling.difference)), M("verdict", .string(ruling.verdict.rawValue)),
+                M("note", ruling.note.map { .string($0) } ?? .null),
+            ])
+        }
+        return .object([
+            M("format", .string("pathattribution.quality")), M("version", .number(1)), M("machine", .string(machine)),
+            M("seconds", .number(results.seconds)),
+            M("bootstrap", .object([
+                M("resamples", .number(Double(configuration.bootstrap.resamples))), M("seed", .number(Double(configuration.bootstrap.seed))),
+                M("confidence", .number(configuration.bootstrap.confidence)),
+            ])),
+            M("methods", .array(methods)), M("metrics", .array(metrics)), M("models", .array(models)),
+            M("cells", .array(cells)), M("claims", .array(rulings)),
+        ])
+    }
+}

@@ -1,0 +1,143 @@
+import Attribution
+import Foundation
+import Models
+import Tensors
+
+/// What a quality run computes: which models, images, methods and metrics.
+public struct QualityConfiguration: Sendable {
+    public var models: [String]
+    /// The first `images` test images of each model (before leaving out misclassified ones); nil for all.
+    public var images: Int?
+    /// EG's and LPI's reference set: the first `references` training images; nil for all of
+    /// them (the papers' choice). Tests take fewer, for the debug build's speed.
+    public var references: Int?
+    public var methods: [QualityMethod]
+    public var metrics: [QualityMetric]
+    /// Option values that replace a method's budget where it has that option (tests use
+    /// fewer steps); empty in real runs.
+    public var budgetOverrides: [String: String]
+    public var bootstrap: Bootstrap
+
+    public init(
+        models: [String] = QualityModel.defaultNames, images: Int? = nil, references: Int? = nil, methods: [QualityMethod] = QualityMethod.all,
+        metrics: [QualityMetric] = QualityMetric.all, budgetOverrides: [String: String] = [:], bootstrap: Bootstrap = Bootstrap()
+    ) {
+        self.models = models
+        self.images = images
+        self.references = references
+        self.methods = methods
+        self.metrics = metrics
+        self.budgetOverrides = budgetOverrides
+        self.bootstrap = bootstrap
+    }
+
+    /// The full run: every model, method and metric on every test image.
+    public static let full = QualityConfiguration()
+
+    /// `--quick`: digits-cnn and shapes-cnn, 12 test images each, the methods and metrics the
+    /// claims need most — about a minute.
+    public static let quick = QualityConfiguration(
+        models: ["digits-cnn", "shapes-cnn"], images: 12, methods: QualityMethod.quick, metrics: QualityMetric.quick)
+}
+
+/// Every per-image number of a quality run.
+public struct QualityResults: Sendable {
+    /// One model's part.
+    public struct ModelResults: Sendable {
+        public let model: String
+        /// The explained images' test-split indices.
+        public let imageIndices: [Int]
+        public let misclassified: Int
+        public let considered: Int
+        /// Method name → one ``ImageScores`` per explained image.
+        public var scores: [String: [ImageScores]]
+        /// Method name → seconds spent attributing all images.
+        public var attributionSeconds: [String: Double]
+    }
+
+    public let configuration: QualityConfiguration
+    public var models: [ModelResults]
+    /// Wall time of the whole run.
+    public var seconds: Double
+}
+
+/// Runs a ``QualityConfiguration``: every method attributes every image of every model
+/// (all images of a model in one batched call), and every metric scores every map — the
+/// images' metrics spread over threads, each image's on one thread, so the numbers do not
+/// depend on the thread count.
+public enum QualityRun {
+    /// Runs `configuration`; `progress` gets one line per finished method (images done, time left).
+    public static func run(_ configuration: QualityConfiguration, progress: (String) -> Void = { _ in }) throws -> QualityResults {
+        let start = Date()
+        var modelResults: [QualityResults.ModelResults] = []
+        let totalSteps = configuration.models.count * configuration.methods.count
+        var done = 0
+        for name in configuration.models {
+            let model = try QualityModel.load(name, limit: configuration.images, references: configuration.references)
+            var results = QualityResults.ModelResults(
+                model: name, imageIndices: model.images.map(\.index), misclassified: model.misclassified, considered: model.considered,
+                scores: [:], attributionSeconds: [:])
+            let metrics = configuration.metrics.filter { !$0.needsMask || model.images.first?.mask != nil }
+            let scorer = MetricScorer(metrics: metrics, network: model.network)
+            for method in configuration.methods {
+                let methodStart = Date()
+                let maps = try attributions(method, model: model, overrides: configuration.budgetOverrides)
+                results.attributionSeconds[method.name] = Date().timeIntervalSince(methodStart)
+                results.scores[method.name] = try score(maps, model: model, scorer: scorer)
+                done += 1
+                let elapsed = Date().timeIntervalSince(start)
+                let left = elapsed / Double(done) * Double(totalSteps - done)
+                progress(
+                    "\(name) \(method.name): \(model.images.count) images in \(String(format: "%.1f", Date().timeIntervalSince(methodStart))) s"
+                        + " (\(done)/\(totalSteps) done, about \(Int(left.rounded())) s left)")
+            }
+            modelResults.append(results)
+        }
+        return QualityResults(configuration: configuration, models: modelResults, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The method's maps for every image of `model`, each for the image's label.
+    static func attributions(_ method: QualityMethod, model: QualityModel, overrides: [String: String]) throws -> [Tensor] {
+        let images = model.images
+        guard !images.isEmpty else { return [] }
+        guard let built = try method.build(for: model, overriding: overrides) else {
+            // The random floor: uniform numbers in [0, 1), one generator per image (its test index).
+            return images.map { image in
+                var generator = Xoshiro256StarStar(seed: UInt64(image.index))
+                return Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator)
+            }
+        }
+        let output = try ClassifierOutput(network: model.network, target: images[0].label, kind: .probability)
+        let functions = try ExplainedFunctions(output, targets: images.map(\.label))
+        return try built.attribute(images.map(\.input), of: functions).map(\.attribution)
+    }
+
+    /// Every image's scores, images spread over threads.
+    static func score(_ maps: [Tensor], model: QualityModel, scorer: MetricScorer) throws -> [ImageScores] {
+        let images = model.images
+        var scores = [ImageScores](repeating: ImageScores(), count: images.count)
+        var failures = [String?](repeating: nil, count: images.count)
+        scores.withUnsafeMutableBufferPointer { scoreBuffer in
+            failures.withUnsafeMutableBufferPointer { failureBuffer in
+                let (scoreOut, failureOut) = (UncheckedPointer(scoreBuffer), UncheckedPointer(failureBuffer))
+                Parallelism.forEachChunk(images.count) { i in
+                    do {
+                        scoreOut.buffer[i] = try scorer.scores(input: images[i].input, attribution: maps[i], target: images[i].label, mask: images[i].mask)
+                    } catch {
+                        failureOut.buffer[i] = "\(error)"
+                    }
+                }
+            }
+        }
+        if let (i, failure) = failures.enumerated().first(where: { $0.element != nil }).map({ ($0.offset, $0.element!) }) {
+            throw QualityError("\(model.name), test image \(images[i].index): \(failure)")
+        }
+        return scores
+    }
+}
+
+/// A buffer handed to the chunks of a parallel loop, each writing only its own elements.
+struct UncheckedPointer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}

@@ -1,0 +1,89 @@
+import ArrayFormats
+import Foundation
+import Tensors
+import Testing
+import _TestSupport
+
+@testable import Quality
+
+@Suite("bench quality: a small run's tables, intervals and verdicts", .tags(.slow))
+struct QualityRunTests {
+    /// `--quick`'s models, methods and metrics on the first 5 test images, at 8 steps per path,
+    /// 100 references and 400 resamples: the debug build's budget (the release `--quick` runs
+    /// in seconds).
+    static let configuration = QualityConfiguration(
+        models: QualityConfiguration.quick.models, images: 5, references: 100, methods: QualityConfiguration.quick.methods,
+        metrics: QualityConfiguration.quick.metrics, budgetOverrides: ["steps": "8", "samples": "4"], bootstrap: Bootstrap(resamples: 400))
+
+    @Test("Every cell's interval contains its mean, every claim has a ruling per model, and the reports carry every number")
+    func structureAndInvariants() throws {
+        let results = try QualityRun.run(Self.configuration)
+        let summary = QualitySummary(results)
+        #expect(results.models.map(\.model) == ["digits-cnn", "shapes-cnn"])
+        for model in results.models {
+            #expect(model.imageIndices.count + model.misclassified == model.considered && model.considered == 5)
+            #expect(!model.imageIndices.isEmpty)
+            for method in Self.configuration.methods {
+                #expect(model.scores[method.name]?.count == model.imageIndices.count, "\(model.model) \(method.name)")
+            }
+        }
+        #expect(!summary.cells.isEmpty)
+        for cell in summary.cells {
+            let interval = try #require(cell.interval, "\(cell.model) \(cell.method) \(cell.metric) has no images")
+            #expect(interval.lower <= interval.upper)
+            if QualityMetric.named(cell.metric)!.aggregation != .medianCurve {
+                #expect(interval.contains(interval.estimate), "\(cell.model) \(cell.method) \(cell.metric): \(interval)")
+            }
+        }
+        // Mask metrics only where there are masks.
+        #expect(summary.cell("digits-cnn", "ig", "pointing-game") == nil)
+        #expect(summary.cell("shapes-cnn", "ig", "pointing-game") != nil)
+        // One ruling per claim and model; each verdict follows from its interval.
+        #expect(summary.rulings.count == Claim.all.count * 2)
+        for ruling in summary.rulings {
+            let metric = try #require(QualityMetric.all.first { $0.name == ruling.claim.metric })
+            #expect(ruling.verdict == Verdict(difference: ruling.difference, direction: metric.direction))
+            if ruling.difference == nil { #expect(ruling.note != nil) }
+        }
+        let judged = summary.rulings.filter { $0.difference != nil }
+        #expect(judged.count >= 10, "the quick methods and metrics judge most claim families")
+        let markdown = QualityReport.markdown(results, summary, machine: "test")
+        #expect(markdown.contains("## Verdicts") && markdown.contains("## `shapes-cnn`"))
+        for ruling in judged { #expect(markdown.contains("| \(ruling.claim.statement) |"), "\(ruling.claim.statement)") }
+        // The JSON parses back and holds one number (or null) per image for every method and metric.
+        let json = try JSONValue.parse(QualityReport.json(results, summary, machine: "test").description)
+        let models = try #require(json["models"]?.arrayValue)
+        for (model, expected) in zip(models, results.models) {
+            let methods = try #require(model["methods"]?.arrayValue)
+            #expect(methods.count == Self.configuration.methods.count)
+            let insertion = try #require(methods.first?["scores"]?["insertion"]?.arrayValue)
+            #expect(insertion.count == expected.imageIndices.count)
+        }
+        #expect(json["claims"]?.arrayValue?.count == summary.rulings.count)
+    }
+
+    @Test("The same run on 1 and on 2 threads gives the same numbers", .tags(.determinism))
+    func threadCountInvariance() throws {
+        var configuration = Self.configuration
+        configuration.models = ["digits-cnn"]
+        configuration.images = 3
+        configuration.methods = configuration.methods.filter { ["random", "ig", "lpi"].contains($0.name) }
+        let one = try Parallelism.$threadLimit.withValue(1) { try QualityRun.run(configuration) }
+        let two = try Parallelism.$threadLimit.withValue(2) { try QualityRun.run(configuration) }
+        for method in configuration.methods {
+            let a = one.models[0].scores[method.name]!, b = two.models[0].scores[method.name]!
+            #expect(a.map(\.values) == b.map(\.values), "\(method.name)")
+        }
+    }
+
+    @Test("Bad arguments are refused with what is accepted", .tags(.badInput))
+    func badArguments() {
+        #expect(throws: QualityError.self) { try QualityCommand.parse(["--images", "0"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parse(["--models", "moons-mlp"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parse(["--methods", "ig,nonsense"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parse(["--resamples"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parse(["--frobnicate"]) }
+        let (quick, directory) = try! QualityCommand.parse(["--quick", "--images", "3", "--out", "/tmp/q"])
+        #expect(quick.images == 3 && quick.models == QualityConfiguration.quick.models && directory.path == "/tmp/q")
+    }
+}
