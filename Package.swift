@@ -98,7 +98,7 @@ let package = Package(
             name: "WalkthroughTests",
             dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
-        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "_TestSupport"]),
+        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "Diffusion", "_TestSupport"]),

@@ -32,12 +32,13 @@ public struct Claim: Sendable, Equatable {
         }
         // IDGI (001): vanilla gradient scores lowest on insertion.
         for other in ["ig", "blur-ig", "guided-ig"] {
-            claims.append(Claim(seed: "001", statement: "vanilla gradient scores lowest on insertion", method: other, base: "gradient", metric: "insertion"))
+            claims.append(Claim(seed: "001", statement: "vanilla gradient scores lowest on insertion (below \(other))", method: other, base: "gradient", metric: "insertion"))
         }
-        // DDPath (000): DDPath-X beats X on overall and on the pointing game; DDPath beats
-        // adding plain noise on AIC, insertion and deletion.
+        // DDPath (000): DDPath-X beats X on overall, on the pointing game and on keeping the
+        // target's probability rising along its path; DDPath beats adding plain noise on
+        // AIC, insertion and deletion.
         for base in QualityMethod.pathBases {
-            for metric in ["overall", "pointing-game"] {
+            for metric in ["overall", "pointing-game", "path-decrease"] {
                 claims.append(Claim(seed: "000", statement: "DDPath-\(base) beats \(base) on \(metric)", method: "ddpath-\(base)", base: base, metric: metric))
             }
             for noisy in ["noisy-\(base)", "smoothgrad"] {
@@ -52,6 +53,11 @@ public struct Claim: Sendable, Equatable {
         // random density, which still beats EG.
         for base in ["expected-gradients", "ig", "agi", "input-x-gradient"] {
             claims.append(Claim(seed: "002", statement: "LPI beats \(base) on DiffID", method: "lpi", base: base, metric: "diffid"))
+        }
+        // LPI (002): on ROAR and DiffROAR LPI is best.
+        for base in ["expected-gradients", "ig", "agi", "input-x-gradient"] {
+            claims.append(Claim(seed: "002", statement: "LPI beats \(base) on ROAR", method: "lpi", base: base, metric: "roar"))
+            claims.append(Claim(seed: "002", statement: "LPI beats \(base) on DiffROAR", method: "lpi", base: base, metric: "diffroar"))
         }
         claims.append(Claim(seed: "002", statement: "cluster density beats random density on DiffID", method: "lpi", base: "lpi-random", metric: "diffid"))
         claims.append(Claim(seed: "002", statement: "random density still beats EG on DiffID", method: "lpi-random", base: "expected-gradients", metric: "diffid"))

@@ -34,11 +34,34 @@ public struct QualityMethod: Sendable, Equatable {
         case diffusion
     }
 
-    public init(_ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing) {
+    /// The path's start x′ when it is not the registry's default (black): one per image.
+    public let baseline: Baseline?
+
+    /// A per-image baseline x′ — the evaluation choice IG's papers fix silently (black).
+    public enum Baseline: String, Sendable, Equatable, CaseIterable {
+        /// Each channel at x's mean over the image.
+        case mean
+        /// x blurred with a Gaussian of σ = 5 px (BlurIG's and RISE's blur).
+        case blur
+        /// Uniform noise in [0, 1), seeded by the image's test index.
+        case uniform
+    }
+
+    public init(_ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing, baseline: Baseline? = nil) {
         self.name = name
         self.registryName = registryName
         self.values = values
         self.needs = needs
+        self.baseline = baseline
+    }
+
+    /// IG and IDGI-IG from the other baselines: "ig@mean", "ig+idgi@blur", … — what IDGI's
+    /// claim on IG looks like when the baseline is not black.
+    public static let baselineVariants: [QualityMethod] = ["ig", "ig+idgi"].flatMap { name in
+        Baseline.allCases.map { baseline in
+            let method = all.first { $0.name == name }!
+            return QualityMethod("\(name)@\(baseline.rawValue)", registryName: method.registryName, values: method.values, baseline: baseline)
+        }
     }
 
     /// The random attribution, the floor every method should beat: independent uniform
@@ -83,12 +106,13 @@ public struct QualityMethod: Sendable, Equatable {
         ["random", "gradient", "input-x-gradient", "ig", "ig+idgi", "ddpath-ig", "noisy-ig", "expected-gradients", "lpi", "lpi-random", "agi"].contains($0.name)
     }
 
-    /// The method by table name.
-    public static func named(_ name: String) -> QualityMethod? { all.first { $0.name == name } }
+    /// The method by table name (the baseline variants included).
+    public static func named(_ name: String) -> QualityMethod? { (all + baselineVariants).first { $0.name == name } }
 
-    /// This method built for `model`, with `values` overriding the budget (tests use fewer steps).
+    /// This method built for `model`, with `values` overriding the budget (tests use fewer
+    /// steps), and `baseline` as its path's start when it has a per-image baseline.
     /// - Throws: the registry's error when an option does not apply.
-    func build(for model: QualityModel, overriding overrides: [String: String] = [:]) throws -> (any AttributionMethod)? {
+    func build(for model: QualityModel, overriding overrides: [String: String] = [:], baseline: Tensor? = nil) throws -> (any AttributionMethod)? {
         guard let registryName else { return nil }
         var values = self.values.merging(overrides.filter { self.values[$0.key] != nil }) { _, new in new }
         var tensors: [String: Tensor] = [:]
@@ -102,6 +126,11 @@ public struct QualityMethod: Sendable, Equatable {
             guard let diffusion = model.diffusion else { throw QualityError("\(name) needs a diffusion model, and \(model.name) has none") }
             resources["diffusion"] = diffusion.model
             values["guidance-scale"] = String(diffusion.guidanceScale)
+        }
+        if let baseline {
+            // The registry takes a baseline as a loaded array; the name only has to look like one.
+            values["baseline"] = "baseline.npy"
+            tensors["baseline"] = baseline
         }
         return try MethodRegistry.complete.build(registryName, values: values, tensors: tensors, network: model.network, resources: resources)
     }

@@ -14,7 +14,10 @@ import Tensors
 ///   as PAIR does — the median curve (SIC) or the mean curve (AIC) over images, then its area;
 /// - DiffID (LPI's metric), infidelity (Captum's defaults: 10 Gaussian perturbations of
 ///   σ = 0.003), and on shapes, whose images come with object masks, the pointing game and
-///   localization's ROC-AUC, best F1 and MAE.
+///   localization's ROC-AUC, best F1 and MAE;
+/// - path-decrease (``PathMonotonicity``): how much of the path's movement of the target's
+///   probability goes down, for the methods that walk a path;
+/// - ROAR and DiffROAR (``RemoveAndRetrain``), where the run retrains.
 public struct QualityMetric: Sendable, Equatable {
     /// The name in the tables and the JSON.
     public let name: String
@@ -52,19 +55,39 @@ public struct QualityMetric: Sendable, Equatable {
         QualityMetric("sic-compressed", .higherIsBetter, .medianCurve), QualityMetric("aic-compressed", .higherIsBetter, .meanCurve),
         QualityMetric("sic-ms-ssim", .higherIsBetter, .medianCurve), QualityMetric("aic-ms-ssim", .higherIsBetter, .meanCurve),
         QualityMetric("diffid", .higherIsBetter), QualityMetric("infidelity", .lowerIsBetter),
+        QualityMetric("path-decrease", .lowerIsBetter),
+        QualityMetric("roar", .lowerIsBetter), QualityMetric("diffroar", .higherIsBetter),
         QualityMetric("pointing-game", .higherIsBetter, needsMask: true),
         QualityMetric("localization-auc", .higherIsBetter, needsMask: true),
         QualityMetric("localization-f1", .higherIsBetter, needsMask: true),
         QualityMetric("localization-mae", .lowerIsBetter, needsMask: true),
     ]
 
-    /// `--quick`'s metrics: the cheap ones every claim family needs.
-    public static let quick: [QualityMetric] = all.filter {
-        ["insertion", "deletion", "overall", "insertion-ratio", "aic-compressed", "sic-compressed", "diffid", "pointing-game", "localization-f1"].contains($0.name)
+    /// The evaluation's own choices for insertion, deletion and overall, which the papers fix
+    /// silently: the substrate (zeros, the per-channel mean, the blur) and signed or absolute
+    /// ranking. "insertion" is (zeros, signed); a variant's name adds "-mean" or "-blur" and
+    /// "-abs" ("deletion-mean-abs"). ``QualitySummary`` rules on every claim judged on
+    /// insertion, deletion or overall under each variant as well.
+    public static let choiceVariants: [QualityMetric] = ["insertion", "deletion", "overall"].flatMap { base -> [QualityMetric] in
+        let direction: Direction = base == "deletion" ? .lowerIsBetter : .higherIsBetter
+        return ["-mean", "-abs", "-mean-abs", "-blur-abs"].map { QualityMetric(base + $0, direction) }
     }
 
-    /// The metric by name.
-    public static func named(_ name: String) -> QualityMetric? { all.first { $0.name == name } }
+    /// The variants of `metric` under the evaluation's choices, in a fixed order, with the
+    /// choice each one makes ("mean substrate", …); empty for other metrics.
+    public static func variants(of metric: String) -> [(metric: String, choice: String)] {
+        guard ["insertion", "deletion", "overall"].contains(metric) else { return [] }
+        return [("-mean", "mean substrate"), ("-blur", "blur substrate"), ("-abs", "absolute ranking"), ("-mean-abs", "mean, absolute"),
+                ("-blur-abs", "blur, absolute")].map { (metric + $0.0, $0.1) }
+    }
+
+    /// `--quick`'s metrics: the cheap ones every claim family needs.
+    public static let quick: [QualityMetric] = all.filter {
+        ["insertion", "deletion", "overall", "insertion-ratio", "aic-compressed", "sic-compressed", "diffid", "pointing-game", "localization-f1", "path-decrease", "roar", "diffroar"].contains($0.name)
+    }
+
+    /// The metric by name (the choice variants included).
+    public static func named(_ name: String) -> QualityMetric? { (all + choiceVariants).first { $0.name == name } }
 }
 
 /// One image's scores under every requested metric, and its performance-information curves
@@ -118,6 +141,17 @@ struct MetricScorer: Sendable {
             scores.values["insertion-blur"] = result.insertion.auc
             scores.values["deletion-blur"] = result.deletion.auc
             scores.values["overall-blur"] = result.overall
+        }
+        for substrate in [("-mean", InsertionDeletion.Substrate.mean), ("", .zeros), ("-blur", .blur(sigma: 5))] {
+            for ranking in [("", PixelGrid.Ranking.signed), ("-abs", .absolute)] {
+                let suffix = substrate.0 + ranking.0
+                guard !suffix.isEmpty, suffix != "-blur" else { continue }  // computed above
+                guard !names.isDisjoint(with: ["insertion", "deletion", "overall"].map { $0 + suffix }) else { continue }
+                let result = try InsertionDeletion(substrate: substrate.1, ranking: ranking.1).evaluate(input: input, attribution: attribution, output: output)
+                scores.values["insertion" + suffix] = result.insertion.auc
+                scores.values["deletion" + suffix] = result.deletion.auc
+                scores.values["overall" + suffix] = result.overall
+            }
         }
         for (kind, information) in [(PerformanceInformationCurve.Kind.sic, PerformanceInformationCurve.Information.compressed),
                                     (.aic, .compressed), (.sic, .msSSIM), (.aic, .msSSIM)] {

@@ -22,6 +22,9 @@ public struct QualityModel: Sendable {
     public let considered: Int
     /// The training images, stacked [M] + input shape: EG's and LPI's references.
     public let references: Tensor
+    /// The whole training split (ROAR retrains on it) and the recipe the model was trained with.
+    public let training: LabeledData
+    public let recipe: FixtureRecipe
     /// The diffusion model trained on the same data and its chosen guidance scale; nil if none.
     public let diffusion: (model: DiffusionModel, guidanceScale: Double)?
 
@@ -75,7 +78,7 @@ public struct QualityModel: Sendable {
         return QualityModel(
             name: name, network: network, images: images, misclassified: count - images.count, considered: count,
             references: references.map { split.train.subset(Array(0..<min($0, split.train.count))).inputs } ?? split.train.inputs,
-            diffusion: (model, scale))
+            training: split.train, recipe: FixtureRecipe.all.first { $0.name == name }!, diffusion: (model, scale))
     }
 
     /// The guidance scale `train-fixtures` chose for the diffusion model (its metrics.json).

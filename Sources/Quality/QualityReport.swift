@@ -45,11 +45,58 @@ public enum QualityReport {
         let counts = Verdict.allCases.map { verdict in "\(summary.rulings.filter { $0.verdict == verdict && $0.difference != nil }.count) \(verdict.rawValue)" }
         lines.append("")
         lines.append("Rulings with data: " + counts.joined(separator: ", ") + ".")
+        if !summary.choiceRulings.isEmpty {
+            lines.append("")
+            lines.append("## The evaluation's own choices")
+            lines.append("")
+            lines.append(
+                "The claims judged on insertion, deletion or overall, ruled again under the choices the papers fix silently: "
+                    + "the substrate (zeros by default; the per-channel mean; the blur), absolute instead of signed ranking, and "
+                    + "for IG, the baseline (black by default; the mean, the blur, uniform noise). **flips** marks a verdict that "
+                    + "differs from the standard one.")
+            lines.append("")
+            let choices = summary.choiceRulings.reduce(into: [String]()) { list, ruling in if !list.contains(ruling.choice) { list.append(ruling.choice) } }
+            lines.append("| claim | model | standard | " + choices.joined(separator: " | ") + " |")
+            lines.append("|---|---|---|" + choices.map { _ in "---|" }.joined())
+            var seen: [(Claim, String)] = []
+            for choiceRuling in summary.choiceRulings where !seen.contains(where: { $0.0 == choiceRuling.standard.claim && $0.1 == choiceRuling.standard.model }) {
+                let standard = choiceRuling.standard
+                seen.append((standard.claim, standard.model))
+                let row = summary.choiceRulings.filter { $0.standard.claim == standard.claim && $0.standard.model == standard.model }
+                let cells = choices.map { choice -> String in
+                    guard let other = row.first(where: { $0.choice == choice }) else { return "–" }
+                    return other.flips ? "**\(other.ruling.verdict.rawValue)** (flips)" : other.ruling.verdict.rawValue
+                }
+                lines.append("| \(standard.claim.statement) | `\(standard.model)` | \(standard.verdict.rawValue) | " + cells.joined(separator: " | ") + " |")
+            }
+            let flips = summary.choiceRulings.filter(\.flips).count
+            lines.append("")
+            lines.append("\(flips) of \(summary.choiceRulings.count) rulings under another choice differ from the standard one.")
+        }
+        for model in results.models where !model.removeAndRetrain.isEmpty {
+            let fractions = configuration.removeAndRetrain?.fractions ?? []
+            lines.append("")
+            lines.append("## `\(model.model)`: ROAR and DiffROAR, test accuracy after retraining")
+            lines.append("")
+            lines.append(
+                "Each cell: accuracy with the top k of every image's pixels removed (ROAR: lower is better) / with the bottom k removed, "
+                    + "on the \(model.imageIndices.count) explained test images, the model retrained with its recipe each time.")
+            lines.append("")
+            lines.append("| method | " + fractions.map { "k = \(String(format: "%.1f", $0))" }.joined(separator: " | ") + " |")
+            lines.append("|---|" + fractions.map { _ in "---|" }.joined())
+            for method in configuration.methods {
+                guard let outcome = model.removeAndRetrain[method.name] else { continue }
+                let cells = zip(outcome.topAccuracy, outcome.bottomAccuracy).map { String(format: "%.3f / %.3f", $0, $1) }
+                lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " |")
+            }
+        }
         for model in results.models {
             lines.append("")
             lines.append("## `\(model.model)`: every method × metric (mean or PAIR's curve aggregate, with its 95% interval)")
             lines.append("")
-            let metrics = configuration.metrics.filter { metric in summary.cell(model.model, configuration.methods[0].name, metric.name) != nil }
+            let metrics = configuration.metrics.filter { metric in
+                !QualityMetric.choiceVariants.contains(metric) && summary.cells.contains { $0.model == model.model && $0.metric == metric.name }
+            }
             lines.append("| method | " + metrics.map { "\($0.name) (\($0.direction == .higherIsBetter ? "↑" : "↓"))" }.joined(separator: " | ") + " | seconds |")
             lines.append("|---|" + metrics.map { _ in "---|" }.joined() + "---|")
             for method in configuration.methods {
@@ -122,6 +169,14 @@ public enum QualityReport {
                 M("note", ruling.note.map { .string($0) } ?? .null),
             ])
         }
+        let choiceRulings = summary.choiceRulings.map { choice -> JSONValue in
+            .object([
+                M("statement", .string(choice.standard.claim.statement)), M("model", .string(choice.standard.model)),
+                M("choice", .string(choice.choice)), M("metric", .string(choice.standard.claim.metric)),
+                M("difference", interval(choice.ruling.difference)), M("verdict", .string(choice.ruling.verdict.rawValue)),
+                M("standardVerdict", .string(choice.standard.verdict.rawValue)), M("flips", .bool(choice.flips)),
+            ])
+        }
         return .object([
             M("format", .string("pathattribution.quality")), M("version", .number(1)), M("machine", .string(machine)),
             M("seconds", .number(results.seconds)),
@@ -130,7 +185,7 @@ public enum QualityReport {
                 M("confidence", .number(configuration.bootstrap.confidence)),
             ])),
             M("methods", .array(methods)), M("metrics", .array(metrics)), M("models", .array(models)),
-            M("cells", .array(cells)), M("claims", .array(rulings)),
+            M("cells", .array(cells)), M("claims", .array(rulings)), M("choices", .array(choiceRulings)),
         ])
     }
 }

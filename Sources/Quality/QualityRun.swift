@@ -1,4 +1,6 @@
 import Attribution
+import Evaluation
+import FixtureModels
 import Foundation
 import Models
 import Tensors
@@ -17,11 +19,38 @@ public struct QualityConfiguration: Sendable {
     /// fewer steps); empty in real runs.
     public var budgetOverrides: [String: String]
     public var bootstrap: Bootstrap
+    /// ROAR and DiffROAR (``RemoveAndRetrain``): on which models, for which methods, at which
+    /// fractions, and (tests only) how many epochs; nil to skip them.
+    public var removeAndRetrain: RemoveAndRetrainSettings?
+
+    /// Where and how ROAR and DiffROAR run.
+    public struct RemoveAndRetrainSettings: Sendable {
+        public var models: [String]
+        public var methods: [String]
+        public var fractions: [Double]
+        /// Epochs of each retraining; nil for the model's own recipe.
+        public var epochs: Int?
+
+        public init(models: [String], methods: [String], fractions: [Double] = RemoveAndRetrain.standardFractions, epochs: Int? = nil) {
+            self.models = models
+            self.methods = methods
+            self.fractions = fractions
+            self.epochs = epochs
+        }
+
+        /// The full run's: the two digits models (one retraining takes about a second; on
+        /// shapes-cnn about ten), the methods LPI's claim compares and the floors, k = 0.1 … 0.9.
+        public static let full = RemoveAndRetrainSettings(
+            models: ["digits-cnn", "digits-mlp"],
+            methods: ["random", "gradient", "input-x-gradient", "ig", "expected-gradients", "lpi", "agi"])
+    }
 
     public init(
         models: [String] = QualityModel.defaultNames, images: Int? = nil, references: Int? = nil, methods: [QualityMethod] = QualityMethod.all,
-        metrics: [QualityMetric] = QualityMetric.all, budgetOverrides: [String: String] = [:], bootstrap: Bootstrap = Bootstrap()
+        metrics: [QualityMetric] = QualityMetric.all, budgetOverrides: [String: String] = [:], bootstrap: Bootstrap = Bootstrap(),
+        removeAndRetrain: RemoveAndRetrainSettings? = nil
     ) {
+        self.removeAndRetrain = removeAndRetrain
         self.models = models
         self.images = images
         self.references = references
@@ -31,13 +60,18 @@ public struct QualityConfiguration: Sendable {
         self.bootstrap = bootstrap
     }
 
-    /// The full run: every model, method and metric on every test image.
-    public static let full = QualityConfiguration()
+    /// The full run: every model, method and metric on every test image, with the
+    /// evaluation-choice variants (other baselines, substrates and rankings).
+    public static let full = QualityConfiguration(
+        methods: QualityMethod.all + QualityMethod.baselineVariants, metrics: QualityMetric.all + QualityMetric.choiceVariants,
+        removeAndRetrain: .full)
 
     /// `--quick`: digits-cnn and shapes-cnn, 12 test images each, the methods and metrics the
     /// claims need most — about a minute.
     public static let quick = QualityConfiguration(
-        models: ["digits-cnn", "shapes-cnn"], images: 12, methods: QualityMethod.quick, metrics: QualityMetric.quick)
+        models: ["digits-cnn", "shapes-cnn"], images: 12, methods: QualityMethod.quick, metrics: QualityMetric.quick,
+        removeAndRetrain: RemoveAndRetrainSettings(
+            models: ["digits-cnn"], methods: ["random", "input-x-gradient", "ig", "expected-gradients", "lpi", "agi"], fractions: [0.1, 0.5, 0.9]))
 }
 
 /// Every per-image number of a quality run.
@@ -53,6 +87,8 @@ public struct QualityResults: Sendable {
         public var scores: [String: [ImageScores]]
         /// Method name → seconds spent attributing all images.
         public var attributionSeconds: [String: Double]
+        /// Method name → its ROAR and DiffROAR retrainings, where they ran.
+        public var removeAndRetrain: [String: RemoveAndRetrain.Outcome] = [:]
     }
 
     public let configuration: QualityConfiguration
@@ -81,9 +117,23 @@ public enum QualityRun {
             let scorer = MetricScorer(metrics: metrics, network: model.network)
             for method in configuration.methods {
                 let methodStart = Date()
-                let maps = try attributions(method, model: model, overrides: configuration.budgetOverrides)
+                let computed = try attributions(method, model: model, overrides: configuration.budgetOverrides)
                 results.attributionSeconds[method.name] = Date().timeIntervalSince(methodStart)
-                results.scores[method.name] = try score(maps, model: model, scorer: scorer)
+                var scores = try score(computed.map(\.attribution), model: model, scorer: scorer)
+                if metrics.contains(where: { $0.name == "path-decrease" }) {
+                    for (i, result) in computed.enumerated() {
+                        if let ledger = result.ledger, let decrease = PathMonotonicity.decrease(ledger) { scores[i].values["path-decrease"] = decrease }
+                    }
+                }
+                if let settings = configuration.removeAndRetrain, settings.models.contains(name), settings.methods.contains(method.name) {
+                    let outcome = try retrain(method, model: model, testMaps: computed.map(\.attribution), settings: settings, overrides: configuration.budgetOverrides)
+                    for i in scores.indices {
+                        scores[i].values["roar"] = outcome.roar[i]
+                        scores[i].values["diffroar"] = outcome.diffROAR[i]
+                    }
+                    results.removeAndRetrain[method.name] = outcome
+                }
+                results.scores[method.name] = scores
                 done += 1
                 let elapsed = Date().timeIntervalSince(start)
                 let left = elapsed / Double(done) * Double(totalSteps - done)
@@ -96,20 +146,62 @@ public enum QualityRun {
         return QualityResults(configuration: configuration, models: modelResults, seconds: Date().timeIntervalSince(start))
     }
 
-    /// The method's maps for every image of `model`, each for the image's label.
-    static func attributions(_ method: QualityMethod, model: QualityModel, overrides: [String: String]) throws -> [Tensor] {
+    /// The method's results for every image of `model`, each for the image's label, with the
+    /// per-step ledger where the method walks a path (for ``PathMonotonicity``).
+    static func attributions(_ method: QualityMethod, model: QualityModel, overrides: [String: String]) throws -> [AttributionResult] {
         let images = model.images
         guard !images.isEmpty else { return [] }
         guard let built = try method.build(for: model, overriding: overrides) else {
             // The random floor: uniform numbers in [0, 1), one generator per image (its test index).
             return images.map { image in
                 var generator = Xoshiro256StarStar(seed: UInt64(image.index))
-                return Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator)
+                return AttributionResult(attribution: Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator), gradientEvaluations: 0, valueEvaluations: 0)
             }
         }
         let output = try ClassifierOutput(network: model.network, target: images[0].label, kind: .probability)
+        if let choice = method.baseline {
+            // One baseline per image, so one method per image.
+            return try images.map { image in
+                let baseline = try Self.baseline(choice, for: image)
+                let method = try method.build(for: model, overriding: overrides, baseline: baseline)!
+                let output = try ClassifierOutput(network: model.network, target: image.label, kind: .probability)
+                return try method.attribute(image.input, of: output, options: RunOptions(recordsLedger: true))
+            }
+        }
         let functions = try ExplainedFunctions(output, targets: images.map(\.label))
-        return try built.attribute(images.map(\.input), of: functions).map(\.attribution)
+        return try built.attribute(images.map(\.input), of: functions, options: RunOptions(recordsLedger: true))
+    }
+
+    /// ROAR and DiffROAR for `method` on `model`: its maps of every training image (each for
+    /// its label), then the retrainings.
+    static func retrain(
+        _ method: QualityMethod, model: QualityModel, testMaps: [Tensor], settings: QualityConfiguration.RemoveAndRetrainSettings,
+        overrides: [String: String]
+    ) throws -> RemoveAndRetrain.Outcome {
+        let training = model.training
+        let trainImages = QualityModel(
+            name: model.name, network: model.network,
+            images: (0..<training.count).map { QualityModel.Image(index: 1_000_000 + $0, input: training.inputs.point($0), label: training.labels[$0], mask: nil) },
+            misclassified: 0, considered: training.count, references: model.references, training: training, recipe: model.recipe,
+            diffusion: model.diffusion)
+        let trainMaps = try attributions(method, model: trainImages, overrides: overrides).map(\.attribution)
+        return try RemoveAndRetrain(fractions: settings.fractions).run(
+            recipe: model.recipe, train: training, trainMaps: trainMaps, test: model.images.map(\.input), testLabels: model.images.map(\.label),
+            testMaps: testMaps, epochs: settings.epochs)
+    }
+
+    /// The baseline x′ a per-image choice gives for `image`.
+    static func baseline(_ choice: QualityMethod.Baseline, for image: QualityModel.Image) throws -> Tensor {
+        let grid = try PixelGrid(shape: image.input.shape)
+        switch choice {
+        case .mean:
+            return try InsertionDeletion(substrate: .mean).substrateImage(for: image.input, grid: grid)
+        case .blur:
+            return try InsertionDeletion(substrate: .blur(sigma: 5)).substrateImage(for: image.input, grid: grid)
+        case .uniform:
+            var generator = Xoshiro256StarStar(seed: 0x5EED_0000 &+ UInt64(image.index))
+            return Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator)
+        }
     }
 
     /// Every image's scores, images spread over threads.

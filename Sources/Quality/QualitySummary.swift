@@ -5,7 +5,6 @@ public struct QualitySummary: Sendable {
     /// One cell of the method × metric table.
     public struct Cell: Sendable {
         public let model: String, method: String, metric: String
-        /// nil when no image could be scored.
         public let interval: Bootstrap.Interval?
     }
 
@@ -21,8 +20,20 @@ public struct QualitySummary: Sendable {
         public let note: String?
     }
 
+    /// A claim ruled on under another evaluation choice (substrate, ranking, baseline).
+    public struct ChoiceRuling: Sendable {
+        /// "mean substrate", "absolute ranking", "blur baseline", …
+        public let choice: String
+        public let ruling: Ruling
+        /// The ruling under the standard choices (black baseline, zero substrate, signed).
+        public let standard: Ruling
+        /// True when the verdict differs from the standard one.
+        public var flips: Bool { ruling.verdict != standard.verdict }
+    }
+
     public let cells: [Cell]
     public let rulings: [Ruling]
+    public let choiceRulings: [ChoiceRuling]
 
     /// Computes every cell and every ruling of `results`.
     public init(_ results: QualityResults) {
@@ -42,43 +53,61 @@ public struct QualitySummary: Sendable {
                 for metric in metrics {
                     let statistic = ImageStatistic(metric: metric, scores: scores)
                     let n = statistic.count
-                    let interval = n == 0 ? nil : bootstrap.interval(count: n, samples: samples(n)) { statistic.value(over: $0) }
-                    if n > 0 || !metric.needsMask {
-                        cells.append(Cell(model: model.model, method: method.name, metric: metric.name, interval: interval))
-                    }
+                    // No cell where no image has a score: a mask metric on a model without
+                    // masks, the path metric for a method without a path.
+                    guard n > 0 else { continue }
+                    let interval = bootstrap.interval(count: n, samples: samples(n)) { statistic.value(over: $0) }
+                    cells.append(Cell(model: model.model, method: method.name, metric: metric.name, interval: interval))
                 }
             }
         }
+        // One ruling: `method` − `base` on `metricName` over the images both were scored on.
+        func rule(_ claim: Claim, method methodName: String, base baseName: String, metric metricName: String, model: QualityResults.ModelResults) -> Ruling {
+            guard let metric = metrics.first(where: { $0.name == metricName }) else {
+                return Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: "metric not run")
+            }
+            guard let methodScores = model.scores[methodName], let baseScores = model.scores[baseName] else {
+                return Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: "method not run")
+            }
+            // The images both were scored on, in the same order: the pairing.
+            let common = methodScores.indices.filter { methodScores[$0].values[metric.name] != nil && baseScores[$0].values[metric.name] != nil }
+            guard !common.isEmpty else {
+                let note =
+                    metric.needsMask
+                    ? "no masks on this model" : metric.name == "path-decrease" ? "no path" : ["roar", "diffroar"].contains(metric.name) ? "not retrained on this model" : "no image scored"
+                return Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: note)
+            }
+            let method = ImageStatistic(metric: metric, scores: common.map { methodScores[$0] })
+            let base = ImageStatistic(metric: metric, scores: common.map { baseScores[$0] })
+            let difference = bootstrap.interval(count: common.count, samples: samples(common.count)) { indices in
+                method.value(over: indices) - base.value(over: indices)
+            }
+            return Ruling(
+                claim: claim, model: model.model, difference: difference, verdict: Verdict(difference: difference, direction: metric.direction), note: nil)
+        }
         var rulings: [Ruling] = []
+        var choiceRulings: [ChoiceRuling] = []
         for claim in Claim.all {
             for model in results.models {
-                guard let metric = metrics.first(where: { $0.name == claim.metric }) else {
-                    rulings.append(Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: "metric not run"))
-                    continue
+                let ruling = rule(claim, method: claim.method, base: claim.base, metric: claim.metric, model: model)
+                rulings.append(ruling)
+                guard ruling.difference != nil else { continue }
+                // The same claim under the evaluation's other choices, where they were run.
+                for variant in QualityMetric.variants(of: claim.metric) where metrics.contains(where: { $0.name == variant.metric }) {
+                    let other = rule(claim, method: claim.method, base: claim.base, metric: variant.metric, model: model)
+                    if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: variant.choice, ruling: other, standard: ruling)) }
                 }
-                guard let methodScores = model.scores[claim.method], let baseScores = model.scores[claim.base] else {
-                    rulings.append(Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: "method not run"))
-                    continue
+                for baseline in QualityMethod.Baseline.allCases {
+                    let (method, base) = ("\(claim.method)@\(baseline.rawValue)", "\(claim.base)@\(baseline.rawValue)")
+                    guard model.scores[method] != nil, model.scores[base] != nil else { continue }
+                    let other = rule(claim, method: method, base: base, metric: claim.metric, model: model)
+                    if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: "\(baseline.rawValue) baseline", ruling: other, standard: ruling)) }
                 }
-                // The images both were scored on, in the same order: the pairing.
-                let common = methodScores.indices.filter { methodScores[$0].values[metric.name] != nil && baseScores[$0].values[metric.name] != nil }
-                guard !common.isEmpty else {
-                    let note = metric.needsMask ? "no masks on this model" : "no image scored"
-                    rulings.append(Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: note))
-                    continue
-                }
-                let method = ImageStatistic(metric: metric, scores: common.map { methodScores[$0] })
-                let base = ImageStatistic(metric: metric, scores: common.map { baseScores[$0] })
-                let difference = bootstrap.interval(count: common.count, samples: samples(common.count)) { indices in
-                    method.value(over: indices) - base.value(over: indices)
-                }
-                rulings.append(Ruling(
-                    claim: claim, model: model.model, difference: difference, verdict: Verdict(difference: difference, direction: metric.direction),
-                    note: nil))
             }
         }
         self.cells = cells
         self.rulings = rulings
+        self.choiceRulings = choiceRulings
     }
 
     /// The cell for (model, method, metric).
