@@ -66,7 +66,12 @@ let package = Package(
             dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "WalkthroughSupport"],
             path: "Walkthroughs/06-DenoisingDiffusionPaths", swiftSettings: hostTuning),
         .executableTarget(
-            name: "walkthroughs", dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"], swiftSettings: hostTuning),
+            name: "walkthrough-07", dependencies: ["Tensors", "ArrayFormats", "Quality", "WalkthroughSupport"],
+            path: "Walkthroughs/07-DoTheClaimsHold", swiftSettings: hostTuning),
+        .executableTarget(
+            name: "walkthroughs",
+            dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06", "walkthrough-07"],
+            swiftSettings: hostTuning),
 
         // `bench quality`: every method × metric on the shipped models' test splits, with
         // bootstrap intervals and a verdict per claim of the seed papers.
@@ -96,7 +101,10 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
             name: "WalkthroughTests",
-            dependencies: ["_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06"]),
+            dependencies: [
+                "_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05",
+                "walkthrough-06", "walkthrough-07",
+            ]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(

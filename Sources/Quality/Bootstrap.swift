@@ -67,7 +67,16 @@ public struct Bootstrap: Sendable {
         guard n > 0 else { return nil }
         let draws = samples ?? self.samples(count: n)
         precondition(draws.count == resamples && draws.allSatisfy { $0.count == n }, "resamples do not match \(n) images")
-        let replicates = draws.map(statistic).sorted()
+        // The replicates in chunks over threads; each is computed alone from its own draw, so
+        // the sorted list — and the interval — do not depend on the thread count.
+        var replicates = [Double](repeating: 0, count: draws.count)
+        replicates.withUnsafeMutableBufferPointer { buffer in
+            let output = UncheckedPointer(buffer)
+            Parallelism.forEachRange(count: draws.count, chunkSize: 50, inParallel: draws.count * n >= 1 << 14) { range in
+                for b in range { output.buffer[b] = statistic(draws[b]) }
+            }
+        }
+        replicates.sort()
         let alpha = 1 - confidence
         return Interval(
             estimate: statistic(Array(0..<n)),

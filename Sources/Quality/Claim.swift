@@ -54,6 +54,15 @@ public struct Claim: Sendable, Equatable {
         for base in ["expected-gradients", "ig", "agi", "input-x-gradient"] {
             claims.append(Claim(seed: "002", statement: "LPI beats \(base) on DiffID", method: "lpi", base: base, metric: "diffid"))
         }
+        // LPI (002): LPI stays best as the budget of interpolation points grows (20…140),
+        // at equal gradient evaluations.
+        for budget in QualityMethod.budgets {
+            for base in ["expected-gradients", "ig", "lpi-random"] {
+                claims.append(Claim(
+                    seed: "002", statement: "LPI beats \(base) on DiffID at \(budget) gradients", method: "lpi·\(budget)", base: "\(base)·\(budget)",
+                    metric: "diffid"))
+            }
+        }
         // LPI (002): on ROAR and DiffROAR LPI is best.
         for base in ["expected-gradients", "ig", "agi", "input-x-gradient"] {
             claims.append(Claim(seed: "002", statement: "LPI beats \(base) on ROAR", method: "lpi", base: base, metric: "roar"))

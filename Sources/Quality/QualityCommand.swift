@@ -4,7 +4,9 @@ import Tensors
 
 /// `bench quality [--quick] [--images N] [--models A,B] [--methods A,B] [--out DIR]`: runs a
 /// quality run, prints the Markdown tables on stdout and progress on stderr, and writes
-/// `DIR/RESULTS.md` and `DIR/results.json` (default DIR: `quality`), each atomically.
+/// `DIR/RESULTS.md`, `DIR/results.json` (every per-image number), `DIR/summary.json` (the
+/// tables and curves, small enough to commit) and the figures (default DIR: `quality`), each
+/// atomically.
 public enum QualityCommand {
     public static let usage = """
         USAGE: bench quality [--quick] [--images N] [--models M,…] [--methods M,…] [--resamples B] [--out DIR]
@@ -23,14 +25,20 @@ public enum QualityCommand {
             let results = try QualityRun.run(configuration) { line in
                 FileHandle.standardError.write(Data("quality: \(line)\n".utf8))
             }
+            FileHandle.standardError.write(Data("quality: bootstrap intervals of every cell and claim (\(configuration.bootstrap.resamples) resamples)…\n".utf8))
+            let summaryStart = Date()
             let summary = QualitySummary(results)
+            FileHandle.standardError.write(Data("quality: intervals in \(Int(Date().timeIntervalSince(summaryStart).rounded())) s\n".utf8))
             let markdown = QualityReport.markdown(results, summary, machine: machine)
             print(markdown, terminator: "")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try AtomicFile.write(markdown, to: directory.appendingPathComponent("RESULTS.md"))
             let json = QualityReport.json(results, summary, machine: machine).description
             try AtomicFile.write(json + "\n", to: directory.appendingPathComponent("results.json"))
-            FileHandle.standardError.write(Data("quality: wrote \(directory.path)/RESULTS.md and results.json\n".utf8))
+            let summaryJSON = QualityReport.summaryJSON(results, summary, machine: machine).prettyPrinted
+            try AtomicFile.write(summaryJSON + "\n", to: directory.appendingPathComponent("summary.json"))
+            let figures = try QualityFigures.write(results, to: directory)
+            FileHandle.standardError.write(Data("quality: wrote \(directory.path)/RESULTS.md, results.json and \(figures.count) figures\n".utf8))
             return 0
         } catch let error as QualityError {
             FileHandle.standardError.write(Data("bench quality: \(error.description)\n".utf8))

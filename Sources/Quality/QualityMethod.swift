@@ -47,12 +47,36 @@ public struct QualityMethod: Sendable, Equatable {
         case uniform
     }
 
-    public init(_ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing, baseline: Baseline? = nil) {
+    /// The only metrics this method is scored on (the variants that exist for one claim);
+    /// nil for every metric.
+    public let scoredOn: Set<String>?
+
+    public init(
+        _ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing, baseline: Baseline? = nil,
+        scoredOn: Set<String>? = nil
+    ) {
         self.name = name
         self.registryName = registryName
         self.values = values
         self.needs = needs
         self.baseline = baseline
+        self.scoredOn = scoredOn
+    }
+
+    /// The budgets of LPI's ablation: gradient evaluations per input, equal across methods.
+    public static let budgets = [20, 60, 100, 140]
+
+    /// LPI, LPI with random density, EG and IG at each of ``budgets`` gradient evaluations
+    /// ("lpi·20", "expected-gradients·140", …): LPI at R = 20 references × k = B/20 points,
+    /// EG at K = B draws, IG at B steps. Scored on DiffID only — the metric of LPI's claim
+    /// that it stays best as the budget grows.
+    public static let budgetVariants: [QualityMethod] = budgets.flatMap { budget -> [QualityMethod] in
+        [
+            QualityMethod("lpi·\(budget)", registryName: "lpi", values: ["density": "cluster", "samples-per-reference": "\(budget / 20)"], needs: .references, scoredOn: ["diffid"]),
+            QualityMethod("lpi-random·\(budget)", registryName: "lpi", values: ["density": "random", "samples-per-reference": "\(budget / 20)"], needs: .references, scoredOn: ["diffid"]),
+            QualityMethod("expected-gradients·\(budget)", registryName: "expected-gradients", values: ["samples": "\(budget)"], needs: .references, scoredOn: ["diffid"]),
+            QualityMethod("ig·\(budget)", registryName: "ig", values: ["steps": "\(budget)"], scoredOn: ["diffid"]),
+        ]
     }
 
     /// IG and IDGI-IG from the other baselines: "ig@mean", "ig+idgi@blur", … — what IDGI's
@@ -60,7 +84,10 @@ public struct QualityMethod: Sendable, Equatable {
     public static let baselineVariants: [QualityMethod] = ["ig", "ig+idgi"].flatMap { name in
         Baseline.allCases.map { baseline in
             let method = all.first { $0.name == name }!
-            return QualityMethod("\(name)@\(baseline.rawValue)", registryName: method.registryName, values: method.values, baseline: baseline)
+            return QualityMethod(
+                "\(name)@\(baseline.rawValue)", registryName: method.registryName, values: method.values, baseline: baseline,
+                scoredOn: ["insertion", "insertion-ratio", "sic-compressed", "sic-ms-ssim", "aic-compressed", "aic-ms-ssim", "localization-f1",
+                           "localization-auc", "localization-mae", "pointing-game"])
         }
     }
 
@@ -106,8 +133,8 @@ public struct QualityMethod: Sendable, Equatable {
         ["random", "gradient", "input-x-gradient", "ig", "ig+idgi", "ddpath-ig", "noisy-ig", "expected-gradients", "lpi", "lpi-random", "agi"].contains($0.name)
     }
 
-    /// The method by table name (the baseline variants included).
-    public static func named(_ name: String) -> QualityMethod? { (all + baselineVariants).first { $0.name == name } }
+    /// The method by table name (the baseline and budget variants included).
+    public static func named(_ name: String) -> QualityMethod? { (all + baselineVariants + budgetVariants).first { $0.name == name } }
 
     /// This method built for `model`, with `values` overriding the budget (tests use fewer
     /// steps), and `baseline` as its path's start when it has a per-image baseline.

@@ -17,7 +17,12 @@ import Tensors
 ///   localization's ROC-AUC, best F1 and MAE;
 /// - path-decrease (``PathMonotonicity``): how much of the path's movement of the target's
 ///   probability goes down, for the methods that walk a path;
-/// - ROAR and DiffROAR (``RemoveAndRetrain``), where the run retrains.
+/// - ROAR and DiffROAR (``RemoveAndRetrain``), where the run retrains;
+/// - randomization: the cascading randomization check's last stage, the Spearman ρ of |A|
+///   with the map of the model whose every layer was re-drawn (lower: the map depends more on
+///   what the model learned), and max-sensitivity (Captum's defaults: the largest relative
+///   change of the map over 10 uniform perturbations of radius 0.02), on the first images of
+///   each model.
 public struct QualityMetric: Sendable, Equatable {
     /// The name in the tables and the JSON.
     public let name: String
@@ -57,6 +62,7 @@ public struct QualityMetric: Sendable, Equatable {
         QualityMetric("diffid", .higherIsBetter), QualityMetric("infidelity", .lowerIsBetter),
         QualityMetric("path-decrease", .lowerIsBetter),
         QualityMetric("roar", .lowerIsBetter), QualityMetric("diffroar", .higherIsBetter),
+        QualityMetric("randomization", .lowerIsBetter), QualityMetric("max-sensitivity", .lowerIsBetter),
         QualityMetric("pointing-game", .higherIsBetter, needsMask: true),
         QualityMetric("localization-auc", .higherIsBetter, needsMask: true),
         QualityMetric("localization-f1", .higherIsBetter, needsMask: true),
@@ -83,7 +89,7 @@ public struct QualityMetric: Sendable, Equatable {
 
     /// `--quick`'s metrics: the cheap ones every claim family needs.
     public static let quick: [QualityMetric] = all.filter {
-        ["insertion", "deletion", "overall", "insertion-ratio", "aic-compressed", "sic-compressed", "diffid", "pointing-game", "localization-f1", "path-decrease", "roar", "diffroar"].contains($0.name)
+        ["insertion", "deletion", "overall", "insertion-ratio", "aic-compressed", "sic-compressed", "diffid", "pointing-game", "localization-f1", "path-decrease", "roar", "diffroar", "randomization"].contains($0.name)
     }
 
     /// The metric by name (the choice variants included).
@@ -96,8 +102,9 @@ public struct ImageScores: Sendable {
     /// Metric name → score; a metric the image could not be scored on is absent. For SIC and
     /// AIC, the area of the image's curve sampled on ``PerformanceGrid/x``.
     public var values: [String: Double] = [:]
-    /// Metric name → the curve's points (SIC and AIC only): sorted information levels and
-    /// predictions, (0, 0) and (1, 1) included.
+    /// Metric name → the curve's points: for SIC and AIC the sorted information levels and
+    /// predictions, (0, 0) and (1, 1) included; for insertion and deletion (zeros, signed) the
+    /// fractions k/n and the probabilities.
     public var curves: [String: (x: [Double], y: [Double])] = [:]
     /// Metric name → why the image was skipped.
     public var skipped: [String: String] = [:]
@@ -127,6 +134,8 @@ struct MetricScorer: Sendable {
         let output = try ClassifierOutput(network: network, target: target, kind: .probability)
         if !names.isDisjoint(with: ["insertion", "deletion", "overall"]) {
             let result = try InsertionDeletion().evaluate(input: input, attribution: attribution, output: output)
+            scores.curves["insertion"] = (result.insertion.x, result.insertion.y)
+            scores.curves["deletion"] = (result.deletion.x, result.deletion.y)
             scores.values["insertion"] = result.insertion.auc
             scores.values["deletion"] = result.deletion.auc
             scores.values["overall"] = result.overall

@@ -11,6 +11,14 @@ public enum QualityReport {
         return "\(number(interval.estimate)) [\(number(interval.lower)), \(number(interval.upper))]"
     }
 
+    /// The randomization check's threshold on the mean Spearman ρ.
+    public static let randomizationThreshold = 0.5
+
+    /// "passes", "fails" or "undecided" for a randomization check's interval.
+    public static func randomizationVerdict(_ interval: Bootstrap.Interval) -> String {
+        interval.upper < randomizationThreshold ? "passes" : interval.lower > randomizationThreshold ? "fails" : "undecided"
+    }
+
     /// The Markdown report.
     public static func markdown(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> String {
         let configuration = results.configuration
@@ -31,8 +39,8 @@ public enum QualityReport {
         lines.append("## Verdicts")
         lines.append("")
         let models = results.models.map(\.model)
-        lines.append("| seed | claim | method − base | metric | " + models.map { "`\($0)`" }.joined(separator: " | ") + " |")
-        lines.append("|---|---|---|---|" + models.map { _ in "---|" }.joined())
+        lines.append("| seed | claim | method − base | metric | " + models.map { "`\($0)`" }.joined(separator: " | ") + " | across models |")
+        lines.append("|---|---|---|---|" + models.map { _ in "---|" }.joined() + "---|")
         for claim in Claim.all {
             let rulings = models.map { model in summary.rulings.first { $0.claim == claim && $0.model == model } }
             guard rulings.contains(where: { $0?.difference != nil }) else { continue }
@@ -40,11 +48,35 @@ public enum QualityReport {
                 guard let ruling, let difference = ruling.difference else { return "– (\(rulings.compactMap { $0?.note }.first ?? "not run"))" }
                 return "**\(ruling.verdict.rawValue)** \(format(difference, signed: true))"
             }
-            lines.append("| \(claim.seed) | \(claim.statement) | \(claim.method) − \(claim.base) | \(claim.metric) | " + cells.joined(separator: " | ") + " |")
+            let verdicts = Set(rulings.compactMap { $0?.difference == nil ? nil : $0?.verdict })
+            let across = verdicts.count == 1 ? "same" : "differs"
+            lines.append(
+                "| \(claim.seed) | \(claim.statement) | \(claim.method) − \(claim.base) | \(claim.metric) | " + cells.joined(separator: " | ") + " | \(across) |")
         }
         let counts = Verdict.allCases.map { verdict in "\(summary.rulings.filter { $0.verdict == verdict && $0.difference != nil }.count) \(verdict.rawValue)" }
         lines.append("")
         lines.append("Rulings with data: " + counts.joined(separator: ", ") + ".")
+        let randomized = summary.cells.filter { $0.metric == "randomization" }
+        if !randomized.isEmpty {
+            lines.append("")
+            lines.append("## The randomization check")
+            lines.append("")
+            lines.append(
+                "Spearman ρ of |A| with the trained model's |A| after every layer's parameters are re-drawn (Adebayo et al. 2018), "
+                    + "mean over the first \(configuration.randomizationImages) explained images. A method **passes** when the whole interval "
+                    + "lies below \(QualityReport.randomizationThreshold) (this project's threshold: the map keeps less than half its rank order), "
+                    + "**fails** when it lies above, and is undecided otherwise.")
+            lines.append("")
+            lines.append("| method | " + models.map { "`\($0)`" }.joined(separator: " | ") + " |")
+            lines.append("|---|" + models.map { _ in "---|" }.joined())
+            for method in configuration.methods {
+                let cells = models.map { model -> String in
+                    guard let interval = summary.cell(model, method.name, "randomization")?.interval else { return "–" }
+                    return "**\(randomizationVerdict(interval))** \(format(interval))"
+                }
+                if cells.contains(where: { $0 != "–" }) { lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " |") }
+            }
+        }
         if !summary.choiceRulings.isEmpty {
             lines.append("")
             lines.append("## The evaluation's own choices")
@@ -73,6 +105,25 @@ public enum QualityReport {
             lines.append("")
             lines.append("\(flips) of \(summary.choiceRulings.count) rulings under another choice differ from the standard one.")
         }
+        let budgeted = configuration.methods.filter { $0.name.contains("·") }
+        if !budgeted.isEmpty {
+            lines.append("")
+            lines.append("## LPI's ablation at equal budgets: DiffID")
+            lines.append("")
+            lines.append("Each method at B gradient evaluations per input (LPI: 20 references × B/20 points; EG: B draws; IG: B steps).")
+            let budgets = QualityMethod.budgets.filter { budget in budgeted.contains { $0.name.hasSuffix("·\(budget)") } }
+            for model in models {
+                lines.append("")
+                lines.append("`\(model)`:")
+                lines.append("")
+                lines.append("| method | " + budgets.map { "B = \($0)" }.joined(separator: " | ") + " |")
+                lines.append("|---|" + budgets.map { _ in "---|" }.joined())
+                for family in ["lpi", "lpi-random", "expected-gradients", "ig"] {
+                    let cells = budgets.map { format(summary.cell(model, "\(family)·\($0)", "diffid")?.interval) }
+                    if cells.contains(where: { $0 != "–" }) { lines.append("| \(family) | " + cells.joined(separator: " | ") + " |") }
+                }
+            }
+        }
         for model in results.models where !model.removeAndRetrain.isEmpty {
             let fractions = configuration.removeAndRetrain?.fractions ?? []
             lines.append("")
@@ -99,13 +150,43 @@ public enum QualityReport {
             }
             lines.append("| method | " + metrics.map { "\($0.name) (\($0.direction == .higherIsBetter ? "↑" : "↓"))" }.joined(separator: " | ") + " | seconds |")
             lines.append("|---|" + metrics.map { _ in "---|" }.joined() + "---|")
-            for method in configuration.methods {
+            for method in configuration.methods where method.scoredOn == nil {
                 let cells = metrics.map { format(summary.cell(model.model, method.name, $0.name)?.interval) }
                 let seconds = model.attributionSeconds[method.name].map { String(format: "%.2f", $0) } ?? "–"
                 lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " | \(seconds) |")
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The summary document (`summary.json`, small enough to commit): the run's settings,
+    /// every cell, ruling and choice ruling, the ROAR accuracies, and per model the curves
+    /// behind the figures — mean insertion and deletion curves and PAIR's SIC/AIC aggregates
+    /// (every tenth grid point) of the plotted methods. No per-image numbers.
+    public static func summaryJSON(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> JSONValue {
+        typealias M = JSONValue.Member
+        let full = json(results, summary, machine: machine)
+        func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
+        let fractions = results.configuration.removeAndRetrain?.fractions ?? []
+        let models = results.models.map { model -> JSONValue in
+            let roar = results.configuration.methods.compactMap { method -> M? in
+                guard let outcome = model.removeAndRetrain[method.name] else { return nil }
+                return M(method.name, .object([M("topRemoved", numbers(outcome.topAccuracy)), M("bottomRemoved", numbers(outcome.bottomAccuracy))]))
+            }
+            let curves = QualityFigures.curves(model, configuration: results.configuration).map { curve in
+                M(curve.name, .object(curve.series.map { M($0.method, .object([M("x", numbers($0.x)), M("y", numbers($0.y))])) }))
+            }
+            return .object([
+                M("model", .string(model.model)), M("explained", .number(Double(model.imageIndices.count))),
+                M("considered", .number(Double(model.considered))), M("misclassified", .number(Double(model.misclassified))),
+                M("roarFractions", numbers(fractions)), M("roar", .object(roar)), M("curves", .object(curves)),
+            ])
+        }
+        let kept = ["format", "version", "machine", "seconds", "bootstrap", "methods", "metrics", "cells", "claims", "choices"]
+        guard case .object(let members) = full else { return full }
+        return .object(
+            members.filter { kept.contains($0.key) }.map { $0.key == "format" ? M("format", .string("pathattribution.quality-summary")) : $0 }
+                + [M("models", .array(models))])
     }
 
     /// The JSON document: the configuration, every per-image number (SIC/AIC curves as their
@@ -140,7 +221,7 @@ public enum QualityReport {
                     guard scores.contains(where: { $0.values[metric.name] != nil || $0.skipped[metric.name] != nil }) else { return nil }
                     return M(metric.name, .array(scores.map { $0.values[metric.name].map { .number($0) } ?? .null }))
                 }
-                let curveNames = configuration.metrics.filter { $0.aggregation != .mean }.map(\.name)
+                let curveNames = configuration.metrics.filter { $0.aggregation != .mean || ["insertion", "deletion"].contains($0.name) }.map(\.name)
                 let curves = curveNames.compactMap { name -> M? in
                     guard scores.contains(where: { $0.curves[name] != nil }) else { return nil }
                     return M(name, .array(scores.map { score in

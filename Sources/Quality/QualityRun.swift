@@ -19,6 +19,9 @@ public struct QualityConfiguration: Sendable {
     /// fewer steps); empty in real runs.
     public var budgetOverrides: [String: String]
     public var bootstrap: Bootstrap
+    /// The randomization check and max-sensitivity run on the first `randomizationImages`
+    /// explained images of each model (they re-run the method several times per image).
+    public var randomizationImages: Int
     /// ROAR and DiffROAR (``RemoveAndRetrain``): on which models, for which methods, at which
     /// fractions, and (tests only) how many epochs; nil to skip them.
     public var removeAndRetrain: RemoveAndRetrainSettings?
@@ -48,9 +51,10 @@ public struct QualityConfiguration: Sendable {
     public init(
         models: [String] = QualityModel.defaultNames, images: Int? = nil, references: Int? = nil, methods: [QualityMethod] = QualityMethod.all,
         metrics: [QualityMetric] = QualityMetric.all, budgetOverrides: [String: String] = [:], bootstrap: Bootstrap = Bootstrap(),
-        removeAndRetrain: RemoveAndRetrainSettings? = nil
+        removeAndRetrain: RemoveAndRetrainSettings? = nil, randomizationImages: Int = 50
     ) {
         self.removeAndRetrain = removeAndRetrain
+        self.randomizationImages = randomizationImages
         self.models = models
         self.images = images
         self.references = references
@@ -63,7 +67,7 @@ public struct QualityConfiguration: Sendable {
     /// The full run: every model, method and metric on every test image, with the
     /// evaluation-choice variants (other baselines, substrates and rankings).
     public static let full = QualityConfiguration(
-        methods: QualityMethod.all + QualityMethod.baselineVariants, metrics: QualityMetric.all + QualityMetric.choiceVariants,
+        methods: QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants, metrics: QualityMetric.all + QualityMetric.choiceVariants,
         removeAndRetrain: .full)
 
     /// `--quick`: digits-cnn and shapes-cnn, 12 test images each, the methods and metrics the
@@ -87,6 +91,10 @@ public struct QualityResults: Sendable {
         public var scores: [String: [ImageScores]]
         /// Method name → seconds spent attributing all images.
         public var attributionSeconds: [String: Double]
+        /// Method name → its maps of the first few explained images (for the figures).
+        public var exampleMaps: [String: [Tensor]] = [:]
+        /// The first few explained images.
+        public var exampleInputs: [Tensor] = []
         /// Method name → its ROAR and DiffROAR retrainings, where they ran.
         public var removeAndRetrain: [String: RemoveAndRetrain.Outcome] = [:]
     }
@@ -113,16 +121,25 @@ public enum QualityRun {
             var results = QualityResults.ModelResults(
                 model: name, imageIndices: model.images.map(\.index), misclassified: model.misclassified, considered: model.considered,
                 scores: [:], attributionSeconds: [:])
+            results.exampleInputs = model.images.prefix(QualityFigures.exampleCount).map(\.input)
             let metrics = configuration.metrics.filter { !$0.needsMask || model.images.first?.mask != nil }
-            let scorer = MetricScorer(metrics: metrics, network: model.network)
             for method in configuration.methods {
+                let scorer = MetricScorer(metrics: metrics.filter { method.scoredOn?.contains($0.name) ?? true }, network: model.network)
                 let methodStart = Date()
                 let computed = try attributions(method, model: model, overrides: configuration.budgetOverrides)
                 results.attributionSeconds[method.name] = Date().timeIntervalSince(methodStart)
+                results.exampleMaps[method.name] = computed.prefix(QualityFigures.exampleCount).map(\.attribution)
                 var scores = try score(computed.map(\.attribution), model: model, scorer: scorer)
-                if metrics.contains(where: { $0.name == "path-decrease" }) {
+                if metrics.contains(where: { $0.name == "path-decrease" }), method.scoredOn == nil {
                     for (i, result) in computed.enumerated() {
                         if let ledger = result.ledger, let decrease = PathMonotonicity.decrease(ledger) { scores[i].values["path-decrease"] = decrease }
+                    }
+                }
+                if method.scoredOn == nil, let built = try method.build(for: model, overriding: configuration.budgetOverrides) {
+                    // The two metrics that re-run the method per image, on the first images only.
+                    for name in ["randomization", "max-sensitivity"] where metrics.contains(where: { $0.name == name }) {
+                        let values = try rerunning(name, built, model: model, count: configuration.randomizationImages)
+                        for (i, value) in values.enumerated() where value.isFinite { scores[i].values[name] = value }
                     }
                 }
                 if let settings = configuration.removeAndRetrain, settings.models.contains(name), settings.methods.contains(method.name) {
@@ -188,6 +205,39 @@ public enum QualityRun {
         return try RemoveAndRetrain(fractions: settings.fractions).run(
             recipe: model.recipe, train: training, trainMaps: trainMaps, test: model.images.map(\.input), testLabels: model.images.map(\.label),
             testMaps: testMaps, epochs: settings.epochs)
+    }
+
+    /// A metric that re-runs the method, for the first `count` images (images over threads):
+    /// "randomization", the randomization check's last stage (every parametric layer
+    /// re-drawn), the Spearman ρ of |A| with the trained model's |A|; "max-sensitivity",
+    /// Captum's defaults (10 uniform perturbations of radius 0.02).
+    static func rerunning(_ metric: String, _ method: any AttributionMethod, model: QualityModel, count: Int) throws -> [Double] {
+        let images = Array(model.images.prefix(count))
+        var values = [Double](repeating: .nan, count: images.count)
+        var failures = [String?](repeating: nil, count: images.count)
+        values.withUnsafeMutableBufferPointer { valueBuffer in
+            failures.withUnsafeMutableBufferPointer { failureBuffer in
+                let (valueOut, failureOut) = (UncheckedPointer(valueBuffer), UncheckedPointer(failureBuffer))
+                Parallelism.forEachChunk(images.count) { i in
+                    do {
+                        if metric == "randomization" {
+                            let stages = try Randomization(method: method, seed: 0).evaluate(
+                                input: images[i].input, network: model.network, target: images[i].label, kind: .probability)
+                            valueOut.buffer[i] = stages.last?.spearman ?? .nan
+                        } else {
+                            let output = try ClassifierOutput(network: model.network, target: images[i].label, kind: .probability)
+                            valueOut.buffer[i] = try MaxSensitivity(method: method).evaluate(input: images[i].input, function: output).score
+                        }
+                    } catch {
+                        failureOut.buffer[i] = "\(error)"
+                    }
+                }
+            }
+        }
+        if let (i, failure) = failures.enumerated().first(where: { $0.element != nil }).map({ ($0.offset, $0.element!) }) {
+            throw QualityError("\(model.name), test image \(images[i].index), \(metric): \(failure)")
+        }
+        return values
     }
 
     /// The baseline x′ a per-image choice gives for `image`.

@@ -156,23 +156,34 @@ struct ImageStatistic {
             var multiplicity = [Int](repeating: 0, count: values.count)
             for i in indices { multiplicity[i] += 1 }
             let n = indices.count
-            let ys = columns.indices.map { g -> Double in
-                // The median of the multiset: the value at rank n/2 (odd n), or the mean of
-                // ranks n/2 − 1 and n/2 (even n), walking the column in sorted order.
-                let column = columns[g]
-                var seen = 0
-                var lowerValue: Double? = nil
-                for i in orders[g] where multiplicity[i] > 0 {
-                    let next = seen + multiplicity[i]
-                    if n % 2 == 1 {
-                        if next > n / 2 { return column[i] }
-                    } else {
-                        if lowerValue == nil && next > n / 2 - 1 { lowerValue = column[i] }
-                        if next > n / 2 { return (lowerValue! + column[i]) / 2 }
+            // The median of the multiset at each grid point: the value at rank n/2 (odd n), or
+            // the mean of ranks n/2 − 1 and n/2 (even n), walking the column in sorted order.
+            let (lowRank, highRank) = n % 2 == 1 ? (n / 2, n / 2) : (n / 2 - 1, n / 2)
+            var ys = [Double](repeating: 0, count: columns.count)
+            multiplicity.withUnsafeBufferPointer { counts in
+                for g in columns.indices {
+                    columns[g].withUnsafeBufferPointer { column in
+                        orders[g].withUnsafeBufferPointer { order in
+                            var seen = 0
+                            var low = column[order[order.count - 1]], high = low
+                            var foundLow = false
+                            for i in order {
+                                let count = counts[i]
+                                if count == 0 { continue }
+                                seen += count
+                                if !foundLow && seen > lowRank {
+                                    low = column[i]
+                                    foundLow = true
+                                }
+                                if seen > highRank {
+                                    high = column[i]
+                                    break
+                                }
+                            }
+                            ys[g] = lowRank == highRank ? high : (low + high) / 2
+                        }
                     }
-                    seen = next
                 }
-                return column[orders[g].last!]
             }
             return PerformanceGrid.area(ys)
         }

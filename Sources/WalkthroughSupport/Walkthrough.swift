@@ -118,11 +118,16 @@ public final class Walkthrough {
     /// A path under `Fixtures/` of the checkout this program was built from (or, failing
     /// that, of the working directory).
     public static func fixture(_ relativePath: String) -> URL {
+        checkoutFile("Fixtures").appendingPathComponent(relativePath)
+    }
+
+    /// A path under the checkout this program was built from — `quality/summary.json`, say —
+    /// or, when that checkout is gone, under the working directory.
+    public static func checkoutFile(_ relativePath: String) -> URL {
         let checkout = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures")
-        let root = FileManager.default.fileExists(atPath: checkout.path)
-            ? checkout : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Fixtures")
+        let root = FileManager.default.fileExists(atPath: checkout.appendingPathComponent("Fixtures").path)
+            ? checkout : URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         return root.appendingPathComponent(relativePath)
     }
 

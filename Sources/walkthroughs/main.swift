@@ -1,6 +1,6 @@
 // walkthroughs: lists and runs the walkthrough executables in order.
 //
-//     swift run -c release walkthroughs              # run all six
+//     swift run -c release walkthroughs              # run all seven
 //     swift run -c release walkthroughs 3            # run walkthrough 03 only
 //     swift run -c release walkthroughs --list
 //     swift run -c release walkthroughs --fast --output DIR
@@ -18,6 +18,7 @@ let catalogue: [(number: Int, executable: String, title: String)] = [
     (4, "walkthrough-04", "BlurIG, Guided IG and their IDGI versions on digits-cnn"),
     (5, "walkthrough-05", "Many references: Expected Gradients, LPI and AGI on digits-cnn"),
     (6, "walkthrough-06", "Denoising diffusion paths (DDPath) on digits and shapes"),
+    (7, "walkthrough-07", "Do the papers' claims hold here? bench quality's verdicts"),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())

@@ -147,6 +147,21 @@ struct WalkthroughTests {
         }
     }
 
+    @Test("07: the small live run judges its claims with intervals that contain their means; the committed full run's verdicts are read and plotted")
+    func doTheClaimsHold() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-07")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        #expect(try Self.number(summary, "liveClaimsJudged") == 4)
+        #expect(try Self.number(summary, "liveIntervalsContainTheirMeans") == 1)
+        // quality/summary.json is committed: its rulings are read, counted and plotted.
+        #expect(try Self.number(summary, "claimsJudged") > 0)
+        let plotted = try Self.number(summary, "claimsPlotted")
+        #expect((1...4).contains(plotted))
+        let (flips, rulings) = (try Self.number(summary, "choiceFlips"), try Self.number(summary, "choiceRulings"))
+        #expect(flips >= 0 && flips <= rulings)
+    }
+
     @Test("A number that is not finite is recorded as null, so no check can pass on it")
     func nonFiniteIsNull() throws {
         let directory = try FixturePaths.temporaryDirectory("nan-summary")
