@@ -166,34 +166,47 @@ func tally(_ seed: String, _ filter: (String) -> Bool = { _ in true }) -> (holds
 let idgi = tally("001") { $0.hasPrefix("IDGI") }
 let ddpath = tally("000")
 let lpi = tally("002")
+/// The paired difference's estimate of a claim on a model, as text ("–" if not judged).
+func estimate(_ statement: String, _ model: String) -> String {
+    guard let ruling = judged.first(where: { $0["statement"]?.stringValue == statement && $0["model"]?.stringValue == model }),
+        let value = ruling["difference"]?["estimate"]?.doubleValue
+    else { return "–" }
+    return (value >= 0 ? "+" : "") + Walkthrough.fixed(value, 3)
+}
 notebook.say("""
     The seeds measured their claims on ImageNet: 224×224 photographs, 1,000 classes, deep CNNs.
     Here the images are 8×8 digits and 16×16 shapes, the classes 10 and 4, the models a few
-    layers. What follows says, family by family, what the full run found and why.
+    layers. Family by family, what the committed run found and why.
 
-    IDGI (\(idgi.holds) holds, \(idgi.fails) fails of \(idgi.all)): IDGI spends each step's change
-    of F on the features in proportion to g_i², and nothing on features where the gradient is
-    zero. On a digit, most pixels are black background whose gradient is small but not zero, and
-    plain IG credits them by (x − x′) = 0 — nothing — while IDGI's share does not look at x − x′
-    at all: it gives the background credit that insertion then has to reveal first (walkthrough 04
-    shows the maps). On shapes, where the object is bright on a noisy background, the ranking
-    IDGI makes is closer to the mask. The claim is about ranking quality on natural images, and
-    these images are where its assumptions are weakest.
+    IDGI (\(idgi.holds) holds, \(idgi.fails) fails of \(idgi.all) rulings on its own bases). IDGI spends each
+    step's change of F on the features in proportion to g_i², whether or not they moved; plain IG
+    credits a feature by how far it moved, (x − x′)_i. On a digit most pixels are black: they do
+    not move from the black baseline, IG gives them nothing, IDGI gives them their share of g²
+    (walkthrough 04 shows the maps). Insertion reveals the highest-ranked pixels first, so every
+    unmoved pixel IDGI ranks high is a wasted step: IDGI-IG's insertion changes by
+    \(estimate("IDGI improves ig on insertion", "digits-cnn")) on digits-cnn and \(estimate("IDGI improves ig on insertion", "digits-mlp")) on
+    digits-mlp. On shapes the background is noise, not black, every pixel moves, and the claim
+    holds: \(estimate("IDGI improves ig on insertion", "shapes-cnn")). Localization on shapes still fails
+    (best F1 \(estimate("IDGI improves ig on localization-f1", "shapes-cnn"))): g² spreads credit over the textured
+    background the mask calls outside.
 
-    DDPath (\(ddpath.holds) holds, \(ddpath.fails) fails of \(ddpath.all)): DDPath needs a diffusion
-    model that keeps each path point on the data manifold and near the target class. The
-    shipped ones are small MLP denoisers: digits samples are 93% class-correct at the chosen
-    guidance scale, shapes samples only 57% (walkthrough 06). The path then wanders through
-    images of other classes, the gradients along it explain those, and the map is noisier than
-    IG's — the opposite of the paper's mechanism, and an honest consequence of a weak denoiser.
-    Its noise baseline also starts the path far from black, where insertion starts.
+    DDPath (\(ddpath.holds) holds, \(ddpath.fails) fails of \(ddpath.all)). DDPath needs a diffusion model that keeps
+    each path point on the data manifold and in the target class. The shipped ones are small MLP
+    denoisers whose guided samples are 93% class-correct on digits and 57% on shapes
+    (walkthrough 06). The path then passes through images the classifier reads as other classes,
+    the probability along it falls more often than along the straight line (path-decrease
+    \(estimate("DDPath-ig beats ig on path-decrease", "shapes-cnn")) on shapes), and the map is noisier than IG's:
+    overall = insertion − deletion changes by \(estimate("DDPath-ig beats ig on overall", "digits-cnn")) on digits-cnn. That
+    is the opposite of the paper's mechanism, and what a weak denoiser should be expected to do.
 
-    LPI (\(lpi.holds) holds, \(lpi.fails) fails of \(lpi.all)): DiffID rewards maps whose most salient
-    pixels are the ones the model needs, measured by replacing pixels with the kept pixels' mean.
-    Methods that integrate from training images (EG, LPI) beat IG from black by a wide margin on
-    digits, as the paper says; between LPI and EG, and between LPI's densities, the differences
-    are small against the spread over images, so many of those rulings stay undecided rather
-    than fail.
+    LPI (\(lpi.holds) holds, \(lpi.fails) fails of \(lpi.all)). Integrating from training images (LPI, EG) beats
+    integrating from black on DiffID by a wide margin (LPI − IG: \(estimate("LPI beats ig on DiffID", "digits-mlp")) on
+    digits-mlp), and on ROAR and DiffROAR after retraining. Between LPI and EG the differences are
+    small and change sign with the budget: at 20 gradient evaluations LPI's clustered references
+    help (\(estimate("LPI beats expected-gradients on DiffID at 20 gradients", "digits-mlp")) on digits-mlp), at 140 EG's
+    uniform draws do as well or better (\(estimate("LPI beats expected-gradients on DiffID at 140 gradients", "digits-mlp"))).
+    With 1,437 training digits, 20 references drawn at random already cover the classes
+    that 20 cluster centres do.
     """)
 
 // MARK: - 5. The evaluation's own choices
