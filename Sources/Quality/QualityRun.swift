@@ -212,22 +212,31 @@ public enum QualityRun {
     /// re-drawn), the Spearman ρ of |A| with the trained model's |A|; "max-sensitivity",
     /// Captum's defaults (10 uniform perturbations of radius 0.02).
     static func rerunning(_ metric: String, _ method: any AttributionMethod, model: QualityModel, count: Int) throws -> [Double] {
-        let images = Array(model.images.prefix(count))
-        var values = [Double](repeating: .nan, count: images.count)
+        try perImage(Array(model.images.prefix(count)), model: model, doing: metric) { _, image in
+            if metric == "randomization" {
+                let stages = try Randomization(method: method, seed: 0).evaluate(
+                    input: image.input, network: model.network, target: image.label, kind: .probability)
+                return stages.last?.spearman ?? .nan
+            }
+            let output = try ClassifierOutput(network: model.network, target: image.label, kind: .probability)
+            return try MaxSensitivity(method: method).evaluate(input: image.input, function: output).score
+        }
+    }
+
+    /// `body(i, images[i])` for every image, images spread over threads (each image on one
+    /// thread, so the results do not depend on the thread count); the first image's error, if
+    /// any, is thrown with the image and what was being done.
+    static func perImage<Value>(
+        _ images: [QualityModel.Image], model: QualityModel, doing what: String, _ body: (Int, QualityModel.Image) throws -> Value
+    ) throws -> [Value] {
+        var values = [Value?](repeating: nil, count: images.count)
         var failures = [String?](repeating: nil, count: images.count)
         values.withUnsafeMutableBufferPointer { valueBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 let (valueOut, failureOut) = (UncheckedPointer(valueBuffer), UncheckedPointer(failureBuffer))
                 Parallelism.forEachChunk(images.count) { i in
                     do {
-                        if metric == "randomization" {
-                            let stages = try Randomization(method: method, seed: 0).evaluate(
-                                input: images[i].input, network: model.network, target: images[i].label, kind: .probability)
-                            valueOut.buffer[i] = stages.last?.spearman ?? .nan
-                        } else {
-                            let output = try ClassifierOutput(network: model.network, target: images[i].label, kind: .probability)
-                            valueOut.buffer[i] = try MaxSensitivity(method: method).evaluate(input: images[i].input, function: output).score
-                        }
+                        valueOut.buffer[i] = try body(i, images[i])
                     } catch {
                         failureOut.buffer[i] = "\(error)"
                     }
@@ -235,9 +244,9 @@ public enum QualityRun {
             }
         }
         if let (i, failure) = failures.enumerated().first(where: { $0.element != nil }).map({ ($0.offset, $0.element!) }) {
-            throw QualityError("\(model.name), test image \(images[i].index), \(metric): \(failure)")
+            throw QualityError("\(model.name), test image \(images[i].index), \(what): \(failure)")
         }
-        return values
+        return values.map { $0! }
     }
 
     /// The baseline x′ a per-image choice gives for `image`.
@@ -256,25 +265,9 @@ public enum QualityRun {
 
     /// Every image's scores, images spread over threads.
     static func score(_ maps: [Tensor], model: QualityModel, scorer: MetricScorer) throws -> [ImageScores] {
-        let images = model.images
-        var scores = [ImageScores](repeating: ImageScores(), count: images.count)
-        var failures = [String?](repeating: nil, count: images.count)
-        scores.withUnsafeMutableBufferPointer { scoreBuffer in
-            failures.withUnsafeMutableBufferPointer { failureBuffer in
-                let (scoreOut, failureOut) = (UncheckedPointer(scoreBuffer), UncheckedPointer(failureBuffer))
-                Parallelism.forEachChunk(images.count) { i in
-                    do {
-                        scoreOut.buffer[i] = try scorer.scores(input: images[i].input, attribution: maps[i], target: images[i].label, mask: images[i].mask)
-                    } catch {
-                        failureOut.buffer[i] = "\(error)"
-                    }
-                }
-            }
+        try perImage(model.images, model: model, doing: "scoring") { i, image in
+            try scorer.scores(input: image.input, attribution: maps[i], target: image.label, mask: image.mask)
         }
-        if let (i, failure) = failures.enumerated().first(where: { $0.element != nil }).map({ ($0.offset, $0.element!) }) {
-            throw QualityError("\(model.name), test image \(images[i].index): \(failure)")
-        }
-        return scores
     }
 }
 
