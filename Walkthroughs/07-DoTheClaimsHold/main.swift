@@ -69,7 +69,7 @@ guard let text = try? String(contentsOf: summaryFile, encoding: .utf8), let full
 else {
     notebook.say("""
         \(summaryFile.path) is missing: it is written by `swift run -c release bench quality` (the full run,
-        about half an hour). Run it, then this walkthrough again.
+        23 min on 2 cores). Run it, then this walkthrough again.
         """)
     notebook.finish()
     exit(0)
