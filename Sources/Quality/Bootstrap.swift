@@ -43,6 +43,7 @@ public struct Bootstrap: Sendable {
         /// n, the images it was computed over.
         public var count: Int
 
+        /// An interval from its parts (for intervals read back from a report).
         public init(estimate: Double, lower: Double, upper: Double, count: Int) {
             self.estimate = estimate
             self.lower = lower

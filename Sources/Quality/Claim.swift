@@ -10,6 +10,7 @@ public struct Claim: Sendable, Equatable {
     /// The metric it is judged on.
     public let metric: String
 
+    /// A claim from its parts.
     public init(seed: String, statement: String, method: String, base: String, metric: String) {
         self.seed = seed
         self.statement = statement

@@ -8,6 +8,7 @@ import Tensors
 /// tables and curves, small enough to commit) and the figures (default DIR: `quality`), each
 /// atomically.
 public enum QualityCommand {
+    /// `bench quality --help`.
     public static let usage = """
         USAGE: bench quality [--quick] [--images N] [--models M,…] [--methods M,…] [--resamples B] [--out DIR]
           --quick          digits-cnn and shapes-cnn, 12 images each, the claims' main methods and metrics (about a minute)

@@ -16,6 +16,7 @@ public enum QualityFigures {
     public struct Curves: Sendable {
         /// "insertion", "deletion", "sic-compressed", "aic-compressed".
         public let name: String
+        /// One curve per plotted method that has one.
         public let series: [(method: String, x: [Double], y: [Double])]
     }
 

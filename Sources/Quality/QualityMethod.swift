@@ -51,6 +51,7 @@ public struct QualityMethod: Sendable, Equatable {
     /// nil for every metric.
     public let scoredOn: Set<String>?
 
+    /// A method as the run builds it; see the properties for each part.
     public init(
         _ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing, baseline: Baseline? = nil,
         scoredOn: Set<String>? = nil
@@ -165,6 +166,8 @@ public struct QualityMethod: Sendable, Equatable {
 
 /// An error of a quality run a user can cause (a model without data, a bad option).
 public struct QualityError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong and how to fix it.
     public var description: String
+    /// An error with its message.
     public init(_ description: String) { self.description = description }
 }

@@ -112,6 +112,7 @@ public struct ImageScores: Sendable {
 
 /// PAIR's grid for combining performance-information curves: ê = k/1000, k = 0…1000.
 public enum PerformanceGrid {
+    /// The grid's 1,001 information levels.
     public static let x: [Double] = (0..<1000).map { Double($0) / 1000 } + [1]
 
     /// The area under y sampled on ``x`` (trapezoids).

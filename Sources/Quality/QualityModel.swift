@@ -13,6 +13,7 @@ import Tensors
 public struct QualityModel: Sendable {
     /// "digits-cnn", "digits-mlp", "shapes-cnn".
     public let name: String
+    /// The trained model.
     public let network: Sequential
     /// The explained images: correctly classified test images.
     public let images: [Image]
@@ -24,6 +25,7 @@ public struct QualityModel: Sendable {
     public let references: Tensor
     /// The whole training split (ROAR retrains on it) and the recipe the model was trained with.
     public let training: LabeledData
+    /// How the model was trained (ROAR retrains with it).
     public let recipe: FixtureRecipe
     /// The diffusion model trained on the same data and its chosen guidance scale; nil if none.
     public let diffusion: (model: DiffusionModel, guidanceScale: Double)?
@@ -32,6 +34,7 @@ public struct QualityModel: Sendable {
     public struct Image: Sendable {
         /// Its index in the test split.
         public let index: Int
+        /// The image, of the model's input shape.
         public let input: Tensor
         /// The true label, also the predicted class.
         public let label: Int

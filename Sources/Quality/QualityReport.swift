@@ -165,7 +165,7 @@ public enum QualityReport {
     /// (every tenth grid point) of the plotted methods. No per-image numbers.
     public static func summaryJSON(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> JSONValue {
         typealias M = JSONValue.Member
-        let full = json(results, summary, machine: machine)
+        let (header, tables) = sharedMembers(results, summary, machine: machine, format: "pathattribution.quality-summary")
         func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
         let fractions = results.configuration.removeAndRetrain?.fractions ?? []
         let models = results.models.map { model -> JSONValue in
@@ -182,38 +182,15 @@ public enum QualityReport {
                 M("roarFractions", numbers(fractions)), M("roar", .object(roar)), M("curves", .object(curves)),
             ])
         }
-        let kept = ["format", "version", "machine", "seconds", "bootstrap", "methods", "metrics", "cells", "claims", "choices"]
-        guard case .object(let members) = full else { return full }
-        return .object(
-            members.filter { kept.contains($0.key) }.map { $0.key == "format" ? M("format", .string("pathattribution.quality-summary")) : $0 }
-                + [M("models", .array(models))])
+        return .object(header + tables + [M("models", .array(models))])
     }
 
     /// The JSON document: the configuration, every per-image number (SIC/AIC curves as their
     /// points), every cell and every ruling.
     public static func json(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> JSONValue {
         typealias M = JSONValue.Member
-        func interval(_ value: Bootstrap.Interval?) -> JSONValue {
-            guard let value else { return .null }
-            return .object([
-                M("estimate", .number(value.estimate)), M("lower", .number(value.lower)), M("upper", .number(value.upper)),
-                M("count", .number(Double(value.count))),
-            ])
-        }
         func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
         let configuration = results.configuration
-        let methods = configuration.methods.map { method -> JSONValue in
-            .object([
-                M("name", .string(method.name)), M("registryName", method.registryName.map { .string($0) } ?? .null),
-                M("values", .object(method.values.keys.sorted().map { M($0, .string(method.values[$0]!)) })),
-            ])
-        }
-        let metrics = configuration.metrics.map { metric -> JSONValue in
-            .object([
-                M("name", .string(metric.name)), M("direction", .string(metric.direction.rawValue)),
-                M("aggregation", .string(metric.aggregation.rawValue)),
-            ])
-        }
         let models = results.models.map { model -> JSONValue in
             let perMethod = configuration.methods.compactMap { method -> JSONValue? in
                 guard let scores = model.scores[method.name] else { return nil }
@@ -239,6 +216,36 @@ public enum QualityReport {
                 M("methods", .array(perMethod)),
             ])
         }
+        let (header, tables) = sharedMembers(results, summary, machine: machine, format: "pathattribution.quality")
+        return .object(header + [M("models", .array(models))] + tables)
+    }
+
+    /// The members both documents share: the header (format, version, machine, seconds,
+    /// bootstrap, methods, metrics) and the tables (cells, claims, choices).
+    static func sharedMembers(
+        _ results: QualityResults, _ summary: QualitySummary, machine: String, format: String
+    ) -> (header: [JSONValue.Member], tables: [JSONValue.Member]) {
+        typealias M = JSONValue.Member
+        func interval(_ value: Bootstrap.Interval?) -> JSONValue {
+            guard let value else { return .null }
+            return .object([
+                M("estimate", .number(value.estimate)), M("lower", .number(value.lower)), M("upper", .number(value.upper)),
+                M("count", .number(Double(value.count))),
+            ])
+        }
+        let configuration = results.configuration
+        let methods = configuration.methods.map { method -> JSONValue in
+            .object([
+                M("name", .string(method.name)), M("registryName", method.registryName.map { .string($0) } ?? .null),
+                M("values", .object(method.values.keys.sorted().map { M($0, .string(method.values[$0]!)) })),
+            ])
+        }
+        let metrics = configuration.metrics.map { metric -> JSONValue in
+            .object([
+                M("name", .string(metric.name)), M("direction", .string(metric.direction.rawValue)),
+                M("aggregation", .string(metric.aggregation.rawValue)),
+            ])
+        }
         let cells = summary.cells.map { cell -> JSONValue in
             .object([M("model", .string(cell.model)), M("method", .string(cell.method)), M("metric", .string(cell.metric)), M("interval", interval(cell.interval))])
         }
@@ -258,15 +265,15 @@ public enum QualityReport {
                 M("standardVerdict", .string(choice.standard.verdict.rawValue)), M("flips", .bool(choice.flips)),
             ])
         }
-        return .object([
-            M("format", .string("pathattribution.quality")), M("version", .number(1)), M("machine", .string(machine)),
+        let header = [
+            M("format", .string(format)), M("version", .number(1)), M("machine", .string(machine)),
             M("seconds", .number(results.seconds)),
             M("bootstrap", .object([
                 M("resamples", .number(Double(configuration.bootstrap.resamples))), M("seed", .number(Double(configuration.bootstrap.seed))),
                 M("confidence", .number(configuration.bootstrap.confidence)),
             ])),
-            M("methods", .array(methods)), M("metrics", .array(metrics)), M("models", .array(models)),
-            M("cells", .array(cells)), M("claims", .array(rulings)), M("choices", .array(choiceRulings)),
-        ])
+            M("methods", .array(methods)), M("metrics", .array(metrics)),
+        ]
+        return (header, [M("cells", .array(cells)), M("claims", .array(rulings)), M("choices", .array(choiceRulings))])
     }
 }

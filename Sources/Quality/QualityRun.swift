@@ -7,17 +7,21 @@ import Tensors
 
 /// What a quality run computes: which models, images, methods and metrics.
 public struct QualityConfiguration: Sendable {
+    /// The models run, of ``QualityModel/defaultNames``.
     public var models: [String]
     /// The first `images` test images of each model (before leaving out misclassified ones); nil for all.
     public var images: Int?
     /// EG's and LPI's reference set: the first `references` training images; nil for all of
     /// them (the papers' choice). Tests take fewer, for the debug build's speed.
     public var references: Int?
+    /// The methods run on every model.
     public var methods: [QualityMethod]
+    /// The metrics every map is scored on (a mask metric only where the data has masks).
     public var metrics: [QualityMetric]
     /// Option values that replace a method's budget where it has that option (tests use
     /// fewer steps); empty in real runs.
     public var budgetOverrides: [String: String]
+    /// The intervals' resamples, seed and coverage.
     public var bootstrap: Bootstrap
     /// The randomization check and max-sensitivity run on the first `randomizationImages`
     /// explained images of each model (they re-run the method several times per image).
@@ -28,12 +32,16 @@ public struct QualityConfiguration: Sendable {
 
     /// Where and how ROAR and DiffROAR run.
     public struct RemoveAndRetrainSettings: Sendable {
+        /// The models retrained.
         public var models: [String]
+        /// The methods whose rankings are tested (``QualityMethod`` names).
         public var methods: [String]
+        /// The fractions k of pixels removed.
         public var fractions: [Double]
         /// Epochs of each retraining; nil for the model's own recipe.
         public var epochs: Int?
 
+        /// Settings from their parts.
         public init(models: [String], methods: [String], fractions: [Double] = RemoveAndRetrain.standardFractions, epochs: Int? = nil) {
             self.models = models
             self.methods = methods
@@ -48,6 +56,7 @@ public struct QualityConfiguration: Sendable {
             methods: ["random", "gradient", "input-x-gradient", "ig", "expected-gradients", "lpi", "agi"])
     }
 
+    /// A configuration; the defaults are the full run's models, the standard methods and metrics, 2,000 resamples, no ROAR.
     public init(
         models: [String] = QualityModel.defaultNames, images: Int? = nil, references: Int? = nil, methods: [QualityMethod] = QualityMethod.all,
         metrics: [QualityMetric] = QualityMetric.all, budgetOverrides: [String: String] = [:], bootstrap: Bootstrap = Bootstrap(),
@@ -82,10 +91,13 @@ public struct QualityConfiguration: Sendable {
 public struct QualityResults: Sendable {
     /// One model's part.
     public struct ModelResults: Sendable {
+        /// The model's name.
         public let model: String
         /// The explained images' test-split indices.
         public let imageIndices: [Int]
+        /// Test images left out because the model misclassifies them.
         public let misclassified: Int
+        /// Test images considered before leaving those out.
         public let considered: Int
         /// Method name → one ``ImageScores`` per explained image.
         public var scores: [String: [ImageScores]]
@@ -99,7 +111,9 @@ public struct QualityResults: Sendable {
         public var removeAndRetrain: [String: RemoveAndRetrain.Outcome] = [:]
     }
 
+    /// What was run.
     public let configuration: QualityConfiguration
+    /// One part per model, in the configuration's order.
     public var models: [ModelResults]
     /// Wall time of the whole run.
     public var seconds: Double
@@ -126,7 +140,10 @@ public enum QualityRun {
             for method in configuration.methods {
                 let scorer = MetricScorer(metrics: metrics.filter { method.scoredOn?.contains($0.name) ?? true }, network: model.network)
                 let methodStart = Date()
-                let computed = try attributions(method, model: model, overrides: configuration.budgetOverrides)
+                // Built once per model (LPI clusters its references when built); a per-image
+                // baseline builds one method per image instead.
+                let built = method.baseline == nil ? try method.build(for: model, overriding: configuration.budgetOverrides) : nil
+                let computed = try attributions(method, built: built, images: model.images, model: model, overrides: configuration.budgetOverrides)
                 results.attributionSeconds[method.name] = Date().timeIntervalSince(methodStart)
                 results.exampleMaps[method.name] = computed.prefix(QualityFigures.exampleCount).map(\.attribution)
                 var scores = try score(computed.map(\.attribution), model: model, scorer: scorer)
@@ -135,7 +152,7 @@ public enum QualityRun {
                         if let ledger = result.ledger, let decrease = PathMonotonicity.decrease(ledger) { scores[i].values["path-decrease"] = decrease }
                     }
                 }
-                if method.scoredOn == nil, let built = try method.build(for: model, overriding: configuration.budgetOverrides) {
+                if method.scoredOn == nil, let built {
                     // The two metrics that re-run the method per image, on the first images only.
                     for name in ["randomization", "max-sensitivity"] where metrics.contains(where: { $0.name == name }) {
                         let values = try rerunning(name, built, model: model, count: configuration.randomizationImages)
@@ -143,7 +160,8 @@ public enum QualityRun {
                     }
                 }
                 if let settings = configuration.removeAndRetrain, settings.models.contains(name), settings.methods.contains(method.name) {
-                    let outcome = try retrain(method, model: model, testMaps: computed.map(\.attribution), settings: settings, overrides: configuration.budgetOverrides)
+                    let outcome = try retrain(
+                        method, built: built, model: model, testMaps: computed.map(\.attribution), settings: settings, overrides: configuration.budgetOverrides)
                     for i in scores.indices {
                         scores[i].values["roar"] = outcome.roar[i]
                         scores[i].values["diffroar"] = outcome.diffROAR[i]
@@ -163,21 +181,15 @@ public enum QualityRun {
         return QualityResults(configuration: configuration, models: modelResults, seconds: Date().timeIntervalSince(start))
     }
 
-    /// The method's results for every image of `model`, each for the image's label, with the
-    /// per-step ledger where the method walks a path (for ``PathMonotonicity``).
-    static func attributions(_ method: QualityMethod, model: QualityModel, overrides: [String: String]) throws -> [AttributionResult] {
-        let images = model.images
+    /// The method's results for `images` of `model`, each for the image's label, with the
+    /// per-step ledger where the method walks a path (for ``PathMonotonicity``). `built` is
+    /// the method built for `model`; nil for the random floor, and for a per-image baseline,
+    /// which builds one method per image.
+    static func attributions(
+        _ method: QualityMethod, built: (any AttributionMethod)?, images: [QualityModel.Image], model: QualityModel, overrides: [String: String]
+    ) throws -> [AttributionResult] {
         guard !images.isEmpty else { return [] }
-        guard let built = try method.build(for: model, overriding: overrides) else {
-            // The random floor: uniform numbers in [0, 1), one generator per image (its test index).
-            return images.map { image in
-                var generator = Xoshiro256StarStar(seed: UInt64(image.index))
-                return AttributionResult(attribution: Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator), gradientEvaluations: 0, valueEvaluations: 0)
-            }
-        }
-        let output = try ClassifierOutput(network: model.network, target: images[0].label, kind: .probability)
         if let choice = method.baseline {
-            // One baseline per image, so one method per image.
             return try images.map { image in
                 let baseline = try Self.baseline(choice, for: image)
                 let method = try method.build(for: model, overriding: overrides, baseline: baseline)!
@@ -185,23 +197,30 @@ public enum QualityRun {
                 return try method.attribute(image.input, of: output, options: RunOptions(recordsLedger: true))
             }
         }
+        guard let built else {
+            // The random floor: uniform numbers in [0, 1), one generator per image (its index).
+            return images.map { image in
+                var generator = Xoshiro256StarStar(seed: UInt64(image.index))
+                return AttributionResult(attribution: Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator), gradientEvaluations: 0, valueEvaluations: 0)
+            }
+        }
+        let output = try ClassifierOutput(network: model.network, target: images[0].label, kind: .probability)
         let functions = try ExplainedFunctions(output, targets: images.map(\.label))
         return try built.attribute(images.map(\.input), of: functions, options: RunOptions(recordsLedger: true))
     }
 
-    /// ROAR and DiffROAR for `method` on `model`: its maps of every training image (each for
-    /// its label), then the retrainings.
+    /// ROAR and DiffROAR for `method` (`built` for `model`): its maps of every training image,
+    /// each for its label (numbered from 1,000,000, apart from the test indices that seed the
+    /// random floor), then the retrainings.
     static func retrain(
-        _ method: QualityMethod, model: QualityModel, testMaps: [Tensor], settings: QualityConfiguration.RemoveAndRetrainSettings,
-        overrides: [String: String]
+        _ method: QualityMethod, built: (any AttributionMethod)?, model: QualityModel, testMaps: [Tensor],
+        settings: QualityConfiguration.RemoveAndRetrainSettings, overrides: [String: String]
     ) throws -> RemoveAndRetrain.Outcome {
         let training = model.training
-        let trainImages = QualityModel(
-            name: model.name, network: model.network,
-            images: (0..<training.count).map { QualityModel.Image(index: 1_000_000 + $0, input: training.inputs.point($0), label: training.labels[$0], mask: nil) },
-            misclassified: 0, considered: training.count, references: model.references, training: training, recipe: model.recipe,
-            diffusion: model.diffusion)
-        let trainMaps = try attributions(method, model: trainImages, overrides: overrides).map(\.attribution)
+        let trainImages = (0..<training.count).map {
+            QualityModel.Image(index: 1_000_000 + $0, input: training.inputs.point($0), label: training.labels[$0], mask: nil)
+        }
+        let trainMaps = try attributions(method, built: built, images: trainImages, model: model, overrides: overrides).map(\.attribution)
         return try RemoveAndRetrain(fractions: settings.fractions).run(
             recipe: model.recipe, train: training, trainMaps: trainMaps, test: model.images.map(\.input), testLabels: model.images.map(\.label),
             testMaps: testMaps, epochs: settings.epochs)

@@ -4,17 +4,22 @@
 public struct QualitySummary: Sendable {
     /// One cell of the method × metric table.
     public struct Cell: Sendable {
+        /// Where the cell is: model, method and metric names.
         public let model: String, method: String, metric: String
+        /// The aggregate over the scored images with its interval.
         public let interval: Bootstrap.Interval?
     }
 
     /// One claim judged on one model.
     public struct Ruling: Sendable {
+        /// The claim judged.
         public let claim: Claim
+        /// The model it was judged on.
         public let model: String
         /// method − base over the images both were scored on; nil when the claim cannot be
         /// judged on this model (a method or metric not run, or no common image).
         public let difference: Bootstrap.Interval?
+        /// What the interval says (undecided without one).
         public let verdict: Verdict
         /// Why there is no difference, when there is none.
         public let note: String?
@@ -24,6 +29,7 @@ public struct QualitySummary: Sendable {
     public struct ChoiceRuling: Sendable {
         /// "mean substrate", "absolute ranking", "blur baseline", …
         public let choice: String
+        /// The ruling under this choice.
         public let ruling: Ruling
         /// The ruling under the standard choices (black baseline, zero substrate, signed).
         public let standard: Ruling
@@ -31,8 +37,11 @@ public struct QualitySummary: Sendable {
         public var flips: Bool { ruling.verdict != standard.verdict }
     }
 
+    /// Every model × method × metric with images scored.
     public let cells: [Cell]
+    /// Every claim on every model, in claim order.
     public let rulings: [Ruling]
+    /// The claims on insertion, deletion or overall under the other choices.
     public let choiceRulings: [ChoiceRuling]
 
     /// Computes every cell and every ruling of `results`.

@@ -28,6 +28,7 @@ public struct RemoveAndRetrain: Sendable {
     /// The fractions: 0.1, 0.2, …, 0.9.
     public static let standardFractions = (1...9).map { Double($0) / 10 }
 
+    /// The test at `fractions` (each in (0, 1)).
     public init(fractions: [Double] = RemoveAndRetrain.standardFractions) {
         precondition(fractions.allSatisfy { $0 > 0 && $0 < 1 }, "fractions must lie in (0, 1)")
         self.fractions = fractions
@@ -66,14 +67,17 @@ public struct RemoveAndRetrain: Sendable {
 
     /// What one method's retrainings give.
     public struct Outcome: Sendable {
-        /// Per fraction: each test image's correctness (1 or 0) after removing the top / the bottom.
+        /// Per fraction: each test image's correctness (1 or 0) after removing the top.
         public var topRemoved: [[Double]]
+        /// The same after removing the bottom.
         public var bottomRemoved: [[Double]]
-        /// Per test image: ROAR's and DiffROAR's numbers (means over the fractions).
+        /// Per test image: ROAR's number (its correctness averaged over the fractions).
         public var roar: [Double]
+        /// Per test image: DiffROAR's number (bottom-removed minus top-removed correctness, averaged).
         public var diffROAR: [Double]
-        /// Per fraction: the test accuracy after removing the top / the bottom.
+        /// Per fraction: the test accuracy after removing the top.
         public var topAccuracy: [Double] { topRemoved.map { $0.reduce(0, +) / Double(max(1, $0.count)) } }
+        /// Per fraction: the test accuracy after removing the bottom.
         public var bottomAccuracy: [Double] { bottomRemoved.map { $0.reduce(0, +) / Double(max(1, $0.count)) } }
     }
 
