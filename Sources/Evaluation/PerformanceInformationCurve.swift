@@ -200,20 +200,30 @@ public struct PerformanceInformationCurve: Sendable {
     public static func aggregate(_ results: [Result], kind: Kind, points: Int = 1000) -> (x: [Double], y: [Double], area: Double)? {
         let scored = results.filter { $0.score != nil }
         guard !scored.isEmpty else { return nil }
-        let step = 1 / Double(points)
-        let xs = (0..<points).map { Double($0) * step } + [1]
+        let xs = grid(points: points)
         let sampled = scored.map { result in xs.map { Self.interpolate(result.curveX, result.curveY, at: $0) } }
-        let ys = xs.indices.map { i -> Double in
-            let column = sampled.map { $0[i] }.sorted()
-            switch kind {
-            case .sic:
-                let n = column.count
-                return n % 2 == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2
-            case .aic:
-                return column.reduce(0, +) / Double(column.count)
-            }
-        }
+        let ys = xs.indices.map { i in combine(sampled.map { $0[i] }, kind: kind) }
         return (xs, ys, area(x: xs, y: ys))
+    }
+
+    /// PAIR's information levels for combining curves: ê = k·(1/points), k = 0…points − 1, and
+    /// 1 (numpy's `linspace(0, 1, points + 1)`, bit for bit).
+    public static func grid(points: Int = 1000) -> [Double] {
+        let step = 1 / Double(points)
+        return (0..<points).map { Double($0) * step } + [1]
+    }
+
+    /// The images' curves combined at one information level: the median (SIC; the mean of the
+    /// middle two for an even count) or the mean (AIC) of `values`.
+    public static func combine(_ values: [Double], kind: Kind) -> Double {
+        let column = values.sorted()
+        switch kind {
+        case .sic:
+            let n = column.count
+            return n % 2 == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2
+        case .aic:
+            return column.reduce(0, +) / Double(column.count)
+        }
     }
 
     /// The piecewise-linear curve's value at `t`: at an x shared by several points, the last

@@ -69,8 +69,13 @@ public struct Claim: Sendable, Equatable {
             claims.append(Claim(seed: "002", statement: "LPI beats \(base) on ROAR", method: "lpi", base: base, metric: "roar"))
             claims.append(Claim(seed: "002", statement: "LPI beats \(base) on DiffROAR", method: "lpi", base: base, metric: "diffroar"))
         }
-        claims.append(Claim(seed: "002", statement: "cluster density beats random density on DiffID", method: "lpi", base: "lpi-random", metric: "diffid"))
-        claims.append(Claim(seed: "002", statement: "random density still beats EG on DiffID", method: "lpi-random", base: "expected-gradients", metric: "diffid"))
+        // LPI (002): cluster density beats random density, which still beats EG — on DiffID,
+        // and on ROAR and DiffROAR where they were retrained.
+        for (metric, label) in [("diffid", "DiffID"), ("roar", "ROAR"), ("diffroar", "DiffROAR")] {
+            claims.append(Claim(seed: "002", statement: "cluster density beats random density on \(label)", method: "lpi", base: "lpi-random", metric: metric))
+            claims.append(Claim(
+                seed: "002", statement: "random density still beats EG on \(label)", method: "lpi-random", base: "expected-gradients", metric: metric))
+        }
         return claims
     }()
 }

@@ -1,4 +1,5 @@
 import ArrayFormats
+import Evaluation
 import Foundation
 import Tensors
 
@@ -41,12 +42,8 @@ public enum QualityFigures {
                 let sampled = scores.compactMap { $0.curves[metric.name] }.map(PerformanceGrid.sample)
                 guard !sampled.isEmpty else { return nil }
                 let grid = Array(stride(from: 0, to: PerformanceGrid.x.count, by: 10))
-                let ys = grid.map { g -> Double in
-                    let column = sampled.map { $0[g] }.sorted()
-                    if metric.aggregation == .meanCurve { return column.reduce(0, +) / Double(column.count) }
-                    let n = column.count
-                    return n % 2 == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2
-                }
+                let kind: PerformanceInformationCurve.Kind = metric.aggregation == .meanCurve ? .aic : .sic
+                let ys = grid.map { g in PerformanceInformationCurve.combine(sampled.map { $0[g] }, kind: kind) }
                 return (name, grid.map { PerformanceGrid.x[$0] }, ys)
             }
             if !series.isEmpty { result.append(Curves(name: metric.name, series: series)) }

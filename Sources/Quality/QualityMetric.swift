@@ -110,10 +110,11 @@ public struct ImageScores: Sendable {
     public var skipped: [String: String] = [:]
 }
 
-/// PAIR's grid for combining performance-information curves: ê = k/1000, k = 0…1000.
+/// PAIR's grid for combining performance-information curves: ê = k·0.001, k = 0…999, and 1 —
+/// `Evaluation`'s, so a cell equals ``PerformanceInformationCurve/aggregate(_:kind:points:)``.
 public enum PerformanceGrid {
     /// The grid's 1,001 information levels.
-    public static let x: [Double] = (0..<1000).map { Double($0) / 1000 } + [1]
+    public static let x: [Double] = PerformanceInformationCurve.grid()
 
     /// The area under y sampled on ``x`` (trapezoids).
     public static func area(_ y: [Double]) -> Double { PerformanceInformationCurve.area(x: x, y: y) }

@@ -205,10 +205,17 @@ public enum QualityReport {
                         score.curves[name].map { .object([M("x", numbers($0.x)), M("y", numbers($0.y))]) } ?? .null
                     }))
                 }
+                // ROAR's raw material: per fraction, each image's correctness (1 or 0) after
+                // retraining with the top or the bottom removed.
+                let retrained = model.removeAndRetrain[method.name].map { outcome in
+                    [M("removeAndRetrain", .object([
+                        M("topRemoved", .array(outcome.topRemoved.map(numbers))), M("bottomRemoved", .array(outcome.bottomRemoved.map(numbers))),
+                    ]))]
+                } ?? []
                 return .object([
                     M("name", .string(method.name)), M("attributionSeconds", .number(model.attributionSeconds[method.name] ?? 0)),
                     M("scores", .object(metricValues)), M("curves", .object(curves)),
-                ])
+                ] + retrained)
             }
             return .object([
                 M("model", .string(model.model)), M("considered", .number(Double(model.considered))),
@@ -220,8 +227,27 @@ public enum QualityReport {
         return .object(header + [M("models", .array(models))] + tables)
     }
 
+    /// What was run beyond the methods and metrics: enough, with them, to rebuild the
+    /// ``QualityConfiguration`` (``QualityResults/init(json:)``).
+    static func configurationJSON(_ configuration: QualityConfiguration) -> JSONValue {
+        typealias M = JSONValue.Member
+        func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+        func count(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
+        let retraining = configuration.removeAndRetrain.map { settings -> JSONValue in
+            .object([
+                M("models", strings(settings.models)), M("methods", strings(settings.methods)),
+                M("fractions", .array(settings.fractions.map { .number($0) })), M("epochs", count(settings.epochs)),
+            ])
+        } ?? .null
+        return .object([
+            M("models", strings(configuration.models)), M("images", count(configuration.images)), M("references", count(configuration.references)),
+            M("budgetOverrides", .object(configuration.budgetOverrides.keys.sorted().map { M($0, .string(configuration.budgetOverrides[$0]!)) })),
+            M("randomizationImages", .number(Double(configuration.randomizationImages))), M("removeAndRetrain", retraining),
+        ])
+    }
+
     /// The members both documents share: the header (format, version, machine, seconds,
-    /// bootstrap, methods, metrics) and the tables (cells, claims, choices).
+    /// bootstrap, configuration, methods, metrics) and the tables (cells, claims, choices).
     static func sharedMembers(
         _ results: QualityResults, _ summary: QualitySummary, machine: String, format: String
     ) -> (header: [JSONValue.Member], tables: [JSONValue.Member]) {
@@ -272,6 +298,7 @@ public enum QualityReport {
                 M("resamples", .number(Double(configuration.bootstrap.resamples))), M("seed", .number(Double(configuration.bootstrap.seed))),
                 M("confidence", .number(configuration.bootstrap.confidence)),
             ])),
+            M("configuration", configurationJSON(configuration)),
             M("methods", .array(methods)), M("metrics", .array(metrics)),
         ]
         return (header, [M("cells", .array(cells)), M("claims", .array(rulings)), M("choices", .array(choiceRulings))])

@@ -49,11 +49,12 @@ public struct QualityConfiguration: Sendable {
             self.epochs = epochs
         }
 
-        /// The full run's: the two digits models (one retraining takes about a second; on
-        /// shapes-cnn about ten), the methods LPI's claim compares and the floors, k = 0.1 … 0.9.
+        /// The full run's: every model (one retraining takes about a second on the digits
+        /// models, about ten on shapes-cnn), the methods LPI's claims compare (random density
+        /// included) and the floors, k = 0.1 … 0.9.
         public static let full = RemoveAndRetrainSettings(
-            models: ["digits-cnn", "digits-mlp"],
-            methods: ["random", "gradient", "input-x-gradient", "ig", "expected-gradients", "lpi", "agi"])
+            models: QualityModel.defaultNames,
+            methods: ["random", "gradient", "input-x-gradient", "ig", "expected-gradients", "lpi", "lpi-random", "agi"])
     }
 
     /// A configuration; the defaults are the full run's models, the standard methods and metrics, 2,000 resamples, no ROAR.
@@ -84,7 +85,7 @@ public struct QualityConfiguration: Sendable {
     public static let quick = QualityConfiguration(
         models: ["digits-cnn", "shapes-cnn"], images: 12, methods: QualityMethod.quick, metrics: QualityMetric.quick,
         removeAndRetrain: RemoveAndRetrainSettings(
-            models: ["digits-cnn"], methods: ["random", "input-x-gradient", "ig", "expected-gradients", "lpi", "agi"], fractions: [0.1, 0.5, 0.9]))
+            models: ["digits-cnn"], methods: ["random", "input-x-gradient", "ig", "expected-gradients", "lpi", "lpi-random", "agi"], fractions: [0.1, 0.5, 0.9]))
 }
 
 /// Every per-image number of a quality run.

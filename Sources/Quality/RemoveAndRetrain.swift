@@ -75,6 +75,15 @@ public struct RemoveAndRetrain: Sendable {
         public var roar: [Double]
         /// Per test image: DiffROAR's number (bottom-removed minus top-removed correctness, averaged).
         public var diffROAR: [Double]
+        /// The outcome of per-fraction correctness: ROAR and DiffROAR are its per-image means.
+        public init(topRemoved: [[Double]], bottomRemoved: [[Double]]) {
+            self.topRemoved = topRemoved
+            self.bottomRemoved = bottomRemoved
+            let n = topRemoved.first?.count ?? 0, f = Double(topRemoved.count)
+            roar = (0..<n).map { i in topRemoved.map { $0[i] }.reduce(0, +) / f }
+            diffROAR = (0..<n).map { i in zip(bottomRemoved, topRemoved).map { $0[i] - $1[i] }.reduce(0, +) / f }
+        }
+
         /// Per fraction: the test accuracy after removing the top.
         public var topAccuracy: [Double] { topRemoved.map { $0.reduce(0, +) / Double(max(1, $0.count)) } }
         /// Per fraction: the test accuracy after removing the bottom.
@@ -104,9 +113,6 @@ public struct RemoveAndRetrain: Sendable {
                 if end == .top { top.append(correct) } else { bottom.append(correct) }
             }
         }
-        let n = test.count, f = Double(fractions.count)
-        let roar = (0..<n).map { i in top.map { $0[i] }.reduce(0, +) / f }
-        let diff = (0..<n).map { i in zip(bottom, top).map { $0[i] - $1[i] }.reduce(0, +) / f }
-        return Outcome(topRemoved: top, bottomRemoved: bottom, roar: roar, diffROAR: diff)
+        return Outcome(topRemoved: top, bottomRemoved: bottom)
     }
 }

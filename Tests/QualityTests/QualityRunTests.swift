@@ -15,11 +15,19 @@ struct QualityRunTests {
         models: QualityConfiguration.quick.models, images: 5, references: 100, methods: QualityConfiguration.quick.methods,
         metrics: QualityConfiguration.quick.metrics, budgetOverrides: ["steps": "8", "samples": "4"], bootstrap: Bootstrap(resamples: 400))
 
+    /// The same with ROAR on digits-cnn for two cheap methods, one fraction and one epoch.
+    static let withRetraining = {
+        var retraining = QualityRunTests.configuration
+        retraining.removeAndRetrain = .init(models: ["digits-cnn"], methods: ["random", "input-x-gradient"], fractions: [0.5], epochs: 1)
+        return retraining
+    }()
+
     @Test("Every cell's interval contains its mean, every claim has a ruling per model, and the reports carry every number")
     func structureAndInvariants() throws {
-        let results = try QualityRun.run(Self.configuration)
+        let results = try QualityRun.run(Self.withRetraining)
         let summary = QualitySummary(results)
         #expect(results.models.map(\.model) == ["digits-cnn", "shapes-cnn"])
+        #expect(results.models[0].removeAndRetrain.keys.sorted() == ["input-x-gradient", "random"])
         for model in results.models {
             #expect(model.imageIndices.count + model.misclassified == model.considered && model.considered == 5)
             #expect(!model.imageIndices.isEmpty)
@@ -60,6 +68,18 @@ struct QualityRunTests {
             #expect(insertion.count == expected.imageIndices.count)
         }
         #expect(json["claims"]?.arrayValue?.count == summary.rulings.count)
+        // Another tool can re-aggregate from the JSON alone: read back, it gives the same
+        // tables, intervals and verdicts, to the bit (numbers round-trip exactly).
+        let (reread, machine) = try SavedRun.read(json)
+        #expect(machine == "test")
+        let again = QualitySummary(reread)
+        #expect(QualityReport.markdown(reread, again, machine: machine) == markdown)
+        #expect(QualityReport.summaryJSON(reread, again, machine: machine) == QualityReport.summaryJSON(results, summary, machine: "test"))
+        #expect(reread.models[0].removeAndRetrain["input-x-gradient"]?.diffROAR == results.models[0].removeAndRetrain["input-x-gradient"]?.diffROAR)
+        // A summary keeps no per-image numbers, and says so when given in its place.
+        let summaryDocument = QualityReport.summaryJSON(results, summary, machine: "test")
+        let refusal = #expect(throws: QualityError.self) { try SavedRun.read(summaryDocument) }
+        #expect(refusal?.description.contains("pass the run's results.json") == true)
     }
 
     @Test("The same run on 1 and on 2 threads gives the same numbers", .tags(.determinism))
@@ -83,6 +103,11 @@ struct QualityRunTests {
         #expect(throws: QualityError.self) { try QualityCommand.parse(["--methods", "ig,nonsense"]) }
         #expect(throws: QualityError.self) { try QualityCommand.parse(["--resamples"]) }
         #expect(throws: QualityError.self) { try QualityCommand.parse(["--frobnicate"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parseReport(["--report"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parseReport(["--report", "r.json", "--models", "digits-cnn"]) }
+        #expect(throws: QualityError.self) { try QualityCommand.parseReport(["--resamples", "100"]) }
+        let report = try! QualityCommand.parseReport(["--report", "r.json", "--resamples", "100", "--out", "/tmp/q"])
+        #expect(report.file.lastPathComponent == "r.json" && report.resamples == 100 && report.directory.path == "/tmp/q")
         let (quick, directory) = try! QualityCommand.parse(["--quick", "--images", "3", "--out", "/tmp/q"])
         #expect(quick.images == 3 && quick.models == QualityConfiguration.quick.models && directory.path == "/tmp/q")
     }

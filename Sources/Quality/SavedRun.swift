@@ -1,0 +1,137 @@
+import ArrayFormats
+import Foundation
+
+/// A saved quality run read back: `results.json` → ``QualityResults``, so that its tables,
+/// intervals and verdicts can be computed again without attributing anything
+/// (`bench quality --report FILE`): with another number of resamples, or by a newer summary.
+///
+/// What the file keeps is what the statistics need: every image's number for every method and
+/// metric, every SIC/AIC and insertion/deletion curve, ROAR's per-fraction correctness, the
+/// configuration and the wall time. The example maps behind the grid figure are not kept, so a
+/// re-aggregated run has every figure but that one.
+///
+/// Numbers are written in Swift's shortest round-trip form and read back to the same bits, so
+/// re-aggregating with the run's own resamples reproduces its RESULTS.md and summary.json exactly.
+public enum SavedRun {
+    /// The run `json` (a `results.json` document) holds, and the machine it ran on.
+    /// - Throws: ``QualityError`` naming what is missing or malformed.
+    public static func read(_ json: JSONValue) throws -> (results: QualityResults, machine: String) {
+        guard let format = json["format"]?.stringValue else { throw QualityError("not a bench quality results file: it has no \"format\" member") }
+        guard format == "pathattribution.quality" else {
+            throw QualityError(
+                format == "pathattribution.quality-summary"
+                    ? "this is a summary.json, which keeps no per-image numbers; pass the run's results.json"
+                    : "not a bench quality results file: its format is \"\(format)\", not \"pathattribution.quality\"")
+        }
+        guard json["version"]?.intValue == 1 else { throw QualityError("results file version \(json["version"].map { "\($0)" } ?? "missing"); this bench reads version 1") }
+        let machine = try string(json["machine"], "machine")
+        let seconds = try number(json["seconds"], "seconds")
+        let bootstrapJSON = try member(json, "bootstrap")
+        let bootstrap = Bootstrap(
+            resamples: try whole(bootstrapJSON["resamples"], "bootstrap.resamples"), seed: UInt64(try whole(bootstrapJSON["seed"], "bootstrap.seed")),
+            confidence: try number(bootstrapJSON["confidence"], "bootstrap.confidence"))
+        let methods = try array(json["methods"], "methods").map { method -> QualityMethod in
+            let name = try string(method["name"], "methods[].name")
+            guard let known = QualityMethod.named(name) else { throw QualityError("the file's method '\(name)' is not one this bench knows") }
+            return known
+        }
+        let metrics = try array(json["metrics"], "metrics").map { metric -> QualityMetric in
+            let name = try string(metric["name"], "metrics[].name")
+            guard let known = QualityMetric.named(name) else { throw QualityError("the file's metric '\(name)' is not one this bench knows") }
+            return known
+        }
+        let configuration = try self.configuration(try member(json, "configuration"), methods: methods, metrics: metrics, bootstrap: bootstrap)
+        let models = try array(json["models"], "models").map { try model($0, metrics: metrics) }
+        return (QualityResults(configuration: configuration, models: models, seconds: seconds), machine)
+    }
+
+    /// The configuration from its JSON and the header's methods, metrics and bootstrap.
+    static func configuration(_ json: JSONValue, methods: [QualityMethod], metrics: [QualityMetric], bootstrap: Bootstrap) throws -> QualityConfiguration {
+        let overrides = try Dictionary(uniqueKeysWithValues: member(json, "budgetOverrides").keys.map { key in
+            (key, try string(json["budgetOverrides"]?[key], "configuration.budgetOverrides.\(key)"))
+        })
+        var retraining: QualityConfiguration.RemoveAndRetrainSettings?
+        if let settings = json["removeAndRetrain"], settings != .null {
+            retraining = .init(
+                models: try strings(settings["models"], "removeAndRetrain.models"), methods: try strings(settings["methods"], "removeAndRetrain.methods"),
+                fractions: try numbers(settings["fractions"], "removeAndRetrain.fractions"), epochs: try optionalWhole(settings["epochs"], "removeAndRetrain.epochs"))
+        }
+        return QualityConfiguration(
+            models: try strings(json["models"], "configuration.models"), images: try optionalWhole(json["images"], "configuration.images"),
+            references: try optionalWhole(json["references"], "configuration.references"), methods: methods, metrics: metrics,
+            budgetOverrides: overrides, bootstrap: bootstrap, removeAndRetrain: retraining,
+            randomizationImages: try whole(json["randomizationImages"], "configuration.randomizationImages"))
+    }
+
+    /// One model's per-image numbers.
+    static func model(_ json: JSONValue, metrics: [QualityMetric]) throws -> QualityResults.ModelResults {
+        let name = try string(json["model"], "models[].model")
+        let images = try numbers(json["images"], "\(name).images").map(Int.init)
+        var results = QualityResults.ModelResults(
+            model: name, imageIndices: images, misclassified: try whole(json["misclassified"], "\(name).misclassified"),
+            considered: try whole(json["considered"], "\(name).considered"), scores: [:], attributionSeconds: [:])
+        for method in try array(json["methods"], "\(name).methods") {
+            let methodName = try string(method["name"], "\(name).methods[].name")
+            let place = "\(name) \(methodName)"
+            var scores = [ImageScores](repeating: ImageScores(), count: images.count)
+            let values = try member(method, "scores")
+            for metric in values.keys {
+                let column = try array(values[metric], "\(place) scores.\(metric)")
+                guard column.count == images.count else { throw QualityError("\(place): \(metric) has \(column.count) numbers for \(images.count) images") }
+                for (i, value) in column.enumerated() {
+                    if value == .null { scores[i].skipped[metric] = "not scored" } else { scores[i].values[metric] = try number(value, "\(place) \(metric)[\(i)]") }
+                }
+            }
+            let curves = try member(method, "curves")
+            for metric in curves.keys {
+                let column = try array(curves[metric], "\(place) curves.\(metric)")
+                guard column.count == images.count else { throw QualityError("\(place): \(metric) has \(column.count) curves for \(images.count) images") }
+                for (i, curve) in column.enumerated() where curve != .null {
+                    let x = try numbers(curve["x"], "\(place) curves.\(metric)[\(i)].x"), y = try numbers(curve["y"], "\(place) curves.\(metric)[\(i)].y")
+                    guard x.count == y.count else { throw QualityError("\(place) curves.\(metric)[\(i)]: \(x.count) x but \(y.count) y") }
+                    scores[i].curves[metric] = (x, y)
+                }
+            }
+            results.scores[methodName] = scores
+            results.attributionSeconds[methodName] = try number(method["attributionSeconds"], "\(place) attributionSeconds")
+            if let retrained = method["removeAndRetrain"] {
+                let top = try array(retrained["topRemoved"], "\(place) topRemoved").map { try numbers($0, "\(place) topRemoved[]") }
+                let bottom = try array(retrained["bottomRemoved"], "\(place) bottomRemoved").map { try numbers($0, "\(place) bottomRemoved[]") }
+                guard top.count == bottom.count, (top + bottom).allSatisfy({ $0.count == images.count }) else {
+                    throw QualityError("\(place): ROAR needs one correctness per image at every fraction, from both ends")
+                }
+                results.removeAndRetrain[methodName] = RemoveAndRetrain.Outcome(topRemoved: top, bottomRemoved: bottom)
+            }
+        }
+        return results
+    }
+
+    // MARK: Reading members, each failure naming the member
+
+    static func member(_ json: JSONValue, _ key: String) throws -> JSONValue {
+        guard let value = json[key], case .object = value else { throw QualityError("results file: \"\(key)\" is missing or not an object") }
+        return value
+    }
+    static func string(_ value: JSONValue?, _ what: String) throws -> String {
+        guard let text = value?.stringValue else { throw QualityError("results file: \(what) is missing or not a string") }
+        return text
+    }
+    static func number(_ value: JSONValue?, _ what: String) throws -> Double {
+        guard let x = value?.doubleValue, x.isFinite else { throw QualityError("results file: \(what) is missing or not a finite number") }
+        return x
+    }
+    static func whole(_ value: JSONValue?, _ what: String) throws -> Int {
+        guard let n = value?.intValue, n >= 0 else { throw QualityError("results file: \(what) is missing or not a whole number ≥ 0") }
+        return n
+    }
+    static func optionalWhole(_ value: JSONValue?, _ what: String) throws -> Int? {
+        guard let value, value != .null else { return nil }
+        return try whole(value, what)
+    }
+    static func array(_ value: JSONValue?, _ what: String) throws -> [JSONValue] {
+        guard let items = value?.arrayValue else { throw QualityError("results file: \(what) is missing or not an array") }
+        return items
+    }
+    static func numbers(_ value: JSONValue?, _ what: String) throws -> [Double] { try array(value, what).map { try number($0, what) } }
+    static func strings(_ value: JSONValue?, _ what: String) throws -> [String] { try array(value, what).map { try string($0, what) } }
+}
