@@ -194,7 +194,7 @@ notebook.say("""
     \(estimate("IDGI improves ig on insertion", "digits-cnn")) on digits-cnn and \(estimate("IDGI improves ig on insertion", "digits-mlp")) on
     digits-mlp. On shapes the background is noise, not black, every pixel moves, and the claim
     holds: \(estimate("IDGI improves ig on insertion", "shapes-cnn")). Localization on shapes still fails
-    (best F1 \(estimate("IDGI improves ig on localization-f1", "shapes-cnn"))): g² spreads credit over the textured
+    (IDGI-IG − IG on F1: \(estimate("IDGI improves ig on localization-f1", "shapes-cnn"))): g² spreads credit over the textured
     background the mask calls outside.
 
     DDPath (\(ddpath.holds) holds, \(ddpath.fails) fails of \(ddpath.all)). DDPath needs a diffusion model that keeps
