@@ -76,15 +76,23 @@ public struct QualityMetric: Sendable, Equatable {
     /// insertion, deletion or overall under each variant as well.
     public static let choiceVariants: [QualityMetric] = ["insertion", "deletion", "overall"].flatMap { base -> [QualityMetric] in
         let direction: Direction = base == "deletion" ? .lowerIsBetter : .higherIsBetter
-        return ["-mean", "-abs", "-mean-abs", "-blur-abs"].map { QualityMetric(base + $0, direction) }
+        // "-blur" itself is a standard metric ("insertion-blur", in ``all``).
+        return evaluationChoices.filter { $0.suffix != "-blur" }.map { QualityMetric(base + $0.suffix, direction) }
     }
+
+    /// The evaluation's other choices for insertion, deletion and overall, each as the name
+    /// suffix of its metric, the substrate and ranking it uses, and what it is called in the report.
+    static let evaluationChoices: [(suffix: String, substrate: InsertionDeletion.Substrate, ranking: PixelGrid.Ranking, choice: String)] = [
+        ("-mean", .mean, .signed, "mean substrate"), ("-blur", .blur(sigma: 5), .signed, "blur substrate"),
+        ("-abs", .zeros, .absolute, "absolute ranking"), ("-mean-abs", .mean, .absolute, "mean, absolute"),
+        ("-blur-abs", .blur(sigma: 5), .absolute, "blur, absolute"),
+    ]
 
     /// The variants of `metric` under the evaluation's choices, in a fixed order, with the
     /// choice each one makes ("mean substrate", …); empty for other metrics.
     public static func variants(of metric: String) -> [(metric: String, choice: String)] {
         guard ["insertion", "deletion", "overall"].contains(metric) else { return [] }
-        return [("-mean", "mean substrate"), ("-blur", "blur substrate"), ("-abs", "absolute ranking"), ("-mean-abs", "mean, absolute"),
-                ("-blur-abs", "blur, absolute")].map { (metric + $0.0, $0.1) }
+        return evaluationChoices.map { (metric + $0.suffix, $0.choice) }
     }
 
     /// `--quick`'s metrics: the cheap ones every claim family needs.
@@ -134,35 +142,24 @@ struct MetricScorer: Sendable {
         var scores = ImageScores()
         let names = Set(metrics.map(\.name))
         let output = try ClassifierOutput(network: network, target: target, kind: .probability)
-        if !names.isDisjoint(with: ["insertion", "deletion", "overall"]) {
-            let result = try InsertionDeletion().evaluate(input: input, attribution: attribution, output: output)
-            scores.curves["insertion"] = (result.insertion.x, result.insertion.y)
-            scores.curves["deletion"] = (result.deletion.x, result.deletion.y)
-            scores.values["insertion"] = result.insertion.auc
-            scores.values["deletion"] = result.deletion.auc
-            scores.values["overall"] = result.overall
+        // The standard insertion and deletion (zeros, signed; its curves kept for the figures)
+        // and every other substrate and ranking.
+        for (suffix, substrate, ranking) in [("", InsertionDeletion.Substrate.zeros, PixelGrid.Ranking.signed)]
+            + QualityMetric.evaluationChoices.map({ ($0.suffix, $0.substrate, $0.ranking) })
+        where !names.isDisjoint(with: ["insertion", "deletion", "overall"].map { $0 + suffix }) {
+            let result = try InsertionDeletion(substrate: substrate, ranking: ranking).evaluate(input: input, attribution: attribution, output: output)
+            if suffix.isEmpty {
+                scores.curves["insertion"] = (result.insertion.x, result.insertion.y)
+                scores.curves["deletion"] = (result.deletion.x, result.deletion.y)
+            }
+            scores.values["insertion" + suffix] = result.insertion.auc
+            scores.values["deletion" + suffix] = result.deletion.auc
+            scores.values["overall" + suffix] = result.overall
         }
         if !names.isDisjoint(with: ["insertion-ratio", "deletion-ratio"]) {
             let result = try InsertionDeletion(normalize: true).evaluate(input: input, attribution: attribution, output: output)
             scores.values["insertion-ratio"] = result.insertion.auc
             scores.values["deletion-ratio"] = result.deletion.auc
-        }
-        if !names.isDisjoint(with: ["insertion-blur", "deletion-blur", "overall-blur"]) {
-            let result = try InsertionDeletion(substrate: .blur(sigma: 5)).evaluate(input: input, attribution: attribution, output: output)
-            scores.values["insertion-blur"] = result.insertion.auc
-            scores.values["deletion-blur"] = result.deletion.auc
-            scores.values["overall-blur"] = result.overall
-        }
-        for substrate in [("-mean", InsertionDeletion.Substrate.mean), ("", .zeros), ("-blur", .blur(sigma: 5))] {
-            for ranking in [("", PixelGrid.Ranking.signed), ("-abs", .absolute)] {
-                let suffix = substrate.0 + ranking.0
-                guard !suffix.isEmpty, suffix != "-blur" else { continue }  // computed above
-                guard !names.isDisjoint(with: ["insertion", "deletion", "overall"].map { $0 + suffix }) else { continue }
-                let result = try InsertionDeletion(substrate: substrate.1, ranking: ranking.1).evaluate(input: input, attribution: attribution, output: output)
-                scores.values["insertion" + suffix] = result.insertion.auc
-                scores.values["deletion" + suffix] = result.deletion.auc
-                scores.values["overall" + suffix] = result.overall
-            }
         }
         for (kind, information) in [(PerformanceInformationCurve.Kind.sic, PerformanceInformationCurve.Information.compressed),
                                     (.aic, .compressed), (.sic, .msSSIM), (.aic, .msSSIM)] {

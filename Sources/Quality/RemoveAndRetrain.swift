@@ -40,13 +40,23 @@ public struct RemoveAndRetrain: Sendable {
     /// `image` with the `fraction` of its pixels at `end` of `attribution`'s ranking replaced
     /// by `channelMeans`: round(fraction · P) pixels, all channels of each.
     public static func removing(_ end: End, fraction: Double, of image: Tensor, ranking attribution: Tensor, channelMeans: [Double]) throws -> Tensor {
-        let grid = try PixelGrid(shape: image.shape)
-        let order = PixelGrid.order(grid.saliency(attribution, ranking: .absolute))
-        let count = Int((fraction * Double(grid.pixelCount)).rounded())
+        removing(end, fraction: fraction, of: image, order: try pixelOrder(image, attribution), channelMeans: channelMeans)
+    }
+
+    /// The pixels of `image` from the highest |A| (summed over channels) to the lowest, ties
+    /// by index: the ranking every fraction removes from.
+    static func pixelOrder(_ image: Tensor, _ attribution: Tensor) throws -> [Int] {
+        PixelGrid.order(try PixelGrid(shape: image.shape).saliency(attribution, ranking: .absolute))
+    }
+
+    /// `image` with the `fraction` of its pixels at `end` of `order` replaced by `channelMeans`.
+    static func removing(_ end: End, fraction: Double, of image: Tensor, order: [Int], channelMeans: [Double]) -> Tensor {
+        let pixelCount = order.count, channels = image.count / max(1, pixelCount)
+        let count = Int((fraction * Double(pixelCount)).rounded())
         let removed = end == .top ? order.prefix(count) : order.suffix(count)
         var result = image
         for pixel in removed {
-            for c in 0..<grid.channels { result.scalars[c * grid.pixelCount + pixel] = channelMeans[c] }
+            for c in 0..<channels { result.scalars[c * pixelCount + pixel] = channelMeans[c] }
         }
         return result
     }
@@ -97,17 +107,21 @@ public struct RemoveAndRetrain: Sendable {
         epochs: Int? = nil
     ) throws -> Outcome {
         let means = Self.channelMeans(train.inputs)
+        // Each image ranked once; every fraction and end removes from the same order.
+        let trainImages = (0..<train.count).map { train.inputs.point($0) }
+        let trainOrders = try trainImages.indices.map { try Self.pixelOrder(trainImages[$0], trainMaps[$0]) }
+        let testOrders = try test.indices.map { try Self.pixelOrder(test[$0], testMaps[$0]) }
         var top: [[Double]] = [], bottom: [[Double]] = []
         for fraction in fractions {
             for end in [End.top, .bottom] {
-                let modified = try (0..<train.count).map { try Self.removing(end, fraction: fraction, of: train.inputs.point($0), ranking: trainMaps[$0], channelMeans: means) }
+                let modified = trainImages.indices.map { Self.removing(end, fraction: fraction, of: trainImages[$0], order: trainOrders[$0], channelMeans: means) }
                 var generator = Xoshiro256StarStar(seed: recipe.seed)
                 var network = try recipe.makeNetwork(&generator)
                 var optimizer = Adam(learningRate: recipe.learningRate)
                 Training.train(
                     &network, inputs: Tensor.stacking(modified), labels: train.labels, epochs: epochs ?? recipe.epochs, batchSize: recipe.batchSize,
                     optimizer: &optimizer, seed: recipe.seed)
-                let testImages = try test.indices.map { try Self.removing(end, fraction: fraction, of: test[$0], ranking: testMaps[$0], channelMeans: means) }
+                let testImages = test.indices.map { Self.removing(end, fraction: fraction, of: test[$0], order: testOrders[$0], channelMeans: means) }
                 let predictions = test.isEmpty ? [] : try network.predictions(for: Tensor.stacking(testImages))
                 let correct = zip(predictions, testLabels).map { $0 == $1 ? 1.0 : 0.0 }
                 if end == .top { top.append(correct) } else { bottom.append(correct) }

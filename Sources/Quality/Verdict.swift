@@ -3,9 +3,6 @@
 public enum Direction: String, Sendable {
     case higherIsBetter = "higher"
     case lowerIsBetter = "lower"
-
-    /// +1 or −1: the sign that turns "better" into "greater".
-    public var sign: Double { self == .higherIsBetter ? 1 : -1 }
 }
 
 /// The ruling on one claim from the interval of its paired difference (method − base):
