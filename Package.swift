@@ -40,12 +40,20 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
         .target(name: "Diffusion", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution"], swiftSettings: hostTuning),
 
+        // The one list of methods (DDPath included) and of metrics, and how their file
+        // parameters load and their parameters become command-line flags: above the library.
+        .target(
+            name: "Catalogue", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "Evaluation", "Diffusion"], swiftSettings: hostTuning),
+
+        // The one small argument parser every executable uses (no package dependencies).
+        .target(name: "ArgumentParsing", swiftSettings: hostTuning),
+
         // The shipped models' recipes, shared by `train-fixtures` and the test that retrains one.
         .target(name: "FixtureModels", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Diffusion"], swiftSettings: hostTuning),
-        .executableTarget(name: "train-fixtures", dependencies: ["FixtureModels", "Tensors"], swiftSettings: hostTuning),
+        .executableTarget(name: "train-fixtures", dependencies: ["FixtureModels", "Tensors", "ArgumentParsing"], swiftSettings: hostTuning),
 
         // The walkthroughs: narrated executables, one per topic, and a runner for all of them.
-        .target(name: "WalkthroughSupport", dependencies: ["ArrayFormats", "Tensors"], swiftSettings: hostTuning),
+        .target(name: "WalkthroughSupport", dependencies: ["ArrayFormats", "Tensors", "ArgumentParsing"], swiftSettings: hostTuning),
         .executableTarget(
             name: "walkthrough-01", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
             path: "Walkthroughs/01-IntegratedGradientsByHand", swiftSettings: hostTuning),
@@ -70,28 +78,34 @@ let package = Package(
             path: "Walkthroughs/07-DoTheClaimsHold", swiftSettings: hostTuning),
         .executableTarget(
             name: "walkthroughs",
-            dependencies: ["walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06", "walkthrough-07"],
+            dependencies: [
+                "ArgumentParsing", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06", "walkthrough-07",
+            ],
             swiftSettings: hostTuning),
 
         // `bench quality`: every method × metric on the shipped models' test splits, with
         // bootstrap intervals and a verdict per claim of the seed papers.
         .target(
             name: "Quality",
-            dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "FixtureModels"],
+            dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "FixtureModels", "Catalogue", "ArgumentParsing"],
             swiftSettings: hostTuning),
 
         // Speed and memory tables.
         .executableTarget(
-            name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "Quality"],
+            name: "bench", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "Quality", "ArgumentParsing"],
             swiftSettings: hostTuning),
 
         // The `attribute` command: its logic is a library so tests can run it in-process;
         // the executable is a three-line `main`.
-        .target(name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "Evaluation", "Diffusion"], swiftSettings: hostTuning),
+        .target(
+            name: "AttributeCommand", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "Evaluation", "Diffusion", "Catalogue", "ArgumentParsing"],
+            swiftSettings: hostTuning),
         .executableTarget(name: "attribute", dependencies: ["AttributeCommand", "Tensors"], swiftSettings: hostTuning),
 
         // Shared test helpers (tolerances, finite differences, seeds, tags).
-        .target(name: "_TestSupport", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution"], swiftSettings: hostTuning),
+        .target(
+            name: "_TestSupport", dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "Catalogue"],
+            swiftSettings: hostTuning),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "ArrayFormats", "_TestSupport"]),
         .testTarget(name: "ArrayFormatsTests", dependencies: ["ArrayFormats", "_TestSupport"]),

@@ -57,6 +57,12 @@ public struct StagedFile: Sendable {
         if FileManager.default.fileExists(atPath: destination.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw FileWriteError(file: url.path, problem: "is a directory; give a file name")
         }
+        // Renaming over a device, a pipe or a socket would replace it with a regular file (run
+        // as root, over /dev/null: every later process that writes there breaks).
+        var status = stat()
+        if stat(destination.path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            throw FileWriteError(file: url.path, problem: "exists and is not a regular file (a device, a pipe or a socket); give the path of a file")
+        }
         temporary = directory.appendingPathComponent(
             ".\(destination.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)-\(DispatchTime.now().uptimeNanoseconds)")
         do {

@@ -9,8 +9,9 @@ import Tensors
 /// padded with spaces to a multiple of 64 bytes and ended by a newline — and then the raw
 /// little-endian elements in C order.
 ///
-/// Reading accepts versions 1, 2 and 3, dtypes `<f8` and `<f4` (converted exactly to
-/// `Double`), and C order. Everything else is rejected with an ``NPYError`` that names the
+/// Reading accepts versions 1, 2 and 3, dtypes `<f8` and `<f4`, little-endian signed and
+/// unsigned integers of 1, 2, 4 and 8 bytes and booleans (all converted exactly to `Double`;
+/// an integer beyond ±2⁵³, which a `Double` cannot hold exactly, is refused), and C order. Everything else is rejected with an ``NPYError`` that names the
 /// file and the problem: Fortran order, big-endian or other dtypes, a malformed header,
 /// truncated or surplus data, and (unless asked not to) NaN or infinite values.
 ///
@@ -69,7 +70,7 @@ public enum NPY {
         }
         let header = try parseHeader(headerText, fail: fail)
 
-        let elementSize = header.isSinglePrecision ? 4 : 8
+        let elementSize = header.element.size
         guard let count = Tensor.checkedElementCount(of: header.shape),
               case let (byteCount, overflow) = count.multipliedReportingOverflow(by: elementSize), !overflow
         else {
@@ -85,19 +86,34 @@ public enum NPY {
         }
 
         var scalars = [Double](repeating: 0, count: count)
+        var inexact: Int? = nil
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + dataStart
-            if header.isSinglePrecision {
-                for i in 0..<count {
-                    let bits = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                    scalars[i] = Double(Float(bitPattern: bits))
-                }
-            } else {
-                for i in 0..<count {
-                    let bits = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
-                    scalars[i] = Double(bitPattern: bits)
+            /// The little-endian unsigned integer of `size` bytes at element i.
+            func bits(_ i: Int, _ size: Int) -> UInt64 {
+                var value: UInt64 = 0
+                for b in 0..<size { value |= UInt64(base.load(fromByteOffset: size * i + b, as: UInt8.self)) << (8 * UInt64(b)) }
+                return value
+            }
+            let exact: UInt64 = 1 << 53
+            for i in 0..<count {
+                switch header.element {
+                case .float64: scalars[i] = Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                case .float32: scalars[i] = Double(Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                case .unsigned(let size):
+                    let value = bits(i, size)
+                    if value > exact && inexact == nil { inexact = i }
+                    scalars[i] = Double(value)
+                case .signed(let size):
+                    let shift = UInt64(64 - 8 * size)
+                    let value = Int64(bitPattern: bits(i, size) << shift) >> Int64(shift)  // sign-extended
+                    if value.magnitude > exact && inexact == nil { inexact = i }
+                    scalars[i] = Double(value)
                 }
             }
+        }
+        if let inexact {
+            throw fail("element \(inexact) (of shape \(header.shape)) is an integer beyond ±2⁵³, which a double cannot hold exactly")
         }
         if requireFinite, let bad = scalars.firstIndex(where: { !$0.isFinite }) {
             throw fail("element \(bad) (of shape \(header.shape)) is \(scalars[bad]); values must be finite numbers")
@@ -152,8 +168,39 @@ public enum NPY {
     // MARK: Header
 
     struct Header {
-        var isSinglePrecision: Bool
+        var element: Element
         var shape: [Int]
+    }
+
+    /// The element types read.
+    enum Element {
+        case float64, float32
+        case signed(bytes: Int), unsigned(bytes: Int)
+
+        var size: Int {
+            switch self {
+            case .float64: return 8
+            case .float32: return 4
+            case .signed(let bytes), .unsigned(let bytes): return bytes
+            }
+        }
+
+        /// The type of a `descr`, or nil.
+        init?(descr: String) {
+            switch descr {
+            case "<f8": self = .float64
+            case "<f4": self = .float32
+            case "<i8": self = .signed(bytes: 8)
+            case "<i4": self = .signed(bytes: 4)
+            case "<i2": self = .signed(bytes: 2)
+            case "|i1", "<i1": self = .signed(bytes: 1)
+            case "<u8": self = .unsigned(bytes: 8)
+            case "<u4": self = .unsigned(bytes: 4)
+            case "<u2": self = .unsigned(bytes: 2)
+            case "|u1", "<u1", "|b1": self = .unsigned(bytes: 1)
+            default: return nil
+            }
+        }
     }
 
     static func parseHeader(_ text: String, fail: (String) -> NPYError) throws(NPYError) -> Header {
@@ -172,14 +219,9 @@ public enum NPY {
         guard case .string(let descr)? = entry("descr") else {
             throw fail("the header has no 'descr' string (a structured or missing dtype); save a plain float array")
         }
-        let isSinglePrecision: Bool
-        switch descr {
-        case "<f8": isSinglePrecision = false
-        case "<f4": isSinglePrecision = true
-        case ">f8", ">f4":
-            throw fail("dtype '\(descr)' is big-endian; convert with array.astype('<f8') before saving")
-        default:
-            throw fail("dtype '\(descr)' is not supported; save the array as float64 ('<f8') or float32 ('<f4'), e.g. array.astype(numpy.float64)")
+        guard let element = Element(descr: descr) else {
+            if descr.hasPrefix(">") { throw fail("dtype '\(descr)' is big-endian; convert with array.astype('<f8') before saving") }
+            throw fail("dtype '\(descr)' is not supported; save the array as float64 ('<f8'), float32 or integers, e.g. array.astype(numpy.float64)")
         }
 
         guard case .bool(let fortranOrder)? = entry("fortran_order") else {
@@ -199,7 +241,7 @@ public enum NPY {
             }
             shape.append(n)
         }
-        return Header(isSinglePrecision: isSinglePrecision, shape: shape)
+        return Header(element: element, shape: shape)
     }
 }
 

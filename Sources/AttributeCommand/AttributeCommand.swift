@@ -1,6 +1,8 @@
+import ArgumentParsing
 import ArrayFormats
 import Attribution
-import Diffusion
+import Catalogue
+import Evaluation
 import Foundation
 import Models
 import Tensors
@@ -16,14 +18,17 @@ import Tensors
 /// It loads a model directory and one input or a batch of inputs, computes the attribution
 /// of the chosen output for each (all inputs' points share model calls), writes them as a
 /// float64 `.npy` of the input file's shape, and prints one JSON object per input, one per
-/// line. `verify` recomputes the attributions and compares a candidate with them. Every
-/// output file is staged and committed together: a failed run leaves no file changed.
-/// Exit status: 0 on success (for `verify`: within tolerance), 1 when `verify` finds the
-/// candidate outside the tolerance, 2 for a usage error, 3 for an invalid input or model;
-/// the message is one line on stderr.
+/// line. `verify` recomputes the attributions and compares a candidate with them.
 ///
-/// The methods and their options come from a ``MethodRegistry`` (``MethodRegistry/complete``,
-/// the standard methods and DDPath, unless a caller passes another): help, parsing and "does not apply" errors all read it.
+/// Every argument is checked before any work. Every output file is staged, standard output is
+/// written, and only then are the files committed together: a failed run — a bad file, a
+/// full disk, a closed pipe on standard output — leaves no file changed. Exit status: 0 on
+/// success (for `verify`: within tolerance), 1 when `verify` finds the candidate outside the
+/// tolerance, 2 for a usage error, 3 for an invalid input or model or a failed write; the
+/// message is one line on stderr.
+///
+/// The methods and metrics come from the ``Catalogue`` (a test passes registries with a toy
+/// method and metric added): help, parsing and "does not apply" errors all read them.
 public enum AttributeCommand {
     /// What a run printed and how it ended.
     public struct Outcome: Sendable, Equatable {
@@ -43,113 +48,140 @@ public enum AttributeCommand {
         public static let mismatch: Int32 = 1
         /// A mistake in the command line.
         public static let usage: Int32 = 2
-        /// An invalid input file, model directory or value.
+        /// An invalid input file, model directory or value, or an output that could not be written.
         public static let invalidData: Int32 = 3
     }
 
-    /// The methods this command computes, as the `--method` option spells them.
-    public static var methods: [String] { MethodRegistry.complete.names }
+    /// The methods this command computes, as `--method` spells them.
+    public static var methods: [String] { Catalogue.methods.names }
 
-    /// The options every method takes (the methods' own come from the registry).
-    static let commonOptions: [(name: String, placeholder: String, help: String)] = [
-        ("model", "DIR", "the model directory: the folder holding model.json and one .npy per weight"),
-        ("input", "X.npy", "one input of the model's inputShape, or a batch of shape [N] + inputShape"),
-        ("method", "METHOD", "one of the methods below"),
-        ("out", "A.npy", "where to write the attributions: float64, the input file's shape, written atomically"),
-        ("target", "K", "the class explained for every input (default: each input's predicted class)"),
-        ("targets", "T.npy", "one class per input: N integer-valued numbers (instead of --target)"),
-        ("output", "KIND", "logit | probability | log-probability (default: probability)"),
-        ("batch", "N", "points per model call (default: up to 200, ~8 MB of inputs); results do not depend on it"),
-        ("threads", "N", "at most N threads (default: all cores); results do not depend on it"),
-        ("ledger", "FILE.json", "path methods and aggregations of them: the per-step record"),
-        ("path-points", "P.npy", "every point a gradient was taken at, stacked in evaluation order ([P] + inputShape)"),
-        ("anchors", "N.npy", "ddpath: the base path's anchors before denoising, [T + 1] + inputShape per input, stacked"),
-        ("candidate", "C.npy", "verify: the attributions to check (the input file's shape)"),
-        ("tolerance", "T", "verify: the largest accepted max|C − R| / max|R| per input (default 1e-6)"),
-    ]
+    /// The help text for `methods`.
+    public static func help(_ methods: MethodRegistry = Catalogue.methods) -> String {
+        """
+        USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
+               attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
+               attribute evaluate --metric M --model DIR --input X.npy --attribution A.npy [options]   (see attribute evaluate --help)
+               attribute denoise --diffusion DIR --input U.npy --time t [options] --out OUT.npy   (see attribute denoise --help)
 
-    /// The help text for `registry`'s methods.
-    public static func help(_ registry: MethodRegistry = .complete) -> String {
-        let common = commonOptions.map { option in
-            let flag = "--\(option.name) \(option.placeholder)"
-            return "  \(flag.padding(toLength: 22, withPad: " ", startingAt: 0)) \(option.help)"
-        }
-        return """
-            USAGE: attribute --model DIR --input X.npy --method METHOD --out A.npy [options]
-                   attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
-                   attribute evaluate --metric M --model DIR --input X.npy --attribution A.npy [options]   (see attribute evaluate --help)
-                   attribute denoise --diffusion DIR --input U.npy --time t [options] --out OUT.npy   (see attribute denoise --help)
+        Computes the attribution of one model output for each input and writes them as a float64
+        .npy file of the input file's shape; prints one JSON object per input, one per line.
+        `verify` recomputes them and compares a candidate with them (exit 0 within tolerance,
+        1 beyond it, with a verdict on stderr).
 
-            Computes the attribution of one model output for each input and writes them as a float64
-            .npy file of the input file's shape; prints one JSON object per input, one per line.
-            `verify` recomputes them and compares a candidate with them (exit 0 within tolerance,
-            1 beyond it, with a verdict on stderr).
+        OPTIONS:
+        \(OptionSpec.help(Request.options))
+          -h, --help             show this help
 
-            OPTIONS:
-            \(common.joined(separator: "\n"))
-              -h, --help             show this help
+        METHODS (--method) AND THEIR PARAMETERS (a parameter of another method is a usage error).
+        An aggregation's base takes its own parameters as --base.NAME (or --NAME where only the base has NAME):
+        \(CommandLineNames.help(methods))
 
-            METHODS (--method) AND THEIR OPTIONS (an option of another method is a usage error):
-            \(registry.help)
-
-            EXIT STATUS: 0 success, 1 verify mismatch, 2 usage error, 3 invalid input or model.
-            """
+        EXIT STATUS: 0 success, 1 verify mismatch, 2 usage error, 3 invalid input or model, or an output that could not be written.
+        """
     }
 
-    /// Runs the command on `arguments` (without the program name), with `registry`'s methods.
-    public static func run(_ arguments: [String], registry: MethodRegistry = .complete) -> Outcome {
-        let helpCommand = ["evaluate", "denoise"].contains(arguments.first) ? "attribute \(arguments[0]) --help" : "attribute --help"
+    /// Runs the command in-process: standard output is captured, and the files are committed
+    /// after it (tests use this).
+    public static func run(_ arguments: [String], methods: MethodRegistry = Catalogue.methods, metrics: MetricRegistry = Catalogue.metrics) -> Outcome {
+        var captured = ""
+        var outcome = execute(arguments, methods: methods, metrics: metrics) { captured += $0 }
+        outcome.standardOutput = captured
+        return outcome
+    }
+
+    /// Runs the command, handing standard output to `write` before any output file is
+    /// committed; when `write` throws, no file is changed and the run fails with status 3.
+    /// The outcome's `standardOutput` is empty (it went to `write`).
+    public static func execute(
+        _ arguments: [String], methods: MethodRegistry = Catalogue.methods, metrics: MetricRegistry = Catalogue.metrics,
+        write: (String) throws -> Void
+    ) -> Outcome {
+        let subcommand = ["evaluate", "denoise", "verify"].contains(arguments.first) ? arguments[0] : nil
+        let helpCommand = subcommand.map { $0 == "verify" ? "attribute --help" : "attribute \($0) --help" } ?? "attribute --help"
+        let words = subcommand == nil ? arguments : Array(arguments.dropFirst())
+        var staged: [StagedFile] = []
         do {
-            var words = arguments
-            if words.first == "denoise" {
-                words.removeFirst()
-                if words.contains("--help") || words.contains("-h") {
-                    return Outcome(status: Status.success, standardOutput: DenoiseCommand.help + "\n", standardError: "")
-                }
-                let lines = try DenoiseCommand.run(words).map { JSONValue.object($0).description + "\n" }.joined()
-                return Outcome(status: Status.success, standardOutput: lines, standardError: "")
+            let run: Run
+            switch subcommand {
+            case "denoise": run = try DenoiseCommand.run(words)
+            case "evaluate": run = try EvaluateCommand.run(words, methods: methods, metrics: metrics)
+            default: run = try attribute(words, verifying: subcommand == "verify", methods: methods)
             }
-            if words.first == "evaluate" {
-                words.removeFirst()
-                if words.contains("--help") || words.contains("-h") {
-                    return Outcome(status: Status.success, standardOutput: EvaluateCommand.help(registry) + "\n", standardError: "")
-                }
-                let lines = try EvaluateCommand.run(words, registry: registry).map { JSONValue.object($0).description + "\n" }.joined()
-                return Outcome(status: Status.success, standardOutput: lines, standardError: "")
+            staged = run.files
+            do { try write(run.standardOutput) } catch {
+                throw OutputWriteError("cannot write standard output (\(error.localizedDescription)); no file was changed")
             }
-            let verifying = words.first == "verify"
-            if verifying { words.removeFirst() }
-            let known = Set(commonOptions.map(\.name)).union(registry.optionNames)
-            let options = try CommandLineOptions(words, valued: known, flags: registry.flagNames.union(["help"]))
-            if options.flags.contains("help") { return Outcome(status: Status.success, standardOutput: help(registry) + "\n", standardError: "") }
-            if let word = options.positionals.first { throw UsageError("unexpected argument '\(word)'") }
-            let request = try Request(options, verifying: verifying, registry: registry)
-            let computation = try Computation(request)
-            var reports = computation.reports()
-            var status = Status.success
-            var verdict = ""
-            if verifying {
-                let verification = try Verification(request, computation)
-                reports = zip(reports, verification.members).map { $0 + $1 }
-                if !verification.passed {
-                    status = Status.mismatch
-                    verdict = verification.verdict + "\n"
-                }
-            }
-            try OutputFiles(request, computation).write()
-            let lines = reports.map { JSONValue.object($0).description + "\n" }.joined()
-            return Outcome(status: status, standardOutput: lines, standardError: verdict)
-        } catch let error as UsageError {
-            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see \(helpCommand))\n")
-        } catch let error as MethodArgumentError {
-            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(error.description) (see \(helpCommand))\n")
+            try StagedFile.commitAll(staged)
+            staged = []
+            return Outcome(status: run.status, standardOutput: "", standardError: run.standardError)
         } catch {
-            return Outcome(status: Status.invalidData, standardOutput: "", standardError: "attribute: \(oneLine(error))\n")
+            staged.forEach { $0.discard() }
+            return failure(error, helpCommand: helpCommand, methods: methods, metrics: metrics)
         }
     }
 
-    /// An error's message on one line.
-    static func oneLine(_ error: any Error) -> String {
-        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    /// What a command produced: its status, standard output and error, and its staged files.
+    struct Run {
+        var status: Int32 = Status.success
+        var standardOutput: String
+        var standardError: String = ""
+        var files: [StagedFile] = []
     }
+
+    /// `attribute` and `attribute verify`.
+    static func attribute(_ words: [String], verifying: Bool, methods: MethodRegistry) throws -> Run {
+        let request: Request
+        do { request = try Request(words, verifying: verifying, methods: methods) } catch is HelpRequest {
+            return Run(standardOutput: help(methods) + "\n")
+        }
+        let computation = try Computation(request)
+        var reports = computation.reports()
+        var run = Run(standardOutput: "")
+        if verifying {
+            let verification = try Verification(request, computation)
+            reports = zip(reports, verification.members).map { $0 + $1 }
+            if !verification.passed {
+                run.status = Status.mismatch
+                run.standardError = verification.verdict + "\n"
+            }
+        }
+        run.files = try OutputFiles(request, computation).staged()
+        run.standardOutput = reports.map { JSONValue.object($0).description + "\n" }.joined()
+        return run
+    }
+
+    /// The outcome of a failed run: a usage error (a parameter's, translated to its flag) is
+    /// status 2, anything else 3; the message is one line with control characters escaped.
+    static func failure(_ error: any Error, helpCommand: String, methods: MethodRegistry, metrics: MetricRegistry) -> Outcome {
+        let usage: String?
+        switch error {
+        case let error as UsageError: usage = error.description
+        case let error as AttributionError where error.parameter != nil: usage = CommandLineNames.translate(error.description)
+        default: usage = nil
+        }
+        if let usage {
+            return Outcome(status: Status.usage, standardOutput: "", standardError: "attribute: \(oneLine(usage)) (see \(helpCommand))\n")
+        }
+        let message = CommandLineNames.translate(String(describing: error))
+        return Outcome(status: Status.invalidData, standardOutput: "", standardError: "attribute: \(oneLine(message))\n")
+    }
+
+    /// A message on one line, with control characters (from a corrupt file, say) escaped.
+    static func oneLine(_ message: String) -> String {
+        var line = ""
+        for scalar in message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars {
+            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+                line += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        return line
+    }
+}
+
+/// Standard output could not be written.
+struct OutputWriteError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

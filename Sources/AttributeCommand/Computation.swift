@@ -1,11 +1,13 @@
 import ArrayFormats
 import Attribution
+import Catalogue
 import Foundation
 import Models
 import Tensors
 
 /// The computing part of a run: the model and inputs read, each input's target chosen, the
-/// method built from the registry and run on all inputs at once.
+/// method built by the registry's one builder from its specification (file parameters loaded
+/// by their kind), and run on all inputs at once.
 struct Computation {
     let request: Request
     let network: Sequential
@@ -21,7 +23,7 @@ struct Computation {
     /// F at each input.
     let values: [Double]
     let results: [AttributionResult]
-    /// The method's effective options, for the report.
+    /// The method's effective parameters, for the report.
     let parameters: [JSONValue.Member]
     let seconds: Double
 
@@ -36,73 +38,61 @@ struct Computation {
         guard !inputs.isEmpty else {
             throw ModelError("\(request.inputFile.path): the batch holds no inputs (shape \(input.shape)); give at least one")
         }
-
-        // Forward passes over the inputs go in chunks of the engine's batch size: a forward pass
-        // keeps every layer's activations, so one pass over thousands of inputs would be the
-        // run's peak memory.
-        let classes = network.classCount
         let chunk = request.batchSize ?? AttributionEngine.automaticBatchSize(pointSize: Tensor.elementCount(of: shape))
-        let (inputs, network) = (self.inputs, self.network)
-        /// `body(stacked inputs start..<end, start..<end)` for consecutive chunks, results joined in order.
-        func inChunks<T>(_ body: (Tensor, Range<Int>) throws -> [T]) throws -> [T] {
-            var joined: [T] = []
-            for start in stride(from: 0, to: inputs.count, by: chunk) {
-                let range = start..<min(start + chunk, inputs.count)
-                joined += try body(Tensor(shape: [range.count] + shape, scalars: inputs[range].flatMap(\.scalars)), range)
-            }
-            return joined
-        }
-        logits = try inChunks { stacked, range in
-            let partLogits = try network.logits(for: stacked)
-            return (0..<range.count).map { Array(partLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
-        }
+        logits = try Self.logits(of: inputs, network: network, chunk: chunk)
         predicted = logits.map(Reductions.indexOfMaximum)
-        targets = try Self.chooseTargets(target: request.target, file: request.targetsFile, count: inputs.count, predicted: predicted, classes: classes)
+        targets = try Self.chooseTargets(target: request.target, file: request.targetsFile, count: inputs.count, predicted: predicted, classes: network.classCount)
         let output = try ClassifierOutput(network: network, target: targets[0], kind: request.outputKind)
-        let functions = try ExplainedFunctions(output, targets: targets)
 
-        var tensors: [String: Tensor] = [:]
-        if let baselineFile = request.baselineFile {
-            tensors["baseline"] = try Self.read(baselineFile, role: "baseline", modelShape: shape, allowBatch: false).reshaped(shape)
-        }
-        for (name, file) in request.arrayFiles {
-            let array = try NPY.read(contentsOf: file)
-            guard array.rank == shape.count + 1, Array(array.shape.dropFirst()) == shape, array.shape[0] > 0 else {
-                throw ModelError("\(file.path): --\(name) has shape \(array.shape); it must be [M] + the model's input shape \(shape), M ≥ 1")
-            }
-            if let bad = array.firstNonFiniteIndex { throw ModelError("\(file.path): element \(bad) is \(array.scalars[bad]); values must be finite") }
-            tensors[name] = array
-        }
-        let checked = try request.registry.arguments(for: request.method, values: request.methodValues, tensors: tensors, network: network)
-        let resources = try request.registry.loadResources(checked)
-        let arguments = try request.registry.arguments(
-            for: request.method, values: request.methodValues, tensors: tensors, network: network, resources: resources)
-        let method = try arguments.registration.build(arguments)
-        parameters = arguments.effectiveValues.map { name, value in
-            switch value {
-            case .number(let x): return JSONValue.Member(Self.camelCase(name), .number(x))
-            case .text(let text): return JSONValue.Member(Self.camelCase(name), .string(text))
-            }
+        let specification = try ParameterFiles.loaded(request.specification, registry: request.methods, inputShape: shape)
+        let method = try request.methods.build(specification, network: network)
+        parameters = request.methods.effectiveValues(of: specification, built: method).map { name, value in
+            JSONValue.Member(Self.camelCase(name), value?.json ?? .null)
         }
 
         let clock = ContinuousClock()
         let start = clock.now
-        let options = request.runOptions
+        let (inputs, targets, options) = (self.inputs, self.targets, request.runOptions)
         let results = try Parallelism.$threadLimit.withValue(request.threads) {
-            try method.attribute(inputs, of: functions, options: options)
+            try method.attribute(inputs, of: try ExplainedFunctions(output, targets: targets), options: options)
         }
         let elapsed = clock.now - start
         seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        self.results = results
         for (b, result) in results.enumerated() {
             if let bad = result.attribution.firstNonFiniteIndex {
                 throw ModelError("the attribution of input \(b) is not finite at feature \(bad) (\(result.attribution.scalars[bad])); the network's gradients overflow on this input")
             }
         }
-        let needValues = results.contains { $0.endValue == nil }
-        let targets = self.targets
-        let computed = needValues ? try inChunks { stacked, range in try output.values(at: stacked, targets: Array(targets[range])) } : []
-        values = results.enumerated().map { b, result in result.endValue ?? computed[b] }
+        self.results = results
+        values = try Self.explainedValues(results, inputs: inputs, output: output, targets: targets, chunk: chunk)
+    }
+
+    /// The logits of every input, in forward passes of at most `chunk` inputs: a forward pass
+    /// keeps every layer's activations, so one pass over thousands of inputs would be the
+    /// run's peak memory.
+    static func logits(of inputs: [Tensor], network: Sequential, chunk: Int) throws -> [[Double]] {
+        let classes = network.classCount
+        return try inChunks(inputs, chunk: chunk) { stacked, range in
+            let partLogits = try network.logits(for: stacked)
+            return (0..<range.count).map { Array(partLogits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        }
+    }
+
+    /// F at each input: the end value a path method established, or a forward pass.
+    static func explainedValues(_ results: [AttributionResult], inputs: [Tensor], output: ClassifierOutput, targets: [Int], chunk: Int) throws -> [Double] {
+        let computed = results.contains { $0.endValue == nil }
+            ? try inChunks(inputs, chunk: chunk) { stacked, range in try output.values(at: stacked, targets: Array(targets[range])) } : []
+        return results.enumerated().map { b, result in result.endValue ?? computed[b] }
+    }
+
+    /// `body(stacked inputs start..<end, start..<end)` for consecutive chunks, results joined in order.
+    static func inChunks<T>(_ inputs: [Tensor], chunk: Int, _ body: (Tensor, Range<Int>) throws -> [T]) throws -> [T] {
+        var joined: [T] = []
+        for start in stride(from: 0, to: inputs.count, by: chunk) {
+            let range = start..<min(start + chunk, inputs.count)
+            joined += try body(Tensor(shape: [range.count] + inputs[0].shape, scalars: inputs[range].flatMap(\.scalars)), range)
+        }
+        return joined
     }
 
     /// Reads a point of the model's input shape (or [1] + it, or with `allowBatch` [N] + it).
@@ -132,7 +122,8 @@ struct Computation {
         return nil
     }
 
-    /// --target for all, --targets one per input, or each input's predicted class.
+    /// --target for all, --targets one per input (integer-valued numbers of any dtype NPY
+    /// reads), or each input's predicted class.
     static func chooseTargets(target: Int?, file: URL?, count: Int, predicted: [Int], classes: Int) throws -> [Int] {
         if let target {
             guard target < classes else { throw ModelError("target class \(target) is out of range; the model has classes 0…\(classes - 1)") }
@@ -151,10 +142,12 @@ struct Computation {
         }
     }
 
-    /// "max-sigma" → "maxSigma".
+    /// "max-sigma" → "maxSigma" ("base.max-sigma" → "base.maxSigma").
     static func camelCase(_ name: String) -> String {
-        let parts = name.split(separator: "-")
-        return ([String(parts[0])] + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
+        name.split(separator: ".", omittingEmptySubsequences: false).map { part in
+            let words = part.split(separator: "-")
+            return ([String(words[0])] + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
+        }.joined(separator: ".")
     }
 
     /// One JSON report per input (README, "stdout").
@@ -170,7 +163,7 @@ struct Computation {
             }
             return [
                 .init("input", .number(Double(b))),
-                .init("method", .string(request.method)),
+                .init("method", .string(request.specification.name)),
                 .init("target", .number(Double(targets[b]))),
                 .init("output", .string(request.outputKind.rawValue)),
                 .init("value", .number(value)),

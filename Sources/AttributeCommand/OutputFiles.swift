@@ -4,8 +4,9 @@ import Foundation
 import Models
 import Tensors
 
-/// The files a run writes — the attributions, the ledger, the path points — staged, then
-/// committed together: either all are in place or none has changed (``StagedFile/commitAll(_:)``).
+/// The files a run writes — the attributions, the ledger, the path points, the anchors —
+/// staged, then committed together: either all are in place or none has changed
+/// (``StagedFile/commitAll(_:)``).
 struct OutputFiles {
     let request: Request
     let computation: Computation
@@ -15,7 +16,9 @@ struct OutputFiles {
         self.computation = computation
     }
 
-    func write() throws {
+    /// Every output staged beside its destination, not yet in place: the caller commits them
+    /// together once standard output is written (``StagedFile/commitAll(_:)``).
+    func staged() throws -> [StagedFile] {
         var staged: [StagedFile] = []
         do {
             if let file = request.outputFile {
@@ -35,7 +38,7 @@ struct OutputFiles {
             staged.forEach { $0.discard() }
             throw error
         }
-        try StagedFile.commitAll(staged)
+        return staged
     }
 
     /// The ledger of one input; for a batch, `{"inputs": [ledger, …]}` with every step's

@@ -1,17 +1,17 @@
-import ArrayFormats
+import ArgumentParsing
 import Attribution
+import Catalogue
 import Foundation
 import Models
-import Tensors
 
 /// One invocation of `attribute` (or `attribute verify`), checked as far as the command line
-/// alone allows: every option known and applicable, every value in range, no output file
-/// that is also an input. Files are read later (``Computation``).
+/// alone allows: every option known and applicable, every method parameter parsed into the
+/// method's specification, no output that is an input or not a regular file. Files are
+/// read later (``Computation``).
 struct Request {
-    var registry: MethodRegistry
-    var method: String
-    /// The method's own options (and its base's), as given.
-    var methodValues: [String: String]
+    var methods: MethodRegistry
+    /// The method and its parameters, file parameters still as paths.
+    var specification: MethodSpecification
     var modelDirectory: URL
     var inputFile: URL
     var outputFile: URL?
@@ -19,12 +19,7 @@ struct Request {
     var pathPointsFile: URL?
     var anchorsFile: URL?
     var candidateFile: URL?
-    var baselineFile: URL?
-    /// Files of the method's array options (a reference set), by option name.
-    var arrayFiles: [(name: String, file: URL)] = []
     var targetsFile: URL?
-    /// Folders of the method's resource options (a diffusion directory), by option.
-    var inputResources: [(String, URL)] = []
     var tolerance: Double
     var target: Int?
     var outputKind: OutputKind
@@ -33,106 +28,111 @@ struct Request {
     var batchSize: Int?
     var verifying: Bool
 
-    init(_ options: CommandLineOptions, verifying: Bool, registry: MethodRegistry) throws {
-        self.registry = registry
+    /// The command's own options (the method's come from the registry).
+    static let options: [OptionSpec] = [
+        .value("model", "DIR", "the model directory: the folder holding model.json and one .npy per weight"),
+        .value("input", "X.npy", "one input of the model's inputShape, or a batch of shape [N] + inputShape"),
+        .value("method", "METHOD", "one of the methods below"),
+        .value("out", "A.npy", "where to write the attributions: float64, the input file's shape, written atomically"),
+        .value("target", "K", "the class explained for every input (default: each input's predicted class)"),
+        .value("targets", "T.npy", "one class per input: N integer-valued numbers, any numeric dtype (instead of --target)"),
+        .value("output", "KIND", "logit | probability | log-probability (default: probability)"),
+        .value("batch", "N", "points per model call (default: up to 200, ~8 MB of inputs); results do not depend on it"),
+        .value("threads", "N", "at most N threads (default: all cores); results do not depend on it"),
+        .value("ledger", "FILE.json", "path methods and aggregations of them: the per-step record"),
+        .value("path-points", "P.npy", "every point a gradient was taken at, stacked in evaluation order ([P] + inputShape)"),
+        .value("anchors", "N.npy", "ddpath: the base path's anchors before denoising, [T + 1] + inputShape per input, stacked"),
+        .value("candidate", "C.npy", "verify: the attributions to check (the input file's shape)"),
+        .value("tolerance", "T", "verify: the largest accepted max|C − R| / max|R| per input (default 1e-6)"),
+    ]
+
+    /// Parses `words` (after `verify`, if given).
+    init(_ words: [String], verifying: Bool, methods: MethodRegistry) throws {
+        self.methods = methods
         self.verifying = verifying
-        let common = Set(AttributeCommand.commonOptions.map(\.name))
-        let modelPath = try options.required("model")
-        guard let method = options.values["method"] else {
-            throw UsageError("missing required option '--method' (one of: \(registry.names.joined(separator: ", ")))")
+        let own = Dictionary(uniqueKeysWithValues: Self.options.map { ($0.name, $0.shape) })
+        let arguments = try Arguments(words, command: "attribute") { name in
+            if let shape = own[name] { return shape }
+            if CommandLineNames.isFlag(name, methods: methods) { return .flag }
+            return CommandLineNames.isParameter(name, methods: methods) ? .value : nil
         }
-        self.method = method
-        methodValues = options.values.filter { !common.contains($0.key) }
-        for flag in options.flags where flag != "help" { methodValues[flag] = "true" }
-        // Checks every method option against the registry now, so a misplaced option is a
-        // usage error before any file is read.
-        let arguments = try registry.arguments(for: method, values: methodValues)
+        if arguments.wantsHelp { throw HelpRequest() }
+        let modelPath = try arguments.required("model")
+        guard let method = arguments.values["method"] else {
+            throw UsageError("missing required option '--method' (one of: \(methods.names.joined(separator: ", ")))")
+        }
+        var text = arguments.values.filter { own[$0.key] == nil }
+        for flag in arguments.flags where flag != "help" { text[flag] = "true" }
+        // Every method parameter is parsed now, so a misplaced one is a usage error before any file is read.
+        specification = try methods.specification(method, text: text)
 
         if URL(fileURLWithPath: modelPath).lastPathComponent == "model.json" {
-            throw UsageError(
-                "--model takes the model's folder, not its model.json: use --model \(URL(fileURLWithPath: modelPath).deletingLastPathComponent().path)")
+            throw UsageError("--model takes the model's folder, not its model.json: use --model \(URL(fileURLWithPath: modelPath).deletingLastPathComponent().path)")
         }
         modelDirectory = URL(fileURLWithPath: modelPath)
-        inputFile = URL(fileURLWithPath: try options.required("input"))
+        inputFile = URL(fileURLWithPath: try arguments.required("input"))
         if verifying {
-            candidateFile = URL(fileURLWithPath: try options.required("candidate"))
-            outputFile = options.values["out"].map { URL(fileURLWithPath: $0) }
+            candidateFile = URL(fileURLWithPath: try arguments.required("candidate"))
+            outputFile = try arguments.text("out").map { URL(fileURLWithPath: $0) }
         } else {
-            for name in ["candidate", "tolerance"] where options.values[name] != nil {
+            for name in ["candidate", "tolerance"] where arguments.values[name] != nil {
                 throw UsageError("--\(name) belongs to `attribute verify`")
             }
-            outputFile = URL(fileURLWithPath: try options.required("out"))
+            outputFile = URL(fileURLWithPath: try arguments.required("out"))
         }
-        tolerance = try options.number("tolerance", in: 0...1e300, expected: "a number ≥ 0") ?? 1e-6
-        ledgerFile = options.values["ledger"].map { URL(fileURLWithPath: $0) }
-        if ledgerFile != nil && !registry.keepsLedger(arguments) {
-            let base = arguments.baseRegistration.map { " with --base \($0.name)" } ?? ""
-            throw UsageError("--ledger does not apply to --method \(method)\(base): only path methods (and aggregations of them) keep a ledger")
+        tolerance = try arguments.number("tolerance", in: 0...1e300) ?? 1e-6
+        ledgerFile = try arguments.text("ledger").map { URL(fileURLWithPath: $0) }
+        if ledgerFile != nil && !methods.keepsLedger(specification) {
+            throw UsageError("--ledger does not apply to --method \(method)\(Self.baseSuffix(specification, methods)): only path methods (and aggregations of them) keep a ledger")
         }
-        pathPointsFile = options.values["path-points"].map { URL(fileURLWithPath: $0) }
-        anchorsFile = options.values["anchors"].map { URL(fileURLWithPath: $0) }
-        if anchorsFile != nil && !arguments.registration.capabilities.contains(.reportsAnchors) {
-            let methods = registry.methods.filter { $0.capabilities.contains(.reportsAnchors) }.map { "--method \($0.name)" }
-            throw UsageError("--anchors applies to \(methods.joined(separator: ", ")) only: other methods have no anchors to report")
+        pathPointsFile = try arguments.text("path-points").map { URL(fileURLWithPath: $0) }
+        anchorsFile = try arguments.text("anchors").map { URL(fileURLWithPath: $0) }
+        if anchorsFile != nil && !(methods.registration(named: method)?.capabilities.contains(.reportsAnchors) ?? false) {
+            let names = methods.methods.filter { $0.capabilities.contains(.reportsAnchors) }.map { "--method \($0.name)" }
+            throw UsageError("--anchors applies to \(names.joined(separator: ", ")) only: other methods have no anchors to report")
         }
-        if let baseline = methodValues["baseline"], baseline.hasSuffix(".npy") { baselineFile = URL(fileURLWithPath: baseline) }
-        // The files and folders the method's options (and its base's) name: read later, never written.
-        for option in arguments.registration.options + (arguments.baseRegistration?.options ?? []) {
-            guard let value = methodValues[option.name] else { continue }
-            switch option.kind {
-            case .array: arrayFiles.append((option.name, URL(fileURLWithPath: value)))
-            case .resource: inputResources.append(("--\(option.name)", URL(fileURLWithPath: value)))
-            default: break
-            }
-        }
-        if options.values["target"] != nil && options.values["targets"] != nil {
+        if arguments.values["target"] != nil && arguments.values["targets"] != nil {
             throw UsageError("give --target K (one class for every input) or --targets T.npy (one per input), not both")
         }
-        target = try options.integer("target", in: 0...Int.max)
-        targetsFile = options.values["targets"].map { URL(fileURLWithPath: $0) }
-        let kind = try options.choice("output", from: OutputKind.allCases.map(\.rawValue), default: OutputKind.probability.rawValue)!
-        outputKind = OutputKind(rawValue: kind)!
-        outputKindGiven = options.values["output"] != nil
-        threads = try options.integer("threads", in: 1...4096)
-        batchSize = try options.integer("batch", in: 1...1_000_000)
-        try checkNoOutputIsAnInput()
+        target = try arguments.integer("target", in: 0...Int.max)
+        targetsFile = try arguments.text("targets").map { URL(fileURLWithPath: $0) }
+        outputKind = OutputKind(rawValue: try arguments.choice("output", from: OutputKind.allCases.map(\.rawValue)) ?? OutputKind.probability.rawValue)!
+        outputKindGiven = arguments.values["output"] != nil
+        threads = try arguments.integer("threads", in: 1...4096)
+        batchSize = try arguments.integer("batch", in: 1...1_000_000)
+        try checkOutputs()
     }
 
-    /// No file is both written and read, and no two outputs share a file: writing one would
-    /// destroy an input or the other output.
-    private func checkNoOutputIsAnInput() throws(UsageError) {
-        let inputs: [(String, URL?)] = [
-            ("--input", inputFile), ("--baseline", baselineFile), ("--candidate", candidateFile), ("--targets", targetsFile),
-            ("--model", modelDirectory.appendingPathComponent("model.json")),
-        ] + arrayFiles.map { ("--\($0.name)", $0.file) } + inputResources.map { ($0.0, $0.1.appendingPathComponent("diffusion.json")) }
-        let outputs: [(String, URL?)] = [("--out", outputFile), ("--ledger", ledgerFile), ("--path-points", pathPointsFile), ("--anchors", anchorsFile)]
-        for (index, (outputName, output)) in outputs.enumerated() {
-            guard let output else { continue }
-            let written = Self.resolved(output)
-            for (inputName, input) in inputs {
-                if let input, Self.resolved(input) == written {
-                    throw UsageError("\(outputName) \(output.path) is the same file as \(inputName); writing it would destroy that input — choose another file")
-                }
-            }
-            for (otherName, other) in outputs[(index + 1)...] {
-                if let other, Self.resolved(other) == written {
-                    throw UsageError("\(outputName) and \(otherName) name the same file \(output.path); give each its own file")
-                }
+    /// " with --base NAME" for an aggregation.
+    static func baseSuffix(_ specification: MethodSpecification, _ methods: MethodRegistry) -> String {
+        let found = methods.registrations(of: specification)
+        return found.count > 1 ? " with --base \(found[1].registration.name)" : ""
+    }
+
+    /// No output is an input (a file, or a file inside the model's or a resource's folder), a
+    /// non-regular file, or another output.
+    private func checkOutputs() throws(UsageError) {
+        var inputs: [OutputSafety.Named] = [("--input", inputFile.path)]
+        if let candidateFile { inputs.append(("--candidate", candidateFile.path)) }
+        if let targetsFile { inputs.append(("--targets", targetsFile.path)) }
+        var directories: [OutputSafety.Named] = [("--model", modelDirectory.path)]
+        for (parameter, path) in ParameterFiles.inputs(of: specification, registry: methods) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                directories.append((CommandLineNames.flag(parameter), path))
+            } else {
+                inputs.append((CommandLineNames.flag(parameter), path))
             }
         }
-    }
-
-    /// The file's path with its directory's symbolic links and `..` resolved (the file itself
-    /// may not exist yet).
-    static func resolved(_ url: URL) -> String {
-        let standard = url.standardizedFileURL
-        let directory = standard.deletingLastPathComponent().resolvingSymlinksInPath()
-        let file = directory.appendingPathComponent(standard.lastPathComponent)
-        return FileManager.default.fileExists(atPath: file.path) ? file.resolvingSymlinksInPath().path : file.path
+        let outputs: [(String, URL?)] = [("--out", outputFile), ("--ledger", ledgerFile), ("--path-points", pathPointsFile), ("--anchors", anchorsFile)]
+        try OutputSafety.check(outputs: outputs.compactMap { name, url in url.map { (name, $0.path) } }, inputs: inputs, directories: directories)
     }
 
     /// The run options the engine needs.
     var runOptions: RunOptions {
-        RunOptions(batchSize: batchSize, recordsLedger: ledgerFile != nil, recordsPathPoints: pathPointsFile != nil)
+        RunOptions(batchSize: batchSize, recordsLedger: ledgerFile != nil, recordsPathPoints: pathPointsFile != nil, recordsAnchors: anchorsFile != nil)
     }
 }
+
+/// `--help` was asked for.
+struct HelpRequest: Error {}

@@ -3,15 +3,38 @@ import Tensors
 
 /// A problem with what an attribution method was asked to do — a shape, a value, a
 /// parameter out of range, or the model's own error — stated so a user can fix it.
+///
+/// Messages name parameters in backticks (`` `steps` ``), never as command-line flags: the
+/// command layer maps a parameter to its flag. An error about one parameter's value (out of
+/// range, not applicable, missing) says which in ``parameter``, so a caller can tell a
+/// mistake in the options from a problem with the data.
 public struct AttributionError: Error, CustomStringConvertible, Equatable {
     /// What is wrong and how to fix it.
     public var description: String
+    /// The parameter whose value is wrong (`base.samples` for an aggregation's base), or nil.
+    public var parameter: String?
 
     /// An error with the given message.
     public init(_ description: String) { self.description = description }
 
+    /// An error about the value of `parameter`.
+    public init(parameter: String, _ description: String) {
+        self.description = description
+        self.parameter = parameter
+    }
+
     /// The model's error, passed through.
     public init(_ error: ModelError) { self.description = error.description }
+
+    /// The same error raised inside the parameter `scope` (an aggregation's base): every
+    /// backticked parameter name gains the prefix (`` `steps` `` → `` `base.steps` ``).
+    public func scoped(to scope: String) -> AttributionError {
+        var parts = description.split(separator: "`", omittingEmptySubsequences: false).map(String.init)
+        for i in stride(from: 1, to: parts.count, by: 2) where !parts[i].isEmpty { parts[i] = "\(scope).\(parts[i])" }
+        var error = AttributionError(parts.joined(separator: "`"))
+        error.parameter = parameter.map { "\(scope).\($0)" }
+        return error
+    }
 }
 
 /// Checks shared by every method's entry point, public so that a path, integrator or method

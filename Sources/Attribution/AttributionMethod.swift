@@ -55,12 +55,15 @@ public struct RunOptions: Sendable, Equatable {
     public var recordsLedger: Bool
     /// Keep every point a gradient was taken at (``AttributionResult/pathPoints``).
     public var recordsPathPoints: Bool
+    /// Keep the anchors a path was built from (``AttributionResult/anchors``; DDPath).
+    public var recordsAnchors: Bool
 
-    /// Options; the defaults keep nothing extra.
-    public init(batchSize: Int? = nil, recordsLedger: Bool = false, recordsPathPoints: Bool = false) {
+    /// Options; the defaults keep nothing extra, so memory stays flat in steps and samples.
+    public init(batchSize: Int? = nil, recordsLedger: Bool = false, recordsPathPoints: Bool = false, recordsAnchors: Bool = false) {
         self.batchSize = batchSize
         self.recordsLedger = recordsLedger
         self.recordsPathPoints = recordsPathPoints
+        self.recordsAnchors = recordsAnchors
     }
 }
 

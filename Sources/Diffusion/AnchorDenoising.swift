@@ -62,8 +62,10 @@ public struct AnchorDenoising: Sendable, Equatable {
     /// Fresh, shared or no noise where the rule draws it.
     public var sampling: Sampling
 
-    /// A configuration.
-    public init(rule: Rule, scaling: Double, reversed: Bool, guidanceScale: Double, sampling: Sampling) {
+    /// A configuration; the defaults are DDPath's reconstructed ones, chosen by walkthrough
+    /// 06's ablation: one guided reverse step, a = 1, the forward schedule, s = 4, one shared
+    /// noise image per path.
+    public init(rule: Rule = .step, scaling: Double = 1, reversed: Bool = false, guidanceScale: Double = 4, sampling: Sampling = .shared) {
         self.rule = rule
         self.scaling = scaling
         self.reversed = reversed

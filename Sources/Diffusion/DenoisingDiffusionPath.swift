@@ -32,9 +32,9 @@ import Tensors
 /// unless the path is straight. The path depends on the target class (the guidance), on the
 /// seed (stochastic sampling and the noise baseline) and on nothing else: the same seed gives
 /// the same bits whatever the thread count.
-public struct DenoisingDiffusionPath: AttributionMethod {
+public struct DenoisingDiffusionPath: ConfigurableMethod {
     /// The base path whose anchors are denoised.
-    public enum Base: String, Sendable, CaseIterable {
+    public enum Base: String, Sendable, CaseIterable, Equatable {
         /// IG's straight line.
         case ig
         /// BlurIG's blur levels (the path starts at blur(x, σ_max)).
@@ -53,8 +53,8 @@ public struct DenoisingDiffusionPath: AttributionMethod {
         case point(Tensor)
     }
 
-    /// The frozen diffusion model (denoiser and noisy classifier).
-    public var model: DiffusionModel
+    /// The frozen diffusion model (denoiser and noisy classifier); required.
+    public var model: DiffusionModel?
     /// The base path.
     public var base: Base
     /// T, the path's steps (gradient evaluations along it).
@@ -76,7 +76,7 @@ public struct DenoisingDiffusionPath: AttributionMethod {
 
     /// A DDPath.
     public init(
-        model: DiffusionModel, base: Base = .ig, steps: Int = 200, denoising: AnchorDenoising, start: Start = .noise, seed: UInt64 = 0,
+        model: DiffusionModel? = nil, base: Base = .ig, steps: Int = 200, denoising: AnchorDenoising = AnchorDenoising(), start: Start = .noise, seed: UInt64 = 0,
         term: PolylinePath.Term = .path, integrator: any Integrator = RiemannSum(), maxSigma: Double = 50, fraction: Double = 0.25,
         maxDistance: Double = 0.02
     ) {
@@ -111,6 +111,7 @@ public struct DenoisingDiffusionPath: AttributionMethod {
             case .noise:
                 var generator = Xoshiro256StarStar(seed: seed).derived(0)
                 let z = Tensor(shape: input.shape, scalars: (0..<input.count).map { _ in generator.nextNormal() })
+                guard let model else { throw AttributionError(parameter: "diffusion", "DDPath needs its diffusion model: give `diffusion`") }
                 return model.dataScale(z)
             }
         }
@@ -118,20 +119,17 @@ public struct DenoisingDiffusionPath: AttributionMethod {
 
     /// One walk: anchors, denoising, the polyline's integral (``DiffusionPathWalk``).
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        try validate()
+        guard let model else { throw AttributionError(parameter: "diffusion", "DDPath needs its diffusion model: give `diffusion`") }
         guard input.shape == model.inputShape else {
             throw AttributionError("the diffusion model's images have shape \(model.inputShape) but the input has \(input.shape); give the diffusion directory trained on this data")
         }
-        try Validate.atLeast(steps, 1, "steps")
         if base == .blurIG {
             guard input.rank == 3 else { throw AttributionError("BlurIG blurs images: the input must have shape [channels, height, width], got \(input.shape)") }
             try Validate.within(maxSigma, 0...1e6, "max sigma")
         }
-        guard denoising.scaling.isFinite, denoising.scaling > 0 else { throw AttributionError("the scaling exponent a must be > 0, got \(denoising.scaling)") }
-        guard denoising.guidanceScale.isFinite, denoising.guidanceScale >= 0 else {
-            throw AttributionError("the guidance scale must be a number ≥ 0, got \(denoising.guidanceScale)")
-        }
         let start = try startPoint(for: input)
-        let walk = DiffusionPathWalk(method: self, input: input.scalars, start: start.scalars, shape: input.shape)
+        let walk = DiffusionPathWalk(method: self, model: model, input: input.scalars, start: start.scalars, shape: input.shape)
         return AttributionPlan(walks: [walk]) { results in
             var result = results[0]
             result.attribution = result.attribution.reshaped(input.shape)
@@ -139,63 +137,65 @@ public struct DenoisingDiffusionPath: AttributionMethod {
         }
     }
 
-    /// The registration: `--method ddpath` (in ``MethodRegistry/complete``).
-    public static let registration = MethodRegistration(
-        name: "ddpath",
-        summary: "DDPath: a base path's anchors replaced by classifier-guided denoised points of a diffusion model (seed 000)",
-        options: [
-            MethodOption("base", .choice(Base.allCases.map(\.rawValue)), default: "ig", help: "the path whose anchors are denoised"),
-            MethodOption("diffusion", .resource("DIR"), default: "none (required)", help: "the diffusion directory (Fixtures/diffusion/digits, …/shapes)"),
-            .steps(default: 200),
-            MethodOption("guidance-scale", .number(0...1e6, excludingLowerBound: false), default: "4", help: "s, the classifier guidance's scale"),
-            MethodOption(
-                "scaling", .number(0...64, excludingLowerBound: true), default: "1",
-                help: "a: anchor i of T is denoised at diffusion time T_d·(1 − i/T)^a"),
-            MethodOption("reversed", .flag, default: "false", help: "the reversed schedule T_d·(i/T)^a: noisy near the input"),
-            MethodOption(
-                "anchor-rule", .choice(AnchorDenoising.Rule.allCases.map(\.rawValue)), default: "step",
-                help: "how an anchor is denoised: one guided reverse step, x̂_0 re-noised, or a short DDIM chain"),
-            MethodOption(
-                "sampling", .choice(AnchorDenoising.Sampling.allCases.map(\.rawValue)), default: "shared",
-                help: "stochastic: fresh noise at each point; shared: one noise image for the path; mean: none (deterministic)"),
-            .integrator,
-            MethodOption(
-                "attribution", .choice(PolylinePath.Term.allCases.map(\.rawValue)), default: "path",
-                help: "the Riemann term: g_k ⊙ (p_{k+1} − p_k), or Algorithm 1's (x − x′)/T ⊙ g_k"),
-            MethodOption(
-                "baseline", .baseline(words: ["noise", "zeros"]), default: "noise",
-                help: "x′ for --base ig and guided-ig (BlurIG starts at the blurred input)"),
-            MethodOption("seed", .seed, default: "0", help: "seeds the noise baseline and the stochastic sampling"),
-        ],
-        capabilities: [.walksPath, .randomized, .keepsLedger, .needsNetwork, .reportsAnchors],
-        quickConfigurations: [],
-        loadResource: { _, url in try DiffusionModel.load(url) }
-    ) { arguments throws(MethodArgumentError) in
-        let model = try arguments.resource("diffusion", as: DiffusionModel.self)
-        guard let base = Base(rawValue: arguments.choice("base")) else {
-            throw MethodArgumentError("'--base \(arguments.choice("base"))' is not one of: \(Base.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if base == .blurIG && arguments.isGiven("baseline") {
-            throw MethodArgumentError("--baseline does not apply to --base blur-ig: BlurIG's path starts at the blurred input")
-        }
-        let start: Start
-        switch arguments.text("baseline") {
-        case "noise": start = .noise
-        case "zeros": start = .zeros
-        default: start = .point(try arguments.baseline()!)
-        }
-        let denoising = AnchorDenoising(
-            rule: AnchorDenoising.Rule(rawValue: arguments.choice("anchor-rule"))!, scaling: arguments.number("scaling"),
-            reversed: arguments.flag("reversed"), guidanceScale: arguments.number("guidance-scale"),
-            sampling: AnchorDenoising.Sampling(rawValue: arguments.choice("sampling"))!)
-        return DenoisingDiffusionPath(
-            model: model, base: base, steps: arguments.integer("steps"), denoising: denoising, start: start, seed: arguments.seed(),
-            term: PolylinePath.Term(rawValue: arguments.choice("attribution"))!, integrator: arguments.integrator())
+    /// The reconstructed defaults: IG's anchors, 200 steps, ``AnchorDenoising``'s defaults, a
+    /// noise baseline, the path's Riemann term; no diffusion model.
+    public static var defaults: DenoisingDiffusionPath { DenoisingDiffusionPath() }
+
+    /// `base`, `diffusion`, `steps`, `guidance-scale`, `scaling`, `reversed`, `anchor-rule`,
+    /// `sampling`, `integrator`, `attribution`, `baseline` (not with BlurIG), `seed`.
+    public static let parameters: [Parameter<DenoisingDiffusionPath>] = [
+        .choice("base", \.base, help: "the path whose anchors are denoised"),
+        Parameter(
+            "diffusion", .resource(.diffusionDirectory), help: "the diffusion directory (Fixtures/diffusion/digits, …/shapes)",
+            absentDefault: "none (required)", read: nil
+        ) { method, value throws(AttributionError) in
+            guard case .resource(let resource, _) = value, let model = resource as? DiffusionModel else {
+                throw AttributionError(parameter: "diffusion", "`diffusion` must be a loaded diffusion model, got \(value.text)")
+            }
+            method.model = model
+        },
+        .integer("steps", \.steps, in: 1...10_000_000, help: "gradient evaluations along the path"),
+        .number("guidance-scale", \.denoising.guidanceScale, in: 0...1e6, help: "s, the classifier guidance's scale"),
+        .number("scaling", \.denoising.scaling, in: 0...64, excludingLowerBound: true, help: "a: anchor i of T is denoised at diffusion time T_d·(1 − i/T)^a"),
+        .flag("reversed", \.denoising.reversed, help: "the reversed schedule T_d·(i/T)^a: noisy near the input"),
+        .choice("anchor-rule", \.denoising.rule, help: "how an anchor is denoised: one guided reverse step, x̂_0 re-noised, or a short DDIM chain"),
+        .choice("sampling", \.denoising.sampling, help: "stochastic: fresh noise at each point; shared: one noise image for the path; mean: none (deterministic)"),
+        .integrator(\.integrator),
+        .choice("attribution", \.term, help: "the Riemann term: g_k ⊙ (p_{k+1} − p_k), or Algorithm 1's (x − x′)/T ⊙ g_k"),
+        Parameter(
+            "baseline", .baseline(words: ["noise", "zeros"]), help: "x′ for `base` ig and guided-ig (BlurIG starts at the blurred input)",
+            read: { method in
+                switch method.start {
+                case .noise: return .word("noise")
+                case .zeros: return .word("zeros")
+                case .point: return nil
+                }
+            }
+        ) { method, value throws(AttributionError) in
+            switch value {
+            case .word("noise"): method.start = .noise
+            case .word("zeros"): method.start = .zeros
+            case .array(let point, _): method.start = .point(point)
+            default: throw AttributionError(parameter: "baseline", "`baseline` must be \(ParameterKind.baseline(words: ["noise", "zeros"]).accepted), got \(value.text)")
+            }
+        }.only("with `base` ig or guided-ig: BlurIG's path starts at the blurred input") { $0.base != .blurIG },
+        .seed("seed", \.seed, help: "seeds the noise baseline and the stochastic sampling"),
+    ]
+
+    /// The diffusion model is required.
+    public func validateCombination() throws(AttributionError) {
+        if model == nil { throw AttributionError(parameter: "diffusion", "`diffusion` is required: the diffusion directory trained on the model's data") }
     }
+
+    /// The method `ddpath`.
+    public static let registration = MethodRegistration(
+        DenoisingDiffusionPath.self,
+        summary: "DDPath: a base path's anchors replaced by classifier-guided denoised points of a diffusion model (seed 000)",
+        capabilities: [.walksPath, .randomized, .keepsLedger, .needsNetwork, .reportsAnchors],
+        quickConfigurations: [["steps": "6"], ["steps": "6", "integrator": "idgi", "base": "blur-ig"], ["steps": "4", "base": "guided-ig", "baseline": "zeros"]])
 }
 
-extension MethodRegistry {
-    /// Every method: ``standard`` and DDPath, which needs this module's diffusion model. The
-    /// command line reads this registry.
-    public static let complete = MethodRegistry.standard.adding(DenoisingDiffusionPath.registration)
+extension ResourceKind {
+    /// A diffusion directory (``DiffusionModel/load(_:)``).
+    public static let diffusionDirectory = ResourceKind(name: "diffusion directory", placeholder: "DIR")
 }

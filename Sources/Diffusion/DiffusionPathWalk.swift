@@ -18,6 +18,7 @@ import Tensors
 /// not denoised) and the index k of their anchor.
 struct DiffusionPathWalk: Walk {
     let method: DenoisingDiffusionPath
+    let model: DiffusionModel
     let input: [Double]
     let start: [Double]
     let shape: [Int]
@@ -40,8 +41,9 @@ struct DiffusionPathWalk: Walk {
     /// Gradient points the anchor phase evaluated (Guided IG's walk).
     private var anchorEvaluations = 0
 
-    init(method: DenoisingDiffusionPath, input: [Double], start: [Double], shape: [Int]) {
+    init(method: DenoisingDiffusionPath, model: DiffusionModel, input: [Double], start: [Double], shape: [Int]) {
         self.method = method
+        self.model = model
         self.input = input
         self.start = start
         self.shape = shape
@@ -86,13 +88,13 @@ struct DiffusionPathWalk: Walk {
             return
         }
         let steps = method.steps
-        let diffusionSteps = method.model.schedule.steps
+        let diffusionSteps = model.schedule.steps
         times = [0] + (1..<steps).map { method.denoising.time(anchor: $0, of: steps, diffusionSteps: diffusionSteps) } + [0]
         var generator = Xoshiro256StarStar(seed: method.seed).derived(1)
         let denoised: [[Double]]
         do {
             denoised = try method.denoising.denoise(
-                Array(anchors[1..<steps]), times: Array(times[1..<steps]), target: target, model: method.model, using: &generator)
+                Array(anchors[1..<steps]), times: Array(times[1..<steps]), target: target, model: model, using: &generator)
         } catch {
             phase = .failed(AttributionError("DDPath could not denoise its anchors: \(error.description)"))
             return

@@ -1,3 +1,5 @@
+import ArrayFormats
+import Attribution
 import Models
 import Tensors
 
@@ -65,5 +67,34 @@ public struct DiffID: Sendable {
             for p in pixels { out.scalars[c * grid.pixelCount + p] = mean }
         }
         return out
+    }
+}
+
+extension DiffID {
+    /// DiffID's parameter: the explained output (the official code's logit).
+    public struct Settings: Configurable {
+        /// The explained F.
+        public var output = OutputKind.logit
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+        /// `output`.
+        public static let parameters: [Parameter<Settings>] = [.choice("output", \.output, help: "the explained F (the official code explains the logit)")]
+    }
+
+    /// `diffid`; its curve is the difference (insertion − deletion) against the ratio.
+    public static let registration = MetricRegistration(
+        name: "diffid", summary: "LPI's DiffID: insertion − deletion of the least/most salient pixels, ratios 0.1…0.9", settings: Settings.self,
+        needs: [.model, .attribution], direction: .higherIsBetter
+    ) { settings, context in
+        let output = try ClassifierOutput(network: try context.requireNetwork(), target: context.target, kind: settings.output)
+        let result = try DiffID().evaluate(input: context.input, attribution: try context.requireAttribution(), output: output)
+        let numbers = MetricScore.numbers
+        return MetricScore(
+            score: result.score,
+            members: [
+                .init("ratios", numbers(result.ratios)), .init("insertion", numbers(result.insertion)), .init("deletion", numbers(result.deletion)),
+                .init("difference", numbers(result.difference)), .init("curve", MetricScore.curveJSON(x: result.ratios, y: result.difference)),
+            ],
+            curves: ["curve": (result.ratios, result.difference)])
     }
 }

@@ -1,3 +1,5 @@
+import ArrayFormats
+import Attribution
 import Models
 import Tensors
 
@@ -77,5 +79,76 @@ public struct Infidelity: Sendable {
             return total + error * error
         } / Double(perturbations.count)
         return Result(score: score, attributionChanges: attributionChanges, functionChanges: functionChanges, beta: beta)
+    }
+}
+
+extension Infidelity {
+    /// Infidelity's parameters (Captum's defaults: 10 Gaussian perturbations, σ = 0.003 of the data's range).
+    public struct Settings: Configurable {
+        /// S, the number of drawn perturbations.
+        public var samples = 10
+        /// σ of the perturbations; nil for 0.003·(HI − LO).
+        public var noiseStandardDeviation: Double? = nil
+        /// The draws' seed.
+        public var seed: UInt64 = 0
+        /// Perturbations given instead of drawn.
+        public var perturbations: [Tensor]? = nil
+        /// Scale A by the optimal β.
+        public var normalize = Infidelity().normalize
+        /// The explained F.
+        public var output = OutputKind.probability
+        /// [LO, HI]
+        public var dataRange: ClosedRange<Double> = 0...1
+
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+
+        /// σ: given, or 0.003·(HI − LO).
+        public var standardDeviation: Double { noiseStandardDeviation ?? 0.003 * (dataRange.upperBound - dataRange.lowerBound) }
+
+        /// `noise-stddev`, `samples`, `seed` (both without `perturbations`), `perturbations`, `normalize`, `output`, `data-range`.
+        public static let parameters: [Parameter<Settings>] = [
+            Parameter(
+                "noise-stddev", .number(0...1e9, excludingLowerBound: false), help: "σ of the Gaussian perturbations",
+                dependentDefault: ("0.003·(HI − LO) of data-range", { .number(0.003 * ($0.dataRange.upperBound - $0.dataRange.lowerBound)) }),
+                read: { .number($0.standardDeviation) }
+            ) { settings, value throws(AttributionError) in
+                guard case .number(let sigma) = value else { throw AttributionError(parameter: "noise-stddev", "`noise-stddev` must be a number, got \(value.text)") }
+                settings.noiseStandardDeviation = sigma
+            }.only("without `perturbations`") { $0.perturbations == nil },
+            Parameter.integer("samples", \.samples, in: 1...1_000_000, help: "S, the number of perturbations drawn")
+                .only("without `perturbations`, which gives them") { $0.perturbations == nil },
+            Parameter.seed("seed", \.seed, help: "the perturbations' seed").only("without `perturbations`, which gives them") { $0.perturbations == nil },
+            Parameter("perturbations", .array(.stack), help: "[S] + inputShape: given perturbations instead of drawn ones", read: nil) { settings, value throws(AttributionError) in
+                guard case .array(let stack, _) = value, stack.rank >= 2 else { throw AttributionError(parameter: "perturbations", "`perturbations` must be an array [S] + the input's shape") }
+                settings.perturbations = (0..<stack.batchCount).map { stack.point($0) }
+            },
+            .flag("normalize", \.normalize, help: "scale A by β, the least-squares fit of I·A to ΔF"),
+            .choice("output", \.output, help: "the explained F"),
+            .range("data-range", \.dataRange, help: "the inputs' value range (sets σ's default)"),
+        ]
+
+        /// The metric these settings describe.
+        public var metric: Infidelity {
+            Infidelity(
+                perturbations: perturbations.map { .given($0) } ?? .gaussian(samples: samples, standardDeviation: standardDeviation, seed: seed),
+                normalize: normalize)
+        }
+    }
+
+    /// `infidelity`.
+    public static let registration = MetricRegistration(
+        name: "infidelity", summary: "Yeh et al.'s infidelity (Captum): mean (I·A − ΔF)² under Gaussian perturbations", settings: Settings.self,
+        needs: [.model, .attribution], direction: .lowerIsBetter
+    ) { settings, context in
+        let output = try ClassifierOutput(network: try context.requireNetwork(), target: context.target, kind: settings.output)
+        let result = try settings.metric.evaluate(input: context.input, attribution: try context.requireAttribution(), output: output)
+        let numbers = MetricScore.numbers
+        return MetricScore(
+            score: result.score,
+            members: [
+                .init("beta", result.beta.isFinite ? .number(result.beta) : .null), .init("attributionChanges", numbers(result.attributionChanges)),
+                .init("functionChanges", numbers(result.functionChanges)),
+            ])
     }
 }

@@ -1,4 +1,5 @@
 import ArrayFormats
+import Attribution
 import Tensors
 
 /// The information in an image, estimated as the byte length of its lossless compression —
@@ -39,5 +40,35 @@ public enum InformationLevel {
     /// e(img): the PNG's byte length.
     public static func compressedSize(_ image: Tensor, range: ClosedRange<Double>) throws(EvaluationError) -> Int {
         try png(image, range: range).count
+    }
+}
+
+extension InformationLevel {
+    /// The information level's parameters.
+    public struct Settings: Configurable {
+        /// [LO, HI]: the input's value range.
+        public var dataRange: ClosedRange<Double> = 0...1
+        /// Where to write the PNG whose length is e(x).
+        public var pngOut: String? = nil
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+        /// `png-out`, `data-range`.
+        public static let parameters: [Parameter<Settings>] = [
+            Parameter("png-out", .outputFile(extension: "png"), help: "write the PNG whose length is e(x)", read: nil) { settings, value throws(AttributionError) in
+                guard case .path(let path) = value else { throw AttributionError(parameter: "png-out", "`png-out` must be a path, got \(value.text)") }
+                settings.pngOut = path
+            },
+            .range("data-range", \.dataRange, help: "the input's value range"),
+        ]
+    }
+
+    /// `information`: e(x), the byte length of this library's PNG of the input.
+    public static let registration = MetricRegistration(
+        name: "information", summary: "e(x): the byte length of this library's PNG of the input (--png-out writes it)", settings: Settings.self,
+        needs: [], direction: nil
+    ) { settings, context in
+        let png = try png(context.input, range: settings.dataRange)
+        return MetricScore(
+            score: Double(png.count), members: [.init("bytes", .number(Double(png.count)))], files: settings.pngOut.map { [($0, png)] } ?? [])
     }
 }

@@ -125,3 +125,105 @@ public struct InsertionDeletion: Sendable {
         return (y.reduce(0, +) - (y.first! + y.last!) / 2) / n
     }
 }
+
+extension InsertionDeletion {
+    /// The substrate by name, its σ apart (a parameter each).
+    public enum SubstrateName: String, Sendable, CaseIterable {
+        /// ``Substrate/zeros``
+        case zeros
+        /// ``Substrate/mean``
+        case mean
+        /// ``Substrate/blur(sigma:)``
+        case blur
+    }
+
+    /// Insertion and deletion's parameters: the metric's own (defaults from its initializer)
+    /// and the explained output.
+    public struct Settings: Configurable {
+        /// n, the curve's steps.
+        public var steps = InsertionDeletion().steps
+        /// The substrate's kind.
+        public var substrate = SubstrateName.zeros
+        /// The blurred substrate's σ in pixels.
+        public var substrateSigma = 5.0
+        /// Divide by F(x).
+        public var normalize = InsertionDeletion().normalize
+        /// Signed or absolute pixel saliency.
+        public var rank = InsertionDeletion().ranking
+        /// The explained output F.
+        public var output = OutputKind.probability
+
+        /// The metric these settings describe.
+        public var metric: InsertionDeletion {
+            let chosen: Substrate
+            switch substrate {
+            case .zeros: chosen = .zeros
+            case .mean: chosen = .mean
+            case .blur: chosen = .blur(sigma: substrateSigma)
+            }
+            return InsertionDeletion(steps: steps, substrate: chosen, normalize: normalize, ranking: rank)
+        }
+
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+
+        /// `steps`, `substrate`, `substrate-sigma` (blur only), `normalize` (probability only), `rank`, `output`.
+        public static let parameters: [Parameter<Settings>] = [
+            .integer("steps", \.steps, in: 1...100_000, help: "the curve's steps n"),
+            .choice("substrate", \.substrate, help: "what revealed or removed pixels take their values from"),
+            Parameter.number("substrate-sigma", \.substrateSigma, in: 0...1e6, help: "the blurred substrate's σ in pixels")
+                .only("with `substrate` blur") { $0.substrate == .blur },
+            Parameter.flag("normalize", \.normalize, help: "divide the curve by F(x) (IDGI's probability ratio)")
+                .only("with `output` probability: it divides by F(x), which only a probability keeps positive") { $0.output == .probability },
+            .choice("rank", \.rank, help: "pixel saliency Σ_c A (signed) or Σ_c |A| (absolute)"),
+            .choice("output", \.output, help: "the explained F"),
+        ]
+    }
+
+    /// Both curves for the settings.
+    static func evaluate(_ settings: Settings, _ context: MetricContext) throws -> Result {
+        let network = try context.requireNetwork()
+        return try settings.metric.evaluate(
+            input: context.input, attribution: try context.requireAttribution(),
+            output: try ClassifierOutput(network: network, target: context.target, kind: settings.output))
+    }
+
+    /// `insertion`: RISE's insertion AUC.
+    public static let insertionRegistration = MetricRegistration(
+        name: "insertion", summary: "RISE insertion: AUC of F as the top pixels are revealed on the substrate", settings: Settings.self,
+        needs: [.model, .attribution], direction: .higherIsBetter
+    ) { settings, context in
+        let result = try evaluate(settings, context).insertion
+        return MetricScore(
+            score: result.auc, members: [.init("curve", MetricScore.curveJSON(x: result.x, y: result.y))], curves: ["curve": (result.x, result.y)])
+    }
+
+    /// `deletion`: RISE's deletion AUC.
+    public static let deletionRegistration = MetricRegistration(
+        name: "deletion", summary: "RISE deletion: AUC of F as the top pixels are removed to the substrate", settings: Settings.self,
+        needs: [.model, .attribution], direction: .lowerIsBetter
+    ) { settings, context in
+        let result = try evaluate(settings, context).deletion
+        return MetricScore(
+            score: result.auc, members: [.init("curve", MetricScore.curveJSON(x: result.x, y: result.y))], curves: ["curve": (result.x, result.y)])
+    }
+
+    /// `insertion-deletion`: both, and DDPath's overall = insertion − deletion.
+    public static let bothRegistration = MetricRegistration(
+        name: "insertion-deletion", summary: "both, and overall = insertion − deletion (DDPath)", settings: Settings.self,
+        needs: [.model, .attribution], direction: .higherIsBetter,
+        components: [MetricComponent("insertion", .higherIsBetter), MetricComponent("deletion", .lowerIsBetter)]
+    ) { settings, context in
+        let result = try evaluate(settings, context)
+        let (insertion, deletion) = (result.insertion, result.deletion)
+        return MetricScore(
+            score: result.overall,
+            members: [
+                .init("insertion", .number(insertion.auc)), .init("deletion", .number(deletion.auc)), .init("overall", .number(result.overall)),
+                .init("insertionCurve", MetricScore.curveJSON(x: insertion.x, y: insertion.y)),
+                .init("deletionCurve", MetricScore.curveJSON(x: deletion.x, y: deletion.y)),
+            ],
+            curves: ["insertion": (insertion.x, insertion.y), "deletion": (deletion.x, deletion.y)],
+            components: ["insertion": insertion.auc, "deletion": deletion.auc])
+    }
+}

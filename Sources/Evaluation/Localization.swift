@@ -1,3 +1,5 @@
+import ArrayFormats
+import Attribution
 import Tensors
 
 /// Weakly supervised localization (the IDGI paper's Table 4, after its refs. [9, 46, 21]): how
@@ -77,5 +79,37 @@ public struct Localization: Sendable {
             if f1 > best.f1 { best = (f1, threshold) }
         }
         return best
+    }
+}
+
+extension Localization {
+    /// Localization has no parameters.
+    public struct Settings: Configurable {
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+        /// None.
+        public static var parameters: [Parameter<Settings>] { [] }
+    }
+
+    /// `localization`: ROC-AUC (the score), best F1 and MAE.
+    public static let registration = MetricRegistration(
+        name: "localization", summary: "ROC-AUC, best F1 and MAE of the scaled absolute map against the --mask", settings: Settings.self,
+        needs: [.attribution, .mask], direction: .higherIsBetter,
+        components: [MetricComponent("bestF1", .higherIsBetter), MetricComponent("mae", .lowerIsBetter)]
+    ) { _, context in
+        guard let mask = context.mask else { throw EvaluationError("localization needs the input's object mask") }
+        let result = try Localization().evaluate(attribution: try context.requireAttribution(), mask: mask)
+        func optional(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        var components: [String: Double] = [:]
+        if let f1 = result.bestF1, let mae = result.mae {
+            components = ["bestF1": f1, "mae": mae]
+        }
+        return MetricScore(
+            score: result.rocAUC, skipped: result.skipped,
+            members: [
+                .init("rocAuc", optional(result.rocAUC)), .init("bestF1", optional(result.bestF1)), .init("mae", optional(result.mae)),
+                .init("skipped", result.skipped.map { .string($0) } ?? .null),
+            ],
+            components: components)
     }
 }

@@ -1,3 +1,4 @@
+import ArrayFormats
 import Attribution
 import Models
 import Tensors
@@ -65,4 +66,48 @@ public struct MaxSensitivity: Sendable {
     }
 
     static func norm(_ values: [Double]) -> Double { values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}
+
+extension MaxSensitivity {
+    /// Max-sensitivity's parameters (Captum's defaults: 10 uniform perturbations of radius 0.02).
+    public struct Settings: Configurable {
+        /// The perturbations' L∞ radius.
+        public var radius = 0.02
+        /// S, the number of perturbations drawn.
+        public var samples = 10
+        /// The draws' seed.
+        public var seed: UInt64 = 0
+        /// Perturbations given instead of drawn.
+        public var perturbations: [Tensor]? = nil
+        /// The explained F.
+        public var output = OutputKind.probability
+
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+
+        /// `radius`, `samples`, `seed` (without `perturbations`), `perturbations`, `output`.
+        public static let parameters: [Parameter<Settings>] = [
+            Parameter.number("radius", \.radius, in: 0...1e9, help: "the perturbations' L∞ radius").only("without `perturbations`") { $0.perturbations == nil },
+            Parameter.integer("samples", \.samples, in: 1...1_000_000, help: "S, the number of perturbations drawn")
+                .only("without `perturbations`, which gives them") { $0.perturbations == nil },
+            Parameter.seed("seed", \.seed, help: "the perturbations' seed").only("without `perturbations`, which gives them") { $0.perturbations == nil },
+            Parameter("perturbations", .array(.stack), help: "[S] + inputShape: given perturbations instead of drawn ones", read: nil) { settings, value throws(AttributionError) in
+                guard case .array(let stack, _) = value, stack.rank >= 2 else { throw AttributionError(parameter: "perturbations", "`perturbations` must be an array [S] + the input's shape") }
+                settings.perturbations = (0..<stack.batchCount).map { stack.point($0) }
+            },
+            .choice("output", \.output, help: "the explained F"),
+        ]
+    }
+
+    /// `max-sensitivity`: re-runs the method at each perturbed input.
+    public static let registration = MetricRegistration(
+        name: "max-sensitivity", summary: "max ‖A − A(x + δ)‖ / ‖A‖ over uniform perturbations (Captum's sensitivity_max); takes --method",
+        settings: Settings.self, needs: [.model, .method], direction: .lowerIsBetter
+    ) { settings, context in
+        guard let method = context.method else { throw EvaluationError("max-sensitivity re-runs a method: give the method") }
+        let perturbations: Perturbations = settings.perturbations.map { .given($0) } ?? .uniform(samples: settings.samples, radius: settings.radius, seed: settings.seed)
+        let output = try ClassifierOutput(network: try context.requireNetwork(), target: context.target, kind: settings.output)
+        let result = try MaxSensitivity(method: method, perturbations: perturbations).evaluate(input: context.input, function: output)
+        return MetricScore(score: result.score, members: [.init("sensitivities", MetricScore.numbers(result.sensitivities))])
+    }
 }

@@ -1,3 +1,5 @@
+import ArrayFormats
+import Attribution
 import Foundation
 import Tensors
 
@@ -185,5 +187,26 @@ public struct MultiScaleSSIM: Sendable {
             }
             return Plane(values: out, height: h, width: w)
         }
+    }
+}
+
+extension MultiScaleSSIM {
+    /// MS-SSIM's parameter.
+    public struct Settings: Configurable {
+        /// [LO, HI]: the images' value range.
+        public var dataRange: ClosedRange<Double> = 0...1
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+        /// `data-range`.
+        public static let parameters: [Parameter<Settings>] = [.range("data-range", \.dataRange, help: "the images' value range")]
+    }
+
+    /// `ms-ssim`: of the input against the reference image (a similarity, not a quality score).
+    public static let registration = MetricRegistration(
+        name: "ms-ssim", summary: "MS-SSIM of --input against --reference (pytorch_msssim's computation)", settings: Settings.self,
+        needs: [.reference], direction: nil
+    ) { settings, context in
+        guard let reference = context.reference else { throw EvaluationError("MS-SSIM compares the input with a reference image: give it") }
+        return MetricScore(score: try MultiScaleSSIM(dataRange: settings.dataRange.upperBound - settings.dataRange.lowerBound).value(context.input, reference))
     }
 }

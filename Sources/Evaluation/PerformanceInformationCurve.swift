@@ -1,3 +1,4 @@
+import ArrayFormats
 import Attribution
 import Models
 import Tensors
@@ -235,4 +236,83 @@ public struct PerformanceInformationCurve: Sendable {
         let (x0, x1, y0, y1) = (x[upper - 1], x[upper], y[upper - 1], y[upper])
         return y0 + (y1 - y0) * (t - x0) / (x1 - x0)
     }
+}
+
+extension PerformanceInformationCurve {
+    /// SIC's and AIC's parameters (defaults from the metric's initializer).
+    public struct Settings: Configurable {
+        private static let metric = PerformanceInformationCurve(.sic)
+        /// The fractions of pixels revealed.
+        public var thresholds = metric.thresholds
+        /// Compressed size or MS-SSIM.
+        public var information = metric.information
+        /// σ of the blurred base.
+        public var substrateSigma = metric.blurSigma
+        /// Images with p(x) below this are skipped.
+        public var minimumPrediction = metric.minimumPrediction
+        /// [LO, HI]
+        public var dataRange = metric.dataRange
+        /// Signed or absolute pixel saliency.
+        public var rank = metric.ranking
+
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+
+        /// `thresholds`, `information`, `substrate-sigma`, `min-prediction`, `data-range`, `rank`.
+        public static let parameters: [Parameter<Settings>] = [
+            Parameter(
+                "thresholds", .increasingNumbers(0...1), help: "fractions of pixels revealed, increasing, each in (0, 1] (default PAIR's 0.005 … 0.75)",
+                read: { .numbers($0.thresholds) }
+            ) { settings, value throws(AttributionError) in
+                guard case .numbers(let values) = value else { throw AttributionError(parameter: "thresholds", "`thresholds` must be numbers, got \(value.text)") }
+                settings.thresholds = values
+            },
+            .choice("information", \.information, help: "how an image's information is measured"),
+            .number("substrate-sigma", \.substrateSigma, in: 0...1e6, help: "σ of the blurred base image, in pixels"),
+            .number("min-prediction", \.minimumPrediction, in: 0...1, help: "skip inputs whose p(x) is below this"),
+            .range("data-range", \.dataRange, help: "the inputs' value range"),
+            .choice("rank", \.rank, help: "pixel saliency Σ_c A (signed) or Σ_c |A| (absolute)"),
+        ]
+
+        /// Every threshold reveals some pixels.
+        public func validateCombination() throws(AttributionError) {
+            if let first = thresholds.first, first <= 0 {
+                throw AttributionError(parameter: "thresholds", "`thresholds` must each be > 0 (a fraction of pixels revealed), got \(first)")
+            }
+        }
+
+        /// The metric of `kind` these settings describe.
+        public func metric(_ kind: Kind) -> PerformanceInformationCurve {
+            PerformanceInformationCurve(
+                kind, information: information, thresholds: thresholds, blurSigma: substrateSigma, minimumPrediction: minimumPrediction,
+                dataRange: dataRange, ranking: rank)
+        }
+    }
+
+    /// The report of one image under `kind`.
+    static func score(_ kind: Kind, _ settings: Settings, _ context: MetricContext) throws -> MetricScore {
+        let result = try settings.metric(kind).evaluate(
+            input: context.input, attribution: try context.requireAttribution(), network: try context.requireNetwork(), target: context.target)
+        let numbers = MetricScore.numbers
+        return MetricScore(
+            score: result.score, skipped: result.skipped,
+            members: [
+                .init("thresholds", numbers(result.thresholds)), .init("information", numbers(result.information)),
+                .init("predictions", numbers(result.predictions)), .init("curve", MetricScore.curveJSON(x: result.curveX, y: result.curveY)),
+                .init("skipped", result.skipped.map { .string($0) } ?? .null),
+            ],
+            curves: result.score == nil ? [:] : ["curve": (result.curveX, result.curveY)])
+    }
+
+    /// `sic`: the softmax information curve.
+    public static let sicRegistration = MetricRegistration(
+        name: "sic", summary: "softmax information curve (PAIR's PIC semantics, blurred base)", settings: Settings.self,
+        needs: [.model, .attribution], direction: .higherIsBetter, aggregation: .medianCurve
+    ) { settings, context in try score(.sic, settings, context) }
+
+    /// `aic`: the accuracy information curve.
+    public static let aicRegistration = MetricRegistration(
+        name: "aic", summary: "accuracy information curve", settings: Settings.self,
+        needs: [.model, .attribution], direction: .higherIsBetter, aggregation: .meanCurve
+    ) { settings, context in try score(.aic, settings, context) }
 }

@@ -1,3 +1,5 @@
+import ArrayFormats
+import Attribution
 import Tensors
 
 /// The pointing game (Zhang et al., "Top-down Neural Attention by Excitation Backprop",
@@ -59,5 +61,34 @@ public struct PointingGame: Sendable {
             throw EvaluationError("the mask must hold only 0 (outside) and 1 (inside)")
         }
         return mask.scalars.map { $0 == 1 }
+    }
+}
+
+extension PointingGame {
+    /// The pointing game's parameters (defaults from its initializer).
+    public struct Settings: Configurable {
+        /// The distance in pixels that still counts.
+        public var tolerance = PointingGame().tolerance
+        /// Signed or absolute pixel saliency.
+        public var rank = PointingGame().ranking
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+        /// `tolerance`, `rank`.
+        public static let parameters: [Parameter<Settings>] = [
+            .number("tolerance", \.tolerance, in: 0...1e9, help: "the distance in pixels from the mask that still counts"),
+            .choice("rank", \.rank, help: "pixel saliency Σ_c A (signed) or Σ_c |A| (absolute)"),
+        ]
+    }
+
+    /// `pointing-game`.
+    public static let registration = MetricRegistration(
+        name: "pointing-game", summary: "whether the saliency peak lies within --tolerance of the --mask", settings: Settings.self,
+        needs: [.attribution, .mask], direction: .higherIsBetter
+    ) { settings, context in
+        guard let mask = context.mask else { throw EvaluationError("the pointing game needs the input's object mask") }
+        let result = try PointingGame(tolerance: settings.tolerance, ranking: settings.rank).evaluate(attribution: try context.requireAttribution(), mask: mask)
+        return MetricScore(
+            score: result.score,
+            members: [.init("hit", .bool(result.hit)), .init("argmax", .array([.number(Double(result.argmax.row)), .number(Double(result.argmax.column))]))])
     }
 }

@@ -1,3 +1,4 @@
+import ArrayFormats
 import Attribution
 import Models
 import Tensors
@@ -68,5 +69,41 @@ public struct Randomization: Sendable {
             vb += (rb[i] - mb) * (rb[i] - mb)
         }
         return va > 0 && vb > 0 ? covariance / (va * vb).squareRoot() : 0
+    }
+}
+
+extension Randomization {
+    /// The randomization check's parameters.
+    public struct Settings: Configurable {
+        /// The re-drawn weights' seed.
+        public var seed: UInt64 = 0
+        /// The explained F.
+        public var output = OutputKind.probability
+        /// The defaults.
+        public static var defaults: Settings { Settings() }
+        /// `seed`, `output`.
+        public static let parameters: [Parameter<Settings>] = [
+            .seed("seed", \.seed, help: "the re-drawn weights' seed"),
+            .choice("output", \.output, help: "the explained F"),
+        ]
+    }
+
+    /// `randomization`: the score is the last stage's ρ (every parametric layer re-drawn).
+    public static let registration = MetricRegistration(
+        name: "randomization", summary: "Spearman ρ of the absolute maps as layers are re-initialized from the last (Adebayo et al.); takes --method",
+        settings: Settings.self, needs: [.model, .method], direction: .lowerIsBetter
+    ) { settings, context in
+        guard let method = context.method else { throw EvaluationError("the randomization check re-runs a method: give the method") }
+        let stages = try Randomization(method: method, seed: settings.seed)
+            .evaluate(input: context.input, network: try context.requireNetwork(), target: context.target, kind: settings.output)
+        let stagesJSON = JSONValue.array(stages.map { stage in
+            .object([.init("layer", .number(Double(stage.layer))), .init("kind", .string(stage.kind)), .init("spearman", stage.spearman.isFinite ? .number(stage.spearman) : .null)])
+        })
+        guard let last = stages.last else { return MetricScore(score: nil, skipped: "the model has no parametric layer to re-draw", members: [.init("stages", stagesJSON)]) }
+        guard last.spearman.isFinite else {
+            return MetricScore(
+                score: nil, skipped: "a map is constant (zero everywhere on this input, say), so Spearman's ρ is undefined", members: [.init("stages", stagesJSON)])
+        }
+        return MetricScore(score: last.spearman, members: [.init("stages", stagesJSON)])
     }
 }

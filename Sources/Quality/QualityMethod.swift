@@ -1,4 +1,5 @@
 import Attribution
+import Catalogue
 import Diffusion
 import Models
 import Tensors
@@ -137,30 +138,35 @@ public struct QualityMethod: Sendable, Equatable {
     /// The method by table name (the baseline and budget variants included).
     public static func named(_ name: String) -> QualityMethod? { (all + baselineVariants + budgetVariants).first { $0.name == name } }
 
-    /// This method built for `model`, with `values` overriding the budget (tests use fewer
-    /// steps), and `baseline` as its path's start when it has a per-image baseline.
-    /// - Throws: the registry's error when an option does not apply.
+    /// This method built for `model` by the registry's one builder, with `values` overriding
+    /// the budget (tests use fewer steps), and `baseline` as its path's start when it has a
+    /// per-image baseline. What the method reads is given by its parameters' kinds: a
+    /// reference set (the model's training images), a diffusion directory (the model's
+    /// diffusion model, with the guidance scale chosen for it), a baseline.
+    /// - Throws: the registry's error when a parameter does not apply.
     func build(for model: QualityModel, overriding overrides: [String: String] = [:], baseline: Tensor? = nil) throws -> (any AttributionMethod)? {
         guard let registryName else { return nil }
+        let methods = Catalogue.methods
         var values = self.values.merging(overrides.filter { self.values[$0.key] != nil }) { _, new in new }
-        var tensors: [String: Tensor] = [:]
-        var resources: [String: any Sendable] = [:]
-        switch needs {
-        case .nothing:
-            break
-        case .references:
-            tensors["references"] = model.references
-        case .diffusion:
+        if methods.registration(named: registryName)?.parameters.contains(where: { $0.kind == .resource(.diffusionDirectory) }) == true {
             guard let diffusion = model.diffusion else { throw QualityError("\(name) needs a diffusion model, and \(model.name) has none") }
-            resources["diffusion"] = diffusion.model
             values["guidance-scale"] = String(diffusion.guidanceScale)
         }
-        if let baseline {
-            // The registry takes a baseline as a loaded array; the name only has to look like one.
-            values["baseline"] = "baseline.npy"
-            tensors["baseline"] = baseline
+        var specification = try methods.specification(registryName, text: values)
+        for (scope, registration, inner) in methods.registrations(of: specification) {
+            for parameter in registration.parameters where inner.values[parameter.name] == nil {
+                switch parameter.kind {
+                case .array(.stack):
+                    specification = specification.replacing(scope + parameter.name, with: .array(model.references, source: "the training images"))
+                case .resource(.diffusionDirectory):
+                    if let diffusion = model.diffusion { specification = specification.replacing(scope + parameter.name, with: .resource(diffusion.model, source: model.name)) }
+                case .baseline:
+                    if let baseline { specification = specification.replacing(scope + parameter.name, with: .array(baseline, source: "the image's baseline")) }
+                default: break
+                }
+            }
         }
-        return try MethodRegistry.complete.build(registryName, values: values, tensors: tensors, network: model.network, resources: resources)
+        return try methods.build(specification, network: model.network)
     }
 }
 

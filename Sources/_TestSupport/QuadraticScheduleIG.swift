@@ -1,4 +1,6 @@
 import Attribution
+import Catalogue
+import Evaluation
 import Models
 import Tensors
 
@@ -15,7 +17,7 @@ import Tensors
 /// — the IG integral after the substitution α = t², so it converges to IG (second order,
 /// midpoint nodes in t) while spending more of its nodes near the baseline. With
 /// ``ImportantDirection`` it is complete exactly; sensitivity (b) and symmetry hold as for IG.
-public struct QuadraticScheduleIG: BaselineAttributionMethod {
+public struct QuadraticScheduleIG: BaselineAttributionMethod, ConfigurableMethod {
     /// x′; nil means all zeros.
     public var baseline: Tensor?
     /// N
@@ -35,21 +37,26 @@ public struct QuadraticScheduleIG: BaselineAttributionMethod {
 
     /// The quadratic-schedule line, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        try validate()
         let start = try baselinePoint(for: input)
-        try Validate.atLeast(steps, 1, "steps")
         let path = QuadraticSchedulePath(baseline: start.scalars, input: input.scalars, pointShape: input.shape, stepCount: steps)
         return .integrating(path, with: integrator, shape: input.shape)
     }
 
-    /// `--method quadratic-schedule-ig`.
+    /// 32 steps, the Riemann sum, a zero baseline.
+    public static var defaults: QuadraticScheduleIG { QuadraticScheduleIG() }
+
+    /// `steps`, `integrator`, `baseline`.
+    public static let parameters: [Parameter<QuadraticScheduleIG>] = [
+        .integer("steps", \.steps, in: 1...10_000_000, help: "gradient evaluations along the path"),
+        .integrator(\.integrator),
+        .baseline(\.baseline),
+    ]
+
+    /// The method `quadratic-schedule-ig`.
     public static let registration = MethodRegistration(
-        name: "quadratic-schedule-ig", summary: "a toy: IG walked with the schedule α = t² (a test's own method)",
-        options: [.steps(default: 32), .integrator, .baseline],
-        capabilities: [.walksPath, .takesBaseline],
-        quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]]
-    ) { arguments throws(MethodArgumentError) in
-        QuadraticScheduleIG(baseline: try arguments.baseline(), steps: arguments.integer("steps"), integrator: arguments.integrator())
-    }
+        QuadraticScheduleIG.self, summary: "a toy: IG walked with the schedule α = t² (a test's own method)", capabilities: [.walksPath, .takesBaseline],
+        quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]])
 }
 
 /// γ(t) = x′ + t² (x − x′), t ∈ [0, 1], in N equal cells of t with the gradient at each
@@ -71,9 +78,11 @@ struct QuadraticSchedulePath: StaticPath {
     }
 }
 
-/// The registry the tests use: the library's methods plus the toy — the one line a new
-/// method needs.
+/// The registries the tests use: the catalogue's methods and metrics plus the toys — the one
+/// line a new method or metric needs.
 public enum TestRegistry {
-    /// ``MethodRegistry/standard`` and ``QuadraticScheduleIG``.
-    public static let methods = MethodRegistry.standard.adding(QuadraticScheduleIG.registration)
+    /// ``Catalogue/methods`` and ``QuadraticScheduleIG``.
+    public static let methods = Catalogue.methods.adding(QuadraticScheduleIG.registration)
+    /// ``Catalogue/metrics`` and ``CompletenessGap``.
+    public static let metrics = Catalogue.metrics.adding(CompletenessGap.registration)
 }

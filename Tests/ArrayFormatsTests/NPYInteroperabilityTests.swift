@@ -24,6 +24,14 @@ struct NumpyFile: Sendable, CustomStringConvertible {
         NumpyFile(name: "f4-3d-v1.npy", shape: [2, 3, 4], values: (0..<24).map { Double($0) / 8 - 1.5 }, isNumpySaveOutput: false),
         NumpyFile(name: "f8-2d-v2.npy", shape: [4, 3], values: (0..<12).map { Double($0) * 0.1 - 0.7 }, isNumpySaveOutput: false),
         NumpyFile(name: "f4-1d-v2.npy", shape: [5], values: (0..<5).map { Double($0) / 8 - 1.5 }, isNumpySaveOutput: false),
+        // Integers and booleans, exactly (±2⁵³ is the largest magnitude a double holds exactly).
+        NumpyFile(name: "i8-1d-v1.npy", shape: [5], values: [0, -3, 7, 9_007_199_254_740_992, -9_007_199_254_740_992], isNumpySaveOutput: false),
+        NumpyFile(name: "i4-2d-v1.npy", shape: [2, 3], values: (0..<6).map { Double($0 - 3) }, isNumpySaveOutput: false),
+        NumpyFile(name: "i2-1d-v1.npy", shape: [3], values: [-32768, 0, 32767], isNumpySaveOutput: false),
+        NumpyFile(name: "i1-1d-v1.npy", shape: [3], values: [-128, 0, 127], isNumpySaveOutput: false),
+        NumpyFile(name: "u1-1d-v1.npy", shape: [3], values: [0, 1, 255], isNumpySaveOutput: false),
+        NumpyFile(name: "u8-1d-v1.npy", shape: [2], values: [0, 9_007_199_254_740_992], isNumpySaveOutput: false),
+        NumpyFile(name: "b1-1d-v1.npy", shape: [3], values: [1, 0, 1], isNumpySaveOutput: false),
     ]
 }
 

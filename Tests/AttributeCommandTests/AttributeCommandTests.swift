@@ -101,7 +101,7 @@ struct FailingInvocation: Sendable, CustomStringConvertible {
         // Usage errors: exit 2.
         FailingInvocation(description: "no arguments", arguments: { _ in [] }, status: 2, phrase: "missing required option '--model'"),
         FailingInvocation(description: "missing --out", arguments: { standard($0, dropping: ["--out"]) }, status: 2, phrase: "'--out'"),
-        FailingInvocation(description: "unknown method", arguments: { standard($0, replacing: ["--method": "saliency"]) }, status: 2, phrase: "is not one of"),
+        FailingInvocation(description: "unknown method", arguments: { standard($0, replacing: ["--method": "saliency"]) }, status: 2, phrase: "--method saliency is not a method; one of:"),
         FailingInvocation(description: "unknown option", arguments: { standard($0) + ["--stpes", "10"] }, status: 2, phrase: "unknown option '--stpes'"),
         FailingInvocation(description: "unknown output kind", arguments: { standard($0) + ["--output", "softmax"] }, status: 2, phrase: "--output softmax"),
         FailingInvocation(description: "negative target", arguments: { standard($0) + ["--target", "-1"] }, status: 2, phrase: "must be an integer ≥ 0"),

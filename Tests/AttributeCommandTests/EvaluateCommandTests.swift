@@ -95,8 +95,9 @@ struct EvaluateCommandTests {
         #expect(zero.count == 2 && zero.allSatisfy { $0["score"] == .null && $0["skipped"]?.stringValue?.contains("zero everywhere") == true })
         let cases: [([String], Int32, String)] = [
             (["--metric", "insertion", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.attribution, "--mask", s.mask], 2, "--mask does not apply to --metric insertion"),
-            (["--metric", "sic", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.attribution, "--thresholds", ""], 2, "must be fractions"),
-            (["--metric", "sic", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.attribution, "--thresholds", "0.5,2"], 3, "not a fraction in (0, 1]"),
+            (["--metric", "sic", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.attribution, "--thresholds", ""], 2, "--thresholds must be increasing numbers in [0, 1]"),
+            (["--metric", "sic", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.attribution, "--thresholds", "0.5,2"], 2, "--thresholds must be increasing numbers in [0, 1] separated by commas, got [0.5,2]"),
+            (["--metric", "sic", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.attribution, "--thresholds", "0.5,0.1,0.3"], 2, "must be strictly increasing"),
             (["--metric", "nonsense", "--input", s.input], 2, "is not one of"),
             (["--metric", "pointing-game", "--input", s.input, "--attribution", s.attribution, "--mask", s.input], 3, "the mask has shape [2, 1, 16, 16]; it must be [H, W]"),
             (["--metric", "insertion", "--model", Self.shapes.path, "--input", s.input, "--attribution", s.mask], 3, "the attribution has shape"),

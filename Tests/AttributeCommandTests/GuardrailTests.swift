@@ -1,5 +1,6 @@
 import ArrayFormats
 import Attribution
+import Catalogue
 import AttributeCommand
 import Diffusion
 import Foundation
@@ -53,12 +54,13 @@ struct GuardrailTests {
         try AtomicFile.write(Array("previous points".utf8), to: points)
         let ledgerDirectory = scratch.appendingPathComponent("ledger.json")
         try FileManager.default.createDirectory(at: ledgerDirectory, withIntermediateDirectories: true)
-        for ledger in [ledgerDirectory.path, scratch.appendingPathComponent("missing/ledger.json").path] {
+        // A directory is refused before any work (exit 2); a missing directory fails at the write (exit 3).
+        for (ledger, status) in [(ledgerDirectory.path, Int32(2)), (scratch.appendingPathComponent("missing/ledger.json").path, 3)] {
             let outcome = AttributeCommand.run([
                 "--model", Self.digits.path, "--input", Self.example, "--method", "ig", "--steps", "8",
                 "--out", out.path, "--path-points", points.path, "--ledger", ledger,
             ])
-            #expect(outcome.status == 3, "\(outcome.standardError)")
+            #expect(outcome.status == status, "\(outcome.standardError)")
             #expect(try Array(Data(contentsOf: out)) == before, "--out was replaced")
             #expect(try String(contentsOf: points, encoding: .utf8) == "previous points", "--path-points was replaced")
         }
@@ -94,11 +96,11 @@ struct GuardrailTests {
         let file = run(["--model", Self.digits.appendingPathComponent("model.json").path, "--input", Self.example, "--method", "gradient"])
         #expect(file.status == 2 && file.standardError.contains("--model takes the model's folder, not its model.json: use --model \(Self.digits.path)"), "\(file.standardError)")
         let word = run(["--model", Self.digits.path, "--input", Self.example, "--method", "ig", "--baseline", "black"])
-        #expect(word.status == 2 && word.standardError.contains("'--baseline black' is not one of: zeros, FILE.npy"), "\(word.standardError)")
+        #expect(word.status == 2 && word.standardError.contains("--baseline must be one of: zeros, FILE.npy (a file's name ends in .npy), got black"), "\(word.standardError)")
         let base = run(["--model", Self.digits.path, "--input", Self.example, "--method", "smoothgrad", "--rule", "left"])
-        #expect(base.status == 2 && base.standardError.contains("--rule does not apply to --base gradient"), "\(base.standardError)")
+        #expect(base.status == 2 && base.standardError.contains("--rule does not apply to smoothgrad or its base gradient"), "\(base.standardError)")
         let baseIG = run(["--model", Self.digits.path, "--input", Self.example, "--method", "smoothgrad", "--base", "ig", "--max-sigma", "3"])
-        #expect(baseIG.status == 2 && baseIG.standardError.contains("--max-sigma does not apply to --base ig"), "\(baseIG.standardError)")
+        #expect(baseIG.status == 2 && baseIG.standardError.contains("--max-sigma does not apply to smoothgrad or its base ig"), "\(baseIG.standardError)")
         let ledger = run(["--model", Self.digits.path, "--input", Self.example, "--method", "gradient", "--ledger", scratch.appendingPathComponent("l.json").path])
         #expect(ledger.status == 2 && ledger.standardError.contains("--ledger does not apply to --method gradient"), "\(ledger.standardError)")
 
@@ -179,57 +181,95 @@ struct DefaultsTests {
     }
 }
 
-/// The registry is the one list of methods: help, the README's table and a method added by a
-/// test all follow it.
-@Suite("attribute: the method registry drives help, errors and the README", .tags(.commandLine))
+/// The catalogue is the one list of methods and of metrics: help, the README's tables and a
+/// method or metric added by a test all follow it.
+@Suite("attribute: the method and metric registries drive help, errors and the README", .tags(.commandLine))
 struct RegistryCommandLineTests {
-    @Test("A method added in a test (one file, one registry line) appears in --help, runs, and refuses foreign options")
+    @Test("A method added in a test (one file, one registry line) appears in --help, runs, and refuses foreign parameters")
     func toyMethodOnTheCommandLine() throws {
         let scratch = try FixturePaths.temporaryDirectory("toy")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let help = AttributeCommand.run(["--help"], registry: TestRegistry.methods)
+        let help = AttributeCommand.run(["--help"], methods: TestRegistry.methods)
         #expect(help.standardOutput.contains("quadratic-schedule-ig"))
         #expect(help.standardOutput.contains(QuadraticScheduleIG.registration.summary))
         #expect(!AttributeCommand.run(["--help"]).standardOutput.contains("quadratic-schedule-ig"))
         let digits = FixturePaths.url("models/digits-cnn")
         let common = ["--model", digits.path, "--input", digits.appendingPathComponent("example-input.npy").path, "--out", scratch.appendingPathComponent("a.npy").path]
-        let run = AttributeCommand.run(common + ["--method", "quadratic-schedule-ig", "--steps", "8", "--integrator", "idgi"], registry: TestRegistry.methods)
+        let run = AttributeCommand.run(common + ["--method", "quadratic-schedule-ig", "--steps", "8", "--integrator", "idgi"], methods: TestRegistry.methods)
         #expect(run.status == 0, "\(run.standardError)")
         let json = try JSONValue.parse(run.standardOutput)
         #expect(abs(try #require(json["completenessDelta"]?.doubleValue)) < 1e-12)
         #expect(json["parameters"]?.keys == ["steps", "integrator", "baseline"])
-        let foreign = AttributeCommand.run(common + ["--method", "quadratic-schedule-ig", "--rule", "left"], registry: TestRegistry.methods)
-        #expect(foreign.status == 2 && foreign.standardError.contains("--rule does not apply to --method quadratic-schedule-ig"), "\(foreign.standardError)")
+        let foreign = AttributeCommand.run(common + ["--method", "quadratic-schedule-ig", "--rule", "left"], methods: TestRegistry.methods)
+        #expect(foreign.status == 2 && foreign.standardError.contains("--rule does not apply to quadratic-schedule-ig"), "\(foreign.standardError)")
         let unknown = AttributeCommand.run(common + ["--method", "quadratic-schedule-ig"])
-        #expect(unknown.status == 2 && unknown.standardError.contains("is not one of"))
+        #expect(unknown.status == 2 && unknown.standardError.contains("is not a method"), "\(unknown.standardError)")
     }
 
-    @Test("--help lists every registered method with its summary and every option with its default")
+    @Test("A metric added in a test (one file, one registry line) appears in evaluate --help, scores maps, and refuses foreign parameters")
+    func toyMetricOnTheCommandLine() throws {
+        let scratch = try FixturePaths.temporaryDirectory("toy-metric")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let help = AttributeCommand.run(["evaluate", "--help"], metrics: TestRegistry.metrics)
+        #expect(help.standardOutput.contains("completeness-gap") && help.standardOutput.contains(CompletenessGap.registration.summary))
+        #expect(help.standardOutput.contains("--fill X"))
+        #expect(!AttributeCommand.run(["evaluate", "--help"]).standardOutput.contains("completeness-gap"))
+        let digits = FixturePaths.url("models/digits-cnn")
+        let input = digits.appendingPathComponent("example-input.npy").path
+        // IDGI-IG from zeros is complete exactly, the gradient is not: the toy metric tells them apart.
+        var gaps: [String: Double] = [:]
+        for (label, method) in [("idgi", ["--method", "ig", "--integrator", "idgi", "--steps", "16"]), ("gradient", ["--method", "gradient"])] {
+            let map = scratch.appendingPathComponent("\(label).npy").path
+            let made = AttributeCommand.run(["--model", digits.path, "--input", input, "--out", map] + method)
+            #expect(made.status == 0, "\(made.standardError)")
+            let scored = AttributeCommand.run(
+                ["evaluate", "--metric", "completeness-gap", "--model", digits.path, "--input", input, "--attribution", map], metrics: TestRegistry.metrics)
+            #expect(scored.status == 0, "\(scored.standardError)")
+            gaps[label] = try #require(try JSONValue.parse(scored.standardOutput)["score"]?.doubleValue)
+        }
+        #expect(try #require(gaps["idgi"]) < 1e-12 && (try #require(gaps["gradient"])) > 1e-3, "\(gaps)")
+        let foreign = AttributeCommand.run(
+            ["evaluate", "--metric", "completeness-gap", "--model", digits.path, "--input", input, "--attribution", input, "--steps", "3"],
+            metrics: TestRegistry.metrics)
+        #expect(foreign.status == 2 && foreign.standardError.contains("--steps does not apply to --metric completeness-gap"), "\(foreign.standardError)")
+    }
+
+    @Test("--help lists every registered method with its summary and every parameter with its default")
     func helpFollowsTheRegistry() {
         let help = AttributeCommand.run(["--help"]).standardOutput
-        for method in MethodRegistry.complete.methods {
+        for method in Catalogue.methods.methods {
             #expect(help.contains(method.name) && help.contains(method.summary), "\(method.name)")
-            for option in method.options {
-                let usage = option.kind == .flag ? "--\(option.name)" : "--\(option.name) \(option.placeholder)"
-                #expect(help.contains(usage) && help.contains("default \(option.defaultDescription))"), "\(method.name) --\(option.name)")
+            for parameter in method.parameters {
+                let usage = parameter.kind == .flag ? "--\(parameter.name)" : "--\(parameter.name) \(parameter.kind.placeholder)"
+                #expect(help.contains(usage) && help.contains("default \(CommandLineNames.translate(parameter.defaultDescription)))"), "\(method.name) --\(parameter.name)")
             }
+        }
+        let evaluate = AttributeCommand.run(["evaluate", "--help"]).standardOutput
+        for metric in Catalogue.metrics.metrics {
+            #expect(evaluate.contains(metric.name) && evaluate.contains(metric.summary), "\(metric.name)")
+            for parameter in metric.parameters { #expect(evaluate.contains("--\(parameter.name)"), "\(metric.name) --\(parameter.name)") }
         }
     }
 
-    @Test("The README's method table lists exactly the registered methods, with their summaries")
-    func readmeMethodTable() throws {
+    @Test("The README's method and metric tables list exactly the registered methods and metrics, with their summaries")
+    func readmeTables() throws {
         let readme = try String(contentsOf: FixturePaths.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let header = try #require(lines.firstIndex { $0.hasPrefix("| `--method` |") }, "README lacks the method table")
-        var rows: [(String, String)] = []
-        for line in lines[(header + 2)...] {
-            guard line.hasPrefix("|") else { break }
-            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            rows.append((cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")), cells[1]))
+        func table(_ heading: String) throws -> [(String, String)] {
+            let header = try #require(lines.firstIndex { $0.hasPrefix(heading) }, "README lacks the table \(heading)")
+            var rows: [(String, String)] = []
+            for line in lines[(header + 2)...] {
+                guard line.hasPrefix("|") else { break }
+                let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                rows.append((cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")), cells[1]))
+            }
+            return rows
         }
-        #expect(rows.map(\.0) == MethodRegistry.complete.names)
-        for (name, summary) in rows {
-            #expect(summary == MethodRegistry.complete.registration(named: name)?.summary, "\(name)")
-        }
+        let methods = try table("| `--method` |")
+        #expect(methods.map(\.0) == Catalogue.methods.names)
+        for (name, summary) in methods { #expect(summary == Catalogue.methods.registration(named: name)?.summary, "\(name)") }
+        let metrics = try table("| `--metric` |")
+        #expect(metrics.map(\.0) == Catalogue.metrics.names)
+        for (name, summary) in metrics { #expect(summary == Catalogue.metrics.registration(named: name)?.summary, "\(name)") }
     }
 }

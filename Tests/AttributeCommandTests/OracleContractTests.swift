@@ -120,13 +120,13 @@ struct OracleContractTests {
     }
 
     static let misplaced: [(String, [String], String)] = [
-        ("--max-sigma on ig", ["--method", "ig", "--max-sigma", "3"], "--max-sigma does not apply to --method ig"),
+        ("--max-sigma on ig", ["--method", "ig", "--max-sigma", "3"], "--max-sigma does not apply to ig"),
         ("--rule on blur-ig", ["--method", "blur-ig", "--rule", "left"], "--rule does not apply"),
         ("--steps on gradient", ["--method", "gradient", "--steps", "3"], "--steps does not apply"),
         ("--ledger on smoothgrad", ["--method", "smoothgrad", "--ledger", "/tmp/l.json"], "--ledger does not apply"),
         ("--samples on ig", ["--method", "ig", "--samples", "3"], "--samples does not apply"),
-        ("unknown rule", ["--method", "ig", "--rule", "simpson"], "is not one of"),
-        ("unknown integrator", ["--method", "ig", "--integrator", "rk4"], "is not one of"),
+        ("unknown rule", ["--method", "ig", "--rule", "simpson"], "--rule must be one of: left, right"),
+        ("unknown integrator", ["--method", "ig", "--integrator", "rk4"], "--integrator must be one of: riemann, idgi, got rk4"),
         ("idgi with captum-trapezoid", ["--method", "ig", "--integrator", "idgi", "--rule", "captum-trapezoid"], "cannot be used with --integrator idgi"),
         ("trapezoid with one step", ["--method", "ig", "--rule", "trapezoid", "--steps", "1"], "needs --steps ≥ 2"),
         ("zero steps", ["--method", "ig", "--steps", "0"], "must be an integer"),
@@ -134,7 +134,7 @@ struct OracleContractTests {
         ("max-dist above 1", ["--method", "guided-ig", "--max-dist", "2"], "must be a number in [0, 1]"),
         ("negative sigma", ["--method", "blur-ig", "--max-sigma", "-1"], "must be a number in [0, 1000000]"),
         ("NaN sigma", ["--method", "blur-ig", "--max-sigma", "nan"], "must be a number in [0, 1000000]"),
-        ("smoothgrad over smoothgrad", ["--method", "smoothgrad", "--base", "smoothgrad"], "is not one of"),
+        ("smoothgrad over smoothgrad", ["--method", "smoothgrad", "--base", "smoothgrad"], "--base smoothgrad is not a method smoothgrad can run; one of:"),
         ("negative seed", ["--method", "smoothgrad", "--seed", "-4"], "whole number"),
         ("zero batch", ["--method", "ig", "--batch", "0"], "must be an integer"),
         ("candidate without verify", ["--method", "ig", "--candidate", "/tmp/c.npy"], "belongs to `attribute verify`"),

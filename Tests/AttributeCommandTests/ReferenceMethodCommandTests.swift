@@ -79,21 +79,21 @@ struct ReferenceMethodCommandTests {
         try NPY.write(duplicated, to: URL(fileURLWithPath: file("duplicated.npy")))
 
         let cases: [(arguments: [String], status: Int32, says: [String])] = [
-            (["--method", "expected-gradients"], 2, ["--references R.npy is required"]),
-            (["--method", "expected-gradients", "--references", file("flat.npy")], 3, ["[30, 64]", "[M] + the model's input shape [1, 8, 8]"]),
+            (["--method", "expected-gradients"], 2, ["--references is required"]),
+            (["--method", "expected-gradients", "--references", file("flat.npy")], 3, ["[30, 64]", "[M] + the input's shape [1, 8, 8]"]),
             (["--method", "lpi", "--references", file("nan.npy")], 3, ["nan", "finite"]),
             (["--method", "lpi", "--references", file("missing.npy")], 3, ["no such file"]),
-            (["--method", "expected-gradients", "--references", file("R.npy"), "--samples", "0"], 2, ["--samples 0", "1…"]),
-            (["--method", "expected-gradients", "--references", file("R.npy"), "--steps", "5"], 2, ["--steps applies to --integrator idgi only"]),
-            (["--method", "lpi", "--references", file("R.npy"), "--clusters", "2", "--subclusters", "20"], 2, ["30 references cannot make 2 clusters of 20", "at least 40"]),
-            (["--method", "lpi", "--references", file("R.npy"), "--samples-per-reference", "0"], 2, ["--samples-per-reference 0"]),
+            (["--method", "expected-gradients", "--references", file("R.npy"), "--samples", "0"], 2, ["--samples must be an integer in 1…", "got 0"]),
+            (["--method", "expected-gradients", "--references", file("R.npy"), "--steps", "5"], 2, ["--steps applies only with --integrator idgi"]),
+            (["--method", "lpi", "--references", file("R.npy"), "--clusters", "2", "--subclusters", "20"], 2, ["30 references cannot make --clusters 2 of --subclusters 20", "at least 40"]),
+            (["--method", "lpi", "--references", file("R.npy"), "--samples-per-reference", "0"], 2, ["--samples-per-reference must be", "got 0"]),
             (["--method", "lpi", "--references", file("R.npy"), "--density", "even"], 2, ["cluster, uniform, random"]),
-            (["--method", "lpi", "--references", file("duplicated.npy"), "--subclusters", "3"], 2, ["2 distinct logit vectors", "duplicate"]),
+            (["--method", "lpi", "--references", file("duplicated.npy"), "--subclusters", "3"], 3, ["2 distinct logit vectors", "duplicate"]),
             (["--method", "agi", "--variant", "official", "--integrator", "idgi"], 2, ["--variant corrected"]),
-            (["--method", "agi", "--references", file("R.npy")], 2, ["--references does not apply to --method agi"]),
+            (["--method", "agi", "--references", file("R.npy")], 2, ["--references does not apply to agi"]),
             (["--method", "agi", "--data-range", "1,0"], 2, ["LO,HI with LO < HI"]),
-            (["--method", "agi", "--epsilon", "0"], 2, ["--epsilon 0"]),
-            (["--method", "ig", "--references", file("R.npy")], 2, ["--references does not apply to --method ig"]),
+            (["--method", "agi", "--epsilon", "0"], 2, ["--epsilon must be a number in (0, 1000000], got 0"]),
+            (["--method", "ig", "--references", file("R.npy")], 2, ["--references does not apply to ig"]),
         ]
         for (index, entry) in cases.enumerated() {
             let outcome = try Self.run(entry.arguments, in: scratch, name: "case\(index)")

@@ -7,56 +7,79 @@ import _TestSupport
 
 @Suite("The method registry and methods written outside the library", .tags(.axiom))
 struct RegistryTests {
-    @Test("Every option's default is one of its own values; every quick configuration builds; names are unique")
+    @Test("Every parameter's default is one of its own values; every quick configuration builds; names are unique")
     func registryIsConsistent() throws {
         let registry = TestRegistry.methods
         #expect(Set(registry.names).count == registry.names.count)
         for registration in registry.methods {
             #expect(!registration.summary.isEmpty, "\(registration.name)")
-            for option in registration.options {
-                #expect(!option.help.isEmpty, "\(registration.name) --\(option.name)")
-                if case .value(let text) = option.defaultValue, option.kind != .method, option.kind != .array {
-                    #expect(throws: Never.self, "\(registration.name) --\(option.name) default \(text)") { try option.check(text) }
-                }
+            for parameter in registration.parameters {
+                #expect(!parameter.help.isEmpty, "\(registration.name) \(parameter.name)")
+                #expect(!parameter.defaultDescription.isEmpty, "\(registration.name) \(parameter.name)")
             }
+            // The defaults themselves pass the method's one check (with the inputs a method cannot go without).
             for configuration in registration.quickConfigurations where !registration.capabilities.contains(.takesReferences) {
+                if registration.parameters.contains(where: { if case .resource = $0.kind { return true } else { return false } }) { continue }
                 #expect(throws: Never.self, "\(registration.name) \(configuration)") {
-                    try registry.build(registration.name, values: configuration, network: try ShippedModels.network("digits-mlp"))
+                    try registry.build(registration.name, text: configuration, network: try ShippedModels.network("digits-mlp"))
                 }
             }
         }
     }
 
-    @Test("An option of another method is refused, naming the method — or, for SmoothGrad's base's options, the base")
-    func foreignOptions() {
+    @Test("A parameter of another method is refused, naming the method — or, for SmoothGrad, the method and its base")
+    func foreignParameters() {
         let registry = TestRegistry.methods
-        #expect(throws: MethodArgumentError("--rule does not apply to --method quadratic-schedule-ig")) {
-            try registry.build("quadratic-schedule-ig", values: ["rule": "left"])
+        #expect(throws: AttributionError(parameter: "rule", "`rule` does not apply to quadratic-schedule-ig")) {
+            try registry.build("quadratic-schedule-ig", text: ["rule": "left"])
         }
-        #expect(throws: MethodArgumentError("--rule does not apply to --base gradient")) {
-            try registry.build("smoothgrad", values: ["rule": "left"])
+        #expect(throws: AttributionError(parameter: "rule", "`rule` does not apply to smoothgrad or its base gradient")) {
+            try registry.build("smoothgrad", text: ["rule": "left"])
         }
-        #expect(throws: MethodArgumentError("--max-sigma does not apply to --method ig")) {
-            try registry.build("ig", values: ["max-sigma": "3"])
-        }
-        #expect(throws: Never.self) { try registry.build("smoothgrad", values: ["base": "quadratic-schedule-ig", "steps": "4"]) }
+        #expect(throws: AttributionError(parameter: "max-sigma", "`max-sigma` does not apply to ig")) { try registry.build("ig", text: ["max-sigma": "3"]) }
+        #expect(throws: Never.self) { try registry.build("smoothgrad", text: ["base": "quadratic-schedule-ig", "steps": "4"]) }
     }
 
-    @Test("An aggregation refuses a base that shares an option name with it (EG's and SmoothGrad's --samples, --seed): whose would the value be?")
-    func sharedOptionNamesRefused() {
-        let registry = MethodRegistry.standard
-        let smoothGrad = registry.registration(named: "smoothgrad")!
-        let accepted = registry.baseNames(for: smoothGrad)
-        #expect(!accepted.contains("expected-gradients") && !accepted.contains("lpi") && accepted.contains("ig") && accepted.contains("agi"))
-        for name in accepted {
-            let options = Set(registry.registration(named: name)!.options.map(\.name))
-            #expect(options.isDisjoint(with: smoothGrad.options.map(\.name)), "\(name)")
+    @Test("A base's parameters are scoped: SmoothGrad over Expected Gradients sets both methods' samples and seeds, and equals the composition built by hand")
+    func scopedBaseParameters() throws {
+        let registry = TestRegistry.methods
+        let references = Tensor(shape: [5, 3], scalars: (0..<15).map { Double($0 % 7) / 7 - 0.4 })
+        let files: [String: ParameterValue] = ["base.references": .array(references, source: "R")]
+        let built = try registry.build(
+            "smoothgrad", text: ["base": "expected-gradients", "base.samples": "7", "base.seed": "3", "samples": "4", "seed": "9"], files: files)
+        let byHand = SmoothGrad(
+            base: ExpectedGradients(references: (0..<5).map { references.point($0) }, samples: 7, seed: 3), samples: 4, seed: 9)
+        let f = SigmoidOfLinear(weights: [1.5, -2, 0.75], bias: 0.2)
+        let x = Tensor(shape: [3], scalars: [1, -0.5, 2])
+        #expect(try built.attribute(x, of: f).attribution.scalars == byHand.attribute(x, of: f).attribution.scalars)
+        // An unscoped name only the base has is the base's; one both have must be scoped.
+        let unscoped = try registry.specification("smoothgrad", text: ["base": "expected-gradients", "references": "R.npy"])
+        #expect(unscoped.nested("base")?.values["references"].map(\.text) == "R.npy")
+        #expect(
+            throws: AttributionError(
+                parameter: "samples",
+                "`samples` is a parameter of both smoothgrad and its base expected-gradients: write `samples` for smoothgrad's and `base.samples` for the base's")
+        ) { try registry.specification("smoothgrad", text: ["base": "expected-gradients", "samples": "3"]) }
+        #expect(throws: Never.self) { try registry.specification("smoothgrad", text: ["base": "expected-gradients", "samples": "3", "base.samples": "2"]) }
+        // A base's error names the base's parameter with its scope.
+        #expect(throws: AttributionError(parameter: "base.samples", "`base.samples` must be an integer in 1…100000000, got 0")) {
+            try registry.build("smoothgrad", text: ["base": "expected-gradients", "base.samples": "0"], files: files)
         }
-        do {
-            _ = try registry.build("smoothgrad", values: ["base": "expected-gradients", "samples": "3"])
-            Issue.record("SmoothGrad over Expected Gradients was built although both take --samples")
-        } catch {
-            #expect(error.description.contains("--samples") && error.description.contains("cannot run under --method smoothgrad"), "\(error)")
+        // An aggregation cannot be its own base.
+        #expect(throws: AttributionError.self) { try registry.build("smoothgrad", text: ["base": "smoothgrad"]) }
+    }
+
+    @Test("Values are typed and checked once, by the method's own validate: the registry and a struct built by hand give the same error")
+    func oneValidation() {
+        #expect(throws: AttributionError(parameter: "steps", "`steps` must be an integer in 1…10000000, got 0")) {
+            try TestRegistry.methods.build("ig", text: ["steps": "0"])
+        }
+        #expect(throws: AttributionError(parameter: "steps", "`steps` must be an integer in 1…10000000, got 0")) { try IntegratedGradients(steps: 0).validate() }
+        #expect(throws: AttributionError(parameter: "steps", "`steps` must be an integer in 1…10000000, got x")) {
+            try TestRegistry.methods.build("ig", text: ["steps": "x"])
+        }
+        #expect(throws: AttributionError(parameter: "max-sigma", "`max-sigma` must be a number in [0, 1000000], got -1")) {
+            try BlurIntegratedGradients(maxSigma: -1).validate()
         }
     }
 
@@ -65,8 +88,8 @@ struct RegistryTests {
         #expect(IntegratedGradients(integrator: RiemannSum()).rule == .gaussLegendre)
         #expect(IntegratedGradients(integrator: ImportantDirection()).rule == .left)
         #expect(IntegratedGradients(integrator: RescaledRiemann()).rule == .gaussLegendre)
-        let arguments = try MethodRegistry.standard.arguments(for: "ig", values: ["integrator": "idgi"])
-        #expect(arguments.text("rule") == "left")
+        let built = try #require(try TestRegistry.methods.build("ig", text: ["integrator": "idgi"]) as? IntegratedGradients)
+        #expect(built.rule == .left)
     }
 
     @Test("Every registered path method is complete exactly with IDGI, and with the Riemann sum its gap shrinks as the steps grow")
@@ -86,8 +109,7 @@ struct RegistryTests {
                 // Quadrupling the steps must shrink a discretisation gap (first order at least: ×4 smaller).
                 var values = configured.registration.quickConfigurations[0]
                 values["steps"] = String(4 * (Int(values["steps"]!)!))
-                values["baseline"] = "baseline.npy"
-                let finer = try registry.build(configured.registration.name, values: values, tensors: ["baseline": x0]).attribute(x, of: f)
+                let finer = try registry.build(configured.registration.name, text: values, files: ["baseline": .array(x0, source: "x0")]).attribute(x, of: f)
                 let finerGap = try #require(finer.completenessDelta)
                 #expect(abs(finerGap) <= abs(gap) / 3 || abs(finerGap) < 1e-14, "\(configured): gaps \(gap) → \(finerGap)")
             }

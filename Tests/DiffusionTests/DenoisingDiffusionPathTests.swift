@@ -223,16 +223,17 @@ struct DenoisingDiffusionPathTests {
         let ddpath = common + ["--method", "ddpath"]
         let cases: [([String], Int32, String)] = [
             (ddpath, 2, "--diffusion"),
-            (ddpath + ["--diffusion", Self.diffusion.path, "--base", "blur-ig", "--baseline", "zeros"], 2, "does not apply to --base blur-ig"),
+            (ddpath + ["--diffusion", Self.diffusion.path, "--base", "blur-ig", "--baseline", "zeros"], 2, "--baseline applies only with --base ig or guided-ig"),
             (ddpath + ["--diffusion", FixturePaths.url("diffusion/shapes").path], 3, "shape"),
             (ddpath + ["--diffusion", scratch.path], 3, "diffusion.json"),
             (ddpath + ["--diffusion", Self.diffusion.path, "--scaling", "0"], 2, "--scaling"),
             (ddpath + ["--diffusion", Self.diffusion.path, "--reversed=yes"], 2, "takes no value"),
             (ddpath + ["--diffusion", Self.diffusion.path, "--anchor-rule", "euler"], 2, "step, renoise, ddim"),
             (common + ["--method", "ig", "--anchors", scratch.appendingPathComponent("n.npy").path], 2, "--anchors applies to --method ddpath"),
-            (common + ["--method", "ig", "--reversed"], 2, "--reversed does not apply to --method ig"),
-            // SmoothGrad's own --base and --seed would be DDPath's too: refused, not mixed up.
-            (common + ["--method", "smoothgrad", "--base", "ddpath", "--diffusion", Self.diffusion.path], 2, "cannot run under --method smoothgrad"),
+            (common + ["--method", "ig", "--reversed"], 2, "--reversed does not apply to ig"),
+            // SmoothGrad's --seed would be DDPath's too: an unscoped name both have is refused, not mixed up.
+            (common + ["--method", "smoothgrad", "--base", "ddpath", "--diffusion", Self.diffusion.path, "--seed", "3"], 2,
+             "--seed is a parameter of both smoothgrad and its base ddpath: write --seed for smoothgrad's and --base.seed for the base's"),
         ]
         for (arguments, status, fragment) in cases {
             let outcome = AttributeCommand.run(arguments)

@@ -16,7 +16,7 @@ import Tensors
 /// Axioms: whatever the base method has, averaged; the mean of complete attributions is
 /// complete with respect to the mean of F(x + ε_s) − F(baseline), not F(x) − F(baseline).
 /// Cost: n times the base method's; the n copies' points share model calls.
-public struct SmoothGrad: AttributionMethod {
+public struct SmoothGrad: ConfigurableMethod, AggregatesBase {
     /// How σ is given.
     public enum Noise: Sendable, Equatable {
         /// σ itself.
@@ -104,26 +104,45 @@ public struct SmoothGrad: AttributionMethod {
         return Aggregation(smoothing.statistic).plan(over: plans, shape: input.shape)
     }
 
-    /// `--method smoothgrad`.
+    /// PAIR's defaults over the vanilla gradient: 25 copies, σ = 0.15 of the range, the mean.
+    public static var defaults: SmoothGrad { SmoothGrad() }
+
+    /// `base` (any method that is not an aggregation, with its own parameters scoped as
+    /// `base.NAME`), `samples`, `noise`, `smoothing`, `seed`.
+    public static let parameters: [Parameter<SmoothGrad>] = [
+        Parameter(
+            "base", .method, help: "the method run on each noisy copy; its own parameters as base.NAME (or NAME where only it has NAME)",
+            read: { .word($0.base.name) }
+        ) { smoothGrad, value throws(AttributionError) in
+            guard case .attributionMethod(let method) = value else { throw Parameter<SmoothGrad>.mismatch("base", .method, value) }
+            smoothGrad.base = method
+        },
+        .integer("samples", \.samples, in: 1...1_000_000, help: "the number of noisy copies n"),
+        Parameter(
+            "noise", .number(0...1e6, excludingLowerBound: false), help: "σ as a fraction of the input's range, max x − min x",
+            read: { smoothGrad in
+                switch smoothGrad.noise {
+                case .fractionOfRange(let fraction): return .number(fraction)
+                case .absolute: return nil
+                }
+            }
+        ) { smoothGrad, value throws(AttributionError) in
+            guard case .number(let fraction) = value else { throw Parameter<SmoothGrad>.mismatch("noise", .number(0...1e6, excludingLowerBound: false), value) }
+            smoothGrad.noise = .fractionOfRange(fraction)
+        },
+        .choice("smoothing", \.smoothing, help: "how the n maps combine"),
+        .seed("seed", \.seed, help: "the noise's seed"),
+    ]
+
+    /// The built base.
+    public func base(named name: String) -> (any AttributionMethod)? { name == "base" ? base : nil }
+
+    /// The method `smoothgrad`.
     public static let registration = MethodRegistration(
-        name: "smoothgrad", summary: "SmoothGrad: any other method (--base) on noisy copies of x, aggregated (Smilkov et al. 2017)",
-        options: [
-            MethodOption("base", .method, default: "gradient", help: "the method run on each noisy copy, with its own options"),
-            MethodOption("samples", .integer(1...1_000_000), default: "25", help: "the number of noisy copies n"),
-            MethodOption(
-                "noise", .number(0...1e6, excludingLowerBound: false), default: "0.15",
-                help: "σ as a fraction of the input's range, max x − min x"),
-            MethodOption("smoothing", .choice(Smoothing.allCases.map(\.rawValue)), default: "mean", help: "how the n maps combine"),
-            MethodOption("seed", .seed, default: "0", help: "the noise's seed"),
-        ],
+        SmoothGrad.self, summary: "SmoothGrad: any other method (--base) on noisy copies of x, aggregated (Smilkov et al. 2017)",
         capabilities: [.aggregatesBase, .randomized],
         quickConfigurations: [
             ["samples": "4", "seed": "3"],
             ["base": "ig", "integrator": "idgi", "steps": "8", "samples": "3", "seed": "4"],
-        ]
-    ) { arguments throws(MethodArgumentError) in
-        SmoothGrad(
-            base: try arguments.baseMethod(), samples: arguments.integer("samples"), noise: .fractionOfRange(arguments.number("noise")),
-            smoothing: Smoothing(rawValue: arguments.choice("smoothing"))!, seed: arguments.seed())
-    }
+        ])
 }

@@ -28,7 +28,7 @@ import Tensors
 /// to Σ_t (p_y(x) − p_y(x_end^t)) exactly. Sensitivity (b) holds (a feature F ignores has
 /// zero ∇p_y). Cost per class: at most `maxIterations` pairs of gradient evaluations, plus a
 /// forward pass per point for the prediction.
-public struct AdversarialGradientIntegration: AttributionMethod {
+public struct AdversarialGradientIntegration: ConfigurableMethod {
     /// The paper's stepping, or the official code's.
     public enum Variant: String, Sendable, CaseIterable {
         /// Each step from the last point (the paper).
@@ -54,7 +54,7 @@ public struct AdversarialGradientIntegration: AttributionMethod {
 
     /// AGI with the paper's settings (ε 0.05, 20 iterations, data in [0, 1]).
     public init(
-        classCount: Int, epsilon: Double = 0.05, maxIterations: Int = 20, classes: Int? = nil, dataRange: ClosedRange<Double> = 0...1,
+        classCount: Int = 0, epsilon: Double = 0.05, maxIterations: Int = 20, classes: Int? = nil, dataRange: ClosedRange<Double> = 0...1,
         variant: Variant = .corrected, integrator: any Integrator = RiemannSum()
     ) {
         self.classCount = classCount
@@ -78,13 +78,7 @@ public struct AdversarialGradientIntegration: AttributionMethod {
 
     /// One walk per candidate class (the explained class's walk does nothing), summed.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        try Validate.atLeast(classCount, 2, "the number of classes")
-        try Validate.atLeast(maxIterations, 0, "the maximum number of iterations")
-        try Validate.within(epsilon, 0...Double.greatestFiniteMagnitude, "ε")
-        if let classes { try Validate.atLeast(classes, 1, "the number of false classes") }
-        if variant == .official && !integrator.needs.contains(.riemannTerms) {
-            throw AttributionError("IDGI needs a path, and the official variant's steps all start from the input; use the corrected variant")
-        }
+        try validate()
         let walks: [any Walk] = candidateClasses.map { t in
             AdversarialWalk(input: input.scalars, targetClass: t, method: self, featureCount: input.count)
         }
@@ -115,30 +109,50 @@ public struct AdversarialGradientIntegration: AttributionMethod {
         }
     }
 
-    /// `--method agi`.
-    public static let registration = MethodRegistration(
-        name: "agi", summary: "AGI: −∇p_y along sign-gradient ascents toward every false class, summed (Pan et al. 2021)",
-        options: [
-            MethodOption("epsilon", .number(0...1e6, excludingLowerBound: true), default: "0.05", help: "ε, the ascent's step size"),
-            MethodOption("max-iterations", .integer(0...100_000), default: "20", help: "the most steps per false class"),
-            MethodOption("classes", .integer(0...1_000_000), default: "0", help: "K evenly spaced false classes as the official code picks them; 0 for all"),
-            MethodOption("data-range", .range, default: "0,1", help: "[LO, HI]: the walks are clamped to it"),
-            MethodOption("variant", .choice(Variant.allCases.map(\.rawValue)), default: "corrected", help: "corrected: step from x_k (the paper); official: from x_0 (pd90506/AGI)"),
-            .integrator,
-        ],
-        capabilities: [.keepsLedger, .needsNetwork],
-        quickConfigurations: [["max-iterations": "4", "epsilon": "0.1"], ["max-iterations": "4", "epsilon": "0.1", "integrator": "idgi"]]
-    ) { arguments throws(MethodArgumentError) in
-        let integrator = arguments.integrator()
-        if arguments.choice("variant") == "official" && arguments.choice("integrator") == "idgi" {
-            throw MethodArgumentError("--integrator idgi needs --variant corrected: the official variant's steps all start from the input, so they make no path")
+    /// The paper's settings (ε 0.05, 20 iterations, every false class, data in [0, 1]); the
+    /// class count comes from the network (``attach(network:)``).
+    public static var defaults: AdversarialGradientIntegration { AdversarialGradientIntegration() }
+
+    /// `epsilon`, `max-iterations`, `classes`, `data-range`, `variant`, `integrator`.
+    public static let parameters: [Parameter<AdversarialGradientIntegration>] = [
+        .number("epsilon", \.epsilon, in: 0...1e6, excludingLowerBound: true, help: "ε, the ascent's step size"),
+        .integer("max-iterations", \.maxIterations, in: 0...100_000, help: "the most steps per false class"),
+        Parameter(
+            "classes", .integer(0...1_000_000), help: "K evenly spaced false classes as the official code picks them; 0 for all",
+            read: { .integer($0.classes ?? 0) }
+        ) { agi, value throws(AttributionError) in
+            guard case .integer(let k) = value else { throw Parameter<AdversarialGradientIntegration>.mismatch("classes", .integer(0...1_000_000), value) }
+            agi.classes = k == 0 ? nil : k
+        },
+        .range("data-range", \.dataRange, help: "[LO, HI]: the walks are clamped to it"),
+        .choice("variant", \.variant, help: "corrected: step from x_k (the paper); official: from x_0 (pd90506/AGI)"),
+        .integrator(\.integrator),
+    ]
+
+    /// A classifier of at least two classes, at most C − 1 false classes, and IDGI only on the
+    /// corrected walk.
+    public func validateCombination() throws(AttributionError) {
+        guard classCount >= 2 else {
+            throw AttributionError("AGI walks toward the classifier's other classes: it needs the class count (≥ 2), got \(classCount); build it with the network")
         }
-        let classes = arguments.integer("classes")
-        return AdversarialGradientIntegration(
-            classCount: try arguments.requireNetwork().classCount, epsilon: arguments.number("epsilon"), maxIterations: arguments.integer("max-iterations"),
-            classes: classes == 0 ? nil : classes, dataRange: arguments.range("data-range"),
-            variant: Variant(rawValue: arguments.choice("variant"))!, integrator: integrator)
+        if let classes, classes > classCount - 1 {
+            throw AttributionError(parameter: "classes", "`classes` \(classes) exceeds the \(classCount - 1) false classes of a \(classCount)-class model; give 1…\(classCount - 1), or 0 for all")
+        }
+        if variant == .official && !integrator.needs.contains(.riemannTerms) {
+            throw AttributionError(
+                parameter: "integrator",
+                "`integrator` \(integrator.name) needs `variant` corrected: the official variant's steps all start from the input, so they make no path")
+        }
     }
+
+    /// Takes the classifier's class count.
+    public mutating func attach(network: Sequential) throws(AttributionError) { classCount = network.classCount }
+
+    /// The method `agi`.
+    public static let registration = MethodRegistration(
+        AdversarialGradientIntegration.self, summary: "AGI: −∇p_y along sign-gradient ascents toward every false class, summed (Pan et al. 2021)",
+        capabilities: [.keepsLedger, .needsNetwork, .buildsFromNetwork],
+        quickConfigurations: [["max-iterations": "4", "epsilon": "0.1"], ["max-iterations": "4", "epsilon": "0.1", "integrator": "idgi"]])
 }
 
 /// One adversarial walk toward class t: per iteration, a forward pass for the prediction (and

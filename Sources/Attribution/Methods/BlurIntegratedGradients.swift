@@ -16,7 +16,7 @@ import Tensors
 /// Cost: `steps` gradient evaluations and, for the Riemann sum, 2·`steps` blurs for the path
 /// derivative (IDGI uses no path derivative and skips them) (+2 forward passes; IDGI and the
 /// ledger: +1).
-public struct BlurIntegratedGradients: AttributionMethod {
+public struct BlurIntegratedGradients: ConfigurableMethod {
     /// σ_max
     public var maxSigma: Double
     /// n
@@ -45,29 +45,35 @@ public struct BlurIntegratedGradients: AttributionMethod {
 
     /// The blur path of the input, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        try validate()
         let path = try BlurPath(input: input, maxSigma: maxSigma, steps: steps, gradientStep: gradientStep, derivative: derivative)
         return .integrating(path, with: integrator, shape: input.shape)
     }
 
-    /// `--method blur-ig`.
-    public static let registration = MethodRegistration(
-        name: "blur-ig", summary: "BlurIG: from blur(x, σ_max) to x through Gaussian blurs (Xu et al. 2020); images [C, H, W] only",
-        options: [
-            .steps(default: 100),
-            .integrator,
-            MethodOption("max-sigma", .number(0...1e6, excludingLowerBound: false), default: "50", help: "the largest blur σ_max, in pixels"),
-            MethodOption(
-                "grad-step", .number(0...1e6, excludingLowerBound: true), default: "0.01",
-                help: "h, the finite-difference step in σ of the path derivative"),
-            MethodOption(
-                "derivative", .choice(BlurPath.Derivative.allCases.map(\.rawValue)), default: BlurPath.Derivative.finiteDifference.rawValue,
-                help: "the path derivative ∂blur/∂σ: PAIR's forward difference, or exact"),
-        ],
-        capabilities: [.walksPath, .needsImageInput],
-        quickConfigurations: [["steps": "12", "max-sigma": "4"], ["steps": "12", "max-sigma": "4", "integrator": "idgi"]]
-    ) { arguments throws(MethodArgumentError) in
-        BlurIntegratedGradients(
-            maxSigma: arguments.number("max-sigma"), steps: arguments.integer("steps"), gradientStep: arguments.number("grad-step"),
-            derivative: BlurPath.Derivative(rawValue: arguments.choice("derivative"))!, integrator: arguments.integrator())
+    /// PAIR's defaults: σ_max 50, 100 steps, h = 0.01, the finite difference, the Riemann sum.
+    public static var defaults: BlurIntegratedGradients { BlurIntegratedGradients() }
+
+    /// `steps`, `integrator`, `max-sigma`, `grad-step`, `derivative`.
+    public static let parameters: [Parameter<BlurIntegratedGradients>] = [
+        .integer("steps", \.steps, in: 1...10_000_000, help: "gradient evaluations along the path"),
+        .integrator(\.integrator),
+        .number("max-sigma", \.maxSigma, in: 0...1e6, help: "the largest blur σ_max, in pixels"),
+        .number("grad-step", \.gradientStep, in: 1e-9...1e6, help: "h, the finite-difference step in σ of the path derivative"),
+        .choice("derivative", \.derivative, help: "the path derivative ∂blur/∂σ: PAIR's forward difference, or exact"),
+    ]
+
+    /// h must move σ_max by more than its last digits: σ + h − σ keeps 8 digits when h ≥ 10⁻⁷ σ_max.
+    public func validateCombination() throws(AttributionError) {
+        if derivative == .finiteDifference && gradientStep < 1e-7 * maxSigma {
+            throw AttributionError(
+                parameter: "grad-step",
+                "`grad-step` \(gradientStep) is too small for `max-sigma` \(maxSigma): σ + h would keep fewer than 8 of its digits; use h ≥ 1e-7 · σ_max")
+        }
     }
+
+    /// The method `blur-ig`.
+    public static let registration = MethodRegistration(
+        BlurIntegratedGradients.self, summary: "BlurIG: from blur(x, σ_max) to x through Gaussian blurs (Xu et al. 2020); images [C, H, W] only",
+        capabilities: [.walksPath, .needsImageInput],
+        quickConfigurations: [["steps": "12", "max-sigma": "4"], ["steps": "12", "max-sigma": "4", "integrator": "idgi"]])
 }

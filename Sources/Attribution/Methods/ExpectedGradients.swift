@@ -18,7 +18,7 @@ import Tensors
 /// F(x) − (1/K) Σ_k F(r_k). The draws come from a generator seeded with `seed`: first the K
 /// reference indices (a partial Fisher–Yates shuffle), then the K α's.
 /// Cost: K gradient evaluations (IDGI: K·steps), plus forward passes for F at each line's ends.
-public struct ExpectedGradients: AttributionMethod {
+public struct ExpectedGradients: ConfigurableMethod {
     /// The reference set (training data), each of the input's shape.
     public var references: [Tensor]
     /// K ≥ 1
@@ -34,7 +34,7 @@ public struct ExpectedGradients: AttributionMethod {
 
     /// Expected Gradients with path_explain's default of 50 samples.
     public init(
-        references: [Tensor], samples: Int = 50, seed: UInt64 = 0, integrator: any Integrator = RiemannSum(), steps: Int = 20,
+        references: [Tensor] = [], samples: Int = 50, seed: UInt64 = 0, integrator: any Integrator = RiemannSum(), steps: Int = 20,
         givenDraws: [ReferenceSampling.Draw]? = nil
     ) {
         self.references = references
@@ -51,8 +51,7 @@ public struct ExpectedGradients: AttributionMethod {
     /// The K draws: seeded reference indices, then seeded α's, each weighted 1/K.
     public func draws() throws(AttributionError) -> [ReferenceSampling.Draw] {
         if let givenDraws { return givenDraws }
-        try Validate.atLeast(samples, 1, "samples")
-        guard !references.isEmpty else { throw AttributionError("the reference set is empty; give at least one reference") }
+        try validate()
         var generator = Xoshiro256StarStar(seed: seed)
         let indices = ReferenceAggregation.draw(samples, from: references.count, using: &generator)
         return indices.map { index in ReferenceSampling.Draw(reference: index, alphas: [generator.nextUniform()], weight: 1 / Double(samples)) }
@@ -60,28 +59,34 @@ public struct ExpectedGradients: AttributionMethod {
 
     /// One straight-line sample per draw, averaged.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        try Validate.atLeast(steps, 1, "steps")
+        try validate()
         return try ReferenceSampling.plan(for: input, references: references, draws: try draws(), integrator: integrator, steps: steps)
     }
 
-    /// `--method expected-gradients`.
-    public static let registration = MethodRegistration(
-        name: "expected-gradients", summary: "Expected Gradients: (x − r) ⊙ ∇F at random points of lines from references drawn from --references (Erion et al. 2021)",
-        options: [
-            MethodOption("references", .array, default: "none (required)", help: "the reference set R.npy, shape [M] + the input's shape (training data)"),
-            MethodOption("samples", .integer(1...1_000_000), default: "50", help: "K, the number of (reference, α) draws"),
-            MethodOption("seed", .seed, default: "0", help: "the draws' seed"),
-            .integrator,
-            .steps(default: 20, help: "IDGI only: left-rule segments per drawn reference"),
-        ],
-        capabilities: [.walksPath, .takesReferences, .randomized],
-        quickConfigurations: [["samples": "6", "seed": "1"], ["samples": "3", "seed": "2", "integrator": "idgi", "steps": "6"]]
-    ) { arguments throws(MethodArgumentError) in
-        if arguments.isGiven("steps") && arguments.choice("integrator") != "idgi" {
-            throw MethodArgumentError("--steps applies to --integrator idgi only (the Riemann estimator takes one point per draw)")
+    /// path_explain's default of 50 draws, seed 0, the Riemann estimator; no references.
+    public static var defaults: ExpectedGradients { ExpectedGradients() }
+
+    /// `references`, `samples`, `seed`, `integrator`, `steps` (IDGI only).
+    public static let parameters: [Parameter<ExpectedGradients>] = [
+        .references(\.references, help: "the reference set R.npy, shape [M] + the input's shape (training data)"),
+        .integer("samples", \.samples, in: 1...100_000_000, help: "K, the number of (reference, α) draws"),
+        .seed("seed", \.seed, help: "the draws' seed"),
+        .integrator(\.integrator),
+        Parameter.integer("steps", \.steps, in: 1...10_000_000, help: "IDGI only: left-rule segments per drawn reference")
+            .only("with `integrator` idgi (the Riemann estimator takes one point per draw)") { !$0.integrator.needs.contains(.riemannTerms) },
+    ]
+
+    /// A reference set is required.
+    public func validateCombination() throws(AttributionError) {
+        if references.isEmpty && givenDraws == nil {
+            throw AttributionError(parameter: "references", "`references` is required: a reference set of shape [M] + the input's shape, M ≥ 1")
         }
-        return ExpectedGradients(
-            references: try arguments.references(), samples: arguments.integer("samples"), seed: arguments.seed(), integrator: arguments.integrator(),
-            steps: arguments.integer("steps"))
     }
+
+    /// The method `expected-gradients`.
+    public static let registration = MethodRegistration(
+        ExpectedGradients.self,
+        summary: "Expected Gradients: (x − r) ⊙ ∇F at random points of lines from references drawn from --references (Erion et al. 2021)",
+        capabilities: [.walksPath, .takesReferences, .randomized],
+        quickConfigurations: [["samples": "6", "seed": "1"], ["samples": "3", "seed": "2", "integrator": "idgi", "steps": "6"]])
 }

@@ -12,7 +12,7 @@ import Tensors
 /// largely independent of the higher layers' weights (Adebayo et al., "Sanity Checks for
 /// Saliency Maps", 2018). Defined for network outputs (``ClassifierOutput``) only: the run
 /// fails with a message for any other function. Cost: one backward pass.
-public struct GuidedBackprop: AttributionMethod {
+public struct GuidedBackprop: ConfigurableMethod {
     /// Guided backprop.
     public init() {}
 
@@ -22,9 +22,12 @@ public struct GuidedBackprop: AttributionMethod {
     /// The guided-backprop signal at `input`: one backward pass with ``BackwardRule/guidedBackprop``.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan { .gradient(at: input, rule: .guidedBackprop) }
 
-    /// `--method guided-backprop`.
+    /// No parameters.
+    public static var defaults: GuidedBackprop { GuidedBackprop() }
+    /// No parameters.
+    public static var parameters: [Parameter<GuidedBackprop>] { [] }
+
+    /// The method `guided-backprop`.
     public static let registration = MethodRegistration(
-        name: "guided-backprop", summary: "the backward pass with ReLUs passing only positive signal (Springenberg et al. 2015)",
-        capabilities: .needsNetwork
-    ) { _ throws(MethodArgumentError) in GuidedBackprop() }
+        GuidedBackprop.self, summary: "the backward pass with ReLUs passing only positive signal (Springenberg et al. 2015)", capabilities: .needsNetwork)
 }

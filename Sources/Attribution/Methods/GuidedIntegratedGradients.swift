@@ -14,7 +14,7 @@ import Tensors
 /// Parameters: steps ≥ 1 (default 200), fraction ∈ (0, 1] (0.25), maxDistance ∈ [0, 1] (0.02).
 /// Cost: `steps` gradient evaluations, one per round (each depends on the last; a batch of
 /// inputs shares each round's model call) (+2 forward passes for F at the ends).
-public struct GuidedIntegratedGradients: BaselineAttributionMethod {
+public struct GuidedIntegratedGradients: BaselineAttributionMethod, ConfigurableMethod {
     /// x′; nil means all zeros.
     public var baseline: Tensor?
     /// S
@@ -43,30 +43,26 @@ public struct GuidedIntegratedGradients: BaselineAttributionMethod {
 
     /// The guided path from x′ to x, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        try validate()
         let start = try baselinePoint(for: input)
         let path = try GuidedPath(from: start, to: input, steps: steps, fraction: fraction, maxDistance: maxDistance)
         return .integrating(path, with: integrator, shape: input.shape)
     }
 
-    /// `--method guided-ig`.
+    /// PAIR's defaults: 200 steps, fraction 0.25, max distance 0.02, a zero baseline.
+    public static var defaults: GuidedIntegratedGradients { GuidedIntegratedGradients() }
+
+    /// `steps`, `integrator`, `fraction`, `max-dist`, `baseline`.
+    public static let parameters: [Parameter<GuidedIntegratedGradients>] = [
+        .integer("steps", \.steps, in: 1...10_000_000, help: "gradient evaluations along the path"),
+        .integrator(\.integrator),
+        .number("fraction", \.fraction, in: 0...1, excludingLowerBound: true, help: "the fraction of features considered for moving at each pass"),
+        .number("max-dist", \.maxDistance, in: 0...1, help: "how far a feature may lead or lag the straight line, as a fraction of it"),
+        .baseline(\.baseline),
+    ]
+
+    /// The method `guided-ig`.
     public static let registration = MethodRegistration(
-        name: "guided-ig", summary: "Guided IG: an adaptive path that moves low-gradient features first (Kapishnikov et al. 2021)",
-        options: [
-            .steps(default: 200),
-            .integrator,
-            MethodOption(
-                "fraction", .number(0...1, excludingLowerBound: true), default: "0.25",
-                help: "the fraction of features considered for moving at each pass"),
-            MethodOption(
-                "max-dist", .number(0...1, excludingLowerBound: false), default: "0.02",
-                help: "how far a feature may lead or lag the straight line, as a fraction of it"),
-            .baseline,
-        ],
-        capabilities: [.walksPath, .takesBaseline],
-        quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]]
-    ) { arguments throws(MethodArgumentError) in
-        GuidedIntegratedGradients(
-            baseline: try arguments.baseline(), steps: arguments.integer("steps"), fraction: arguments.number("fraction"),
-            maxDistance: arguments.number("max-dist"), integrator: arguments.integrator())
-    }
+        GuidedIntegratedGradients.self, summary: "Guided IG: an adaptive path that moves low-gradient features first (Kapishnikov et al. 2021)",
+        capabilities: [.walksPath, .takesBaseline], quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]])
 }

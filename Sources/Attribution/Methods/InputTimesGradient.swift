@@ -9,7 +9,7 @@ import Tensors
 /// Equals Integrated Gradients with a zero baseline when F is linear (more generally,
 /// homogeneous of degree 1 along the ray, such as a bias-free ReLU network); otherwise
 /// completeness fails. Sensitivity (b) holds. Cost: one gradient evaluation.
-public struct InputTimesGradient: AttributionMethod {
+public struct InputTimesGradient: ConfigurableMethod {
     /// Gradient × input.
     public init() {}
 
@@ -25,8 +25,11 @@ public struct InputTimesGradient: AttributionMethod {
         }
     }
 
-    /// `--method input-x-gradient`.
-    public static let registration = MethodRegistration(
-        name: "input-x-gradient", summary: "x ⊙ ∇F(x) (Shrikumar et al. 2016)"
-    ) { _ throws(MethodArgumentError) in InputTimesGradient() }
+    /// No parameters.
+    public static var defaults: InputTimesGradient { InputTimesGradient() }
+    /// No parameters.
+    public static var parameters: [Parameter<InputTimesGradient>] { [] }
+
+    /// The method `input-x-gradient`.
+    public static let registration = MethodRegistration(InputTimesGradient.self, summary: "x ⊙ ∇F(x) (Shrikumar et al. 2016)")
 }

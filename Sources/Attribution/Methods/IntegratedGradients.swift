@@ -19,7 +19,7 @@ import Tensors
 /// Cost: `steps` gradient evaluations (+2 forward passes for F at the ends; IDGI and the
 /// ledger need F at every cell boundary: with the `left` rule the boundaries are the nodes,
 /// so only one forward pass per batch is added).
-public struct IntegratedGradients: BaselineAttributionMethod {
+public struct IntegratedGradients: BaselineAttributionMethod, ConfigurableMethod {
     /// x′; nil means all zeros.
     public var baseline: Tensor?
     /// N, the number of gradient evaluations.
@@ -49,38 +49,41 @@ public struct IntegratedGradients: BaselineAttributionMethod {
 
     /// The straight line from x′ to x with the rule's nodes, integrated.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
+        try validate()
         let start = try baselinePoint(for: input)
-        if integrator.needs.contains(.segmentValues) && !rule.coversInterval {
-            throw AttributionError("the \(integrator.name) integrator needs segments that tile the path; the \(rule.rawValue) rule's cells stop short of the input — use left (the official IDGI pairing) or another rule")
-        }
         let path = try StraightLinePath(from: start, to: input, rule: rule, steps: steps)
         return .integrating(path, with: integrator, shape: input.shape)
     }
 
-    /// `--method ig`.
-    public static let registration = MethodRegistration(
-        name: "ig", summary: "Integrated Gradients on the straight line from x′ (Sundararajan et al. 2017); with --integrator idgi, IDGI-IG",
-        options: [
-            .steps(default: 200),
-            .integrator,
-            MethodOption(
-                "rule", .choice(QuadratureRule.allCases.map(\.rawValue)),
-                default: .depending("gauss-legendre; left with --integrator idgi") { arguments in
-                    arguments.choice("integrator") == "idgi" ? QuadratureRule.left.rawValue : QuadratureRule.gaussLegendre.rawValue
-                },
-                help: "the quadrature rule: nodes and weights on [0, 1] (uniform is PAIR's IG, captum-trapezoid Captum's riemann_trapezoid)"),
-            .baseline,
-        ],
-        capabilities: [.walksPath, .takesBaseline],
-        quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]]
-    ) { arguments throws(MethodArgumentError) in
-        let rule = QuadratureRule(rawValue: arguments.choice("rule"))!
-        let integrator = arguments.integrator()
+    /// IG's defaults: 200 steps, the Riemann sum, Gauss–Legendre, a zero baseline.
+    public static var defaults: IntegratedGradients { IntegratedGradients() }
+
+    /// `steps`, `integrator`, `rule` (its default follows the integrator), `baseline`.
+    public static let parameters: [Parameter<IntegratedGradients>] = [
+        .integer("steps", \.steps, in: 1...10_000_000, help: "gradient evaluations along the path"),
+        .integrator(\.integrator),
+        .choice(
+            "rule", \.rule,
+            help: "the quadrature rule: nodes and weights on [0, 1] (uniform is PAIR's IG, captum-trapezoid Captum's riemann_trapezoid)",
+            dependentDefault: ("gauss-legendre; left with integrator idgi", { defaultRule(for: $0.integrator) })),
+        .baseline(\.baseline),
+    ]
+
+    /// IDGI needs cells that tile [0, 1]; a rule needs its minimum number of nodes.
+    public func validateCombination() throws(AttributionError) {
         if integrator.needs.contains(.segmentValues) && !rule.coversInterval {
-            throw MethodArgumentError("--rule \(rule.rawValue) cannot be used with --integrator idgi (its cells stop short of the input); use left, the official pairing")
+            throw AttributionError(
+                parameter: "rule",
+                "`rule` \(rule.rawValue) cannot be used with `integrator` \(integrator.name): its cells stop short of the input; use left, the official IDGI pairing")
         }
-        let steps = arguments.integer("steps")
-        if steps < rule.minimumNodeCount { throw MethodArgumentError("--rule \(rule.rawValue) needs --steps ≥ \(rule.minimumNodeCount)") }
-        return IntegratedGradients(baseline: try arguments.baseline(), steps: steps, rule: rule, integrator: integrator)
+        if steps < rule.minimumNodeCount {
+            throw AttributionError(parameter: "steps", "`rule` \(rule.rawValue) needs `steps` ≥ \(rule.minimumNodeCount), got \(steps)")
+        }
     }
+
+    /// The method `ig`.
+    public static let registration = MethodRegistration(
+        IntegratedGradients.self,
+        summary: "Integrated Gradients on the straight line from x′ (Sundararajan et al. 2017); with --integrator idgi, IDGI-IG",
+        capabilities: [.walksPath, .takesBaseline], quickConfigurations: [["steps": "16"], ["steps": "16", "integrator": "idgi"]])
 }

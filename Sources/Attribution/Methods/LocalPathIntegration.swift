@@ -27,7 +27,7 @@ import Tensors
 /// `seed`, reference by reference, and the random densities after them, so all three densities
 /// use the same α's. The network is used once per input to choose its cluster.
 /// Cost: R·k gradient evaluations (IDGI: R·steps), plus one forward pass for the cluster.
-public struct LocalPathIntegration: AttributionMethod {
+public struct LocalPathIntegration: ConfigurableMethod {
     /// How the chosen cluster's references are weighted.
     public enum Density: String, Sendable, CaseIterable {
         /// ρ_j = sub-cluster size / cluster size.
@@ -40,15 +40,18 @@ public struct LocalPathIntegration: AttributionMethod {
 
     /// The reference set.
     public var references: [Tensor]
-    /// The reference set clustered in the network's logit space.
-    public var clustering: ReferenceClustering
-    /// The network whose logits choose an input's cluster.
-    public var network: Sequential
+    /// The network whose logits cluster the references and choose an input's cluster.
+    public var network: Sequential?
+    /// C, the top-level clusters, and R, the sub-clusters (references) per cluster.
+    public var clusters: Int, subclusters: Int
+    /// The reference set clustered in the network's logit space (``prepare()`` computes it
+    /// from C, R and the seed; or give one computed once with ``cluster(_:network:clusters:subclusters:seed:)``).
+    public var clustering: ReferenceClustering?
     /// k, α samples per reference.
     public var samplesPerReference: Int
     /// ρ's kind.
     public var density: Density
-    /// The α's (and random densities') seed.
+    /// The clustering's, α's and random densities' seed.
     public var seed: UInt64
     /// The Riemann estimator or IDGI.
     public var integrator: any Integrator
@@ -58,26 +61,41 @@ public struct LocalPathIntegration: AttributionMethod {
     /// implementation's samples).
     public var givenAlphas: [[Double]]?
 
-    /// LPI over `references`, clustered with `clustering` (see ``cluster(_:network:clusters:subclusters:seed:)``).
+    /// LPI over `references` with the paper's settings (one cluster of 20 references, k = 5);
+    /// the clustering is computed by ``prepare()`` once the network is set.
     public init(
-        references: [Tensor], clustering: ReferenceClustering, network: Sequential, samplesPerReference: Int = 5, density: Density = .cluster,
-        seed: UInt64 = 0, integrator: any Integrator = RiemannSum(), steps: Int = 20, givenAlphas: [[Double]]? = nil
+        references: [Tensor] = [], network: Sequential? = nil, clusters: Int = 1, subclusters: Int = 20, samplesPerReference: Int = 5,
+        density: Density = .cluster, seed: UInt64 = 0, integrator: any Integrator = RiemannSum(), steps: Int = 20
     ) {
         self.references = references
-        self.clustering = clustering
         self.network = network
+        self.clusters = clusters
+        self.subclusters = subclusters
         self.samplesPerReference = samplesPerReference
         self.density = density
         self.seed = seed
         self.integrator = integrator
         self.steps = steps
+    }
+
+    /// LPI over `references`, clustered with `clustering` (see ``cluster(_:network:clusters:subclusters:seed:)``).
+    public init(
+        references: [Tensor], clustering: ReferenceClustering, network: Sequential, samplesPerReference: Int = 5, density: Density = .cluster,
+        seed: UInt64 = 0, integrator: any Integrator = RiemannSum(), steps: Int = 20, givenAlphas: [[Double]]? = nil
+    ) {
+        self.init(
+            references: references, network: network, clusters: clustering.clusters.count,
+            subclusters: clustering.clusters.first?.subclusters.count ?? 1, samplesPerReference: samplesPerReference, density: density, seed: seed,
+            integrator: integrator, steps: steps)
+        self.clustering = clustering
         self.givenAlphas = givenAlphas
     }
 
     /// The reference set clustered in `network`'s logit space: compute it once per set and model.
-    public static func cluster(_ references: [Tensor], network: Sequential, clusters: Int, subclusters: Int, seed: UInt64) throws -> ReferenceClustering {
+    public static func cluster(_ references: [Tensor], network: Sequential, clusters: Int, subclusters: Int, seed: UInt64) throws(AttributionError) -> ReferenceClustering {
         guard !references.isEmpty else { throw AttributionError("the reference set is empty; give at least one reference") }
-        let logits = try network.logits(for: Tensor.stacking(references))
+        let logits: Tensor
+        do { logits = try network.logits(for: Tensor.stacking(references)) } catch { throw AttributionError(error) }
         let classes = network.classCount
         let rows = (0..<references.count).map { Array(logits.scalars[($0 * classes)..<(($0 + 1) * classes)]) }
         return try ReferenceClustering(logits: rows, clusters: clusters, subclusters: subclusters, seed: seed)
@@ -87,8 +105,12 @@ public struct LocalPathIntegration: AttributionMethod {
     public var name: String { "lpi" }
 
     /// The chosen cluster of `input` and its draws: references, α's and weights.
-    public func draws(for input: Tensor) throws -> (cluster: Int, draws: [ReferenceSampling.Draw]) {
-        let logits = try network.logits(for: input.reshaped([1] + input.shape)).scalars
+    public func draws(for input: Tensor) throws(AttributionError) -> (cluster: Int, draws: [ReferenceSampling.Draw]) {
+        guard let network, let clustering else {
+            throw AttributionError("LPI has no clustering of its references: set `network` and call prepare(), or give a clustering")
+        }
+        let logits: [Double]
+        do { logits = try network.logits(for: input.reshaped([1] + input.shape)).scalars } catch { throw AttributionError(error) }
         let c = clustering.nearestCluster(to: logits)
         let subclusters = clustering.clusters[c].subclusters
         if let givenAlphas, givenAlphas.count != subclusters.count {
@@ -117,43 +139,56 @@ public struct LocalPathIntegration: AttributionMethod {
 
     /// The chosen cluster's references, sampled and weighted.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        try Validate.atLeast(samplesPerReference, 1, "samples per reference")
-        try Validate.atLeast(steps, 1, "steps")
-        let chosen: (cluster: Int, draws: [ReferenceSampling.Draw])
-        do { chosen = try draws(for: input) } catch let error as AttributionError { throw error } catch { throw AttributionError(String(describing: error)) }
+        try validate()
+        let chosen = try draws(for: input)
         return try ReferenceSampling.plan(
             for: input, references: references, draws: chosen.draws, integrator: integrator, steps: steps,
-            details: [.init("clusters", clustering.json(chosen: chosen.cluster))])
+            details: [.init("clusters", clustering!.json(chosen: chosen.cluster))])
     }
 
-    /// `--method lpi`.
-    public static let registration = MethodRegistration(
-        name: "lpi", summary: "LPI: IG from the references of the input's cluster in logit space, weighted by density (Yang et al. 2023)",
-        options: [
-            MethodOption("references", .array, default: "none (required)", help: "the reference set R.npy (a training set), shape [M] + the input's shape"),
-            MethodOption("clusters", .integer(1...10_000), default: "1", help: "C, the top-level k-means clusters in logit space"),
-            MethodOption("subclusters", .integer(1...10_000), default: "20", help: "R, sub-clusters (references) per cluster"),
-            MethodOption("samples-per-reference", .integer(1...1_000_000), default: "5", help: "k, α samples per reference"),
-            MethodOption("density", .choice(Density.allCases.map(\.rawValue)), default: "cluster", help: "the references' weights: cluster (ρ), uniform or random"),
-            MethodOption("seed", .seed, default: "0", help: "the clustering's, α's and random densities' seed"),
-            .integrator,
-            .steps(default: 20, help: "IDGI only: left-rule segments per reference"),
-        ],
-        capabilities: [.walksPath, .takesReferences, .randomized, .needsNetwork],
-        quickConfigurations: [["clusters": "2", "subclusters": "3", "samples-per-reference": "2"], ["clusters": "1", "subclusters": "3", "integrator": "idgi", "steps": "4"]]
-    ) { arguments throws(MethodArgumentError) in
-        if arguments.isGiven("steps") && arguments.choice("integrator") != "idgi" {
-            throw MethodArgumentError("--steps applies to --integrator idgi only (the Riemann estimator samples --samples-per-reference α's)")
+    /// The paper's settings: one cluster of 20 references, k = 5, cluster densities, seed 0.
+    public static var defaults: LocalPathIntegration { LocalPathIntegration() }
+
+    /// `references`, `clusters`, `subclusters`, `samples-per-reference`, `density`, `seed`,
+    /// `integrator`, `steps` (IDGI only).
+    public static let parameters: [Parameter<LocalPathIntegration>] = [
+        .references(\.references, help: "the reference set R.npy (a training set), shape [M] + the input's shape"),
+        .integer("clusters", \.clusters, in: 1...10_000, help: "C, the top-level k-means clusters in logit space"),
+        .integer("subclusters", \.subclusters, in: 1...10_000, help: "R, sub-clusters (references) per cluster"),
+        .integer("samples-per-reference", \.samplesPerReference, in: 1...1_000_000, help: "k, α samples per reference"),
+        .choice("density", \.density, help: "the references' weights: cluster (ρ), uniform or random"),
+        .seed("seed", \.seed, help: "the clustering's, α's and random densities' seed"),
+        .integrator(\.integrator),
+        Parameter.integer("steps", \.steps, in: 1...10_000_000, help: "IDGI only: left-rule segments per reference")
+            .only("with `integrator` idgi (the Riemann estimator samples `samples-per-reference` α's)") { !$0.integrator.needs.contains(.riemannTerms) },
+    ]
+
+    /// A reference set is required, and C·R references at least.
+    public func validateCombination() throws(AttributionError) {
+        if references.isEmpty {
+            throw AttributionError(parameter: "references", "`references` is required: a reference set of shape [M] + the input's shape, M ≥ 1")
         }
-        let network = try arguments.requireNetwork()
-        let references = try arguments.references()
-        let clustering: ReferenceClustering
-        do {
-            clustering = try cluster(
-                references, network: network, clusters: arguments.integer("clusters"), subclusters: arguments.integer("subclusters"), seed: arguments.seed())
-        } catch { throw MethodArgumentError(String(describing: error)) }
-        return LocalPathIntegration(
-            references: references, clustering: clustering, network: network, samplesPerReference: arguments.integer("samples-per-reference"),
-            density: Density(rawValue: arguments.choice("density"))!, seed: arguments.seed(), integrator: arguments.integrator(), steps: arguments.integer("steps"))
+        if clustering == nil && references.count < clusters * subclusters {
+            throw AttributionError(
+                parameter: "subclusters",
+                "\(references.count) references cannot make `clusters` \(clusters) of `subclusters` \(subclusters) each; give at least \(clusters * subclusters) references, or fewer clusters")
+        }
     }
+
+    /// Takes the network whose logit space clusters the references.
+    public mutating func attach(network: Sequential) throws(AttributionError) { self.network = network }
+
+    /// Clusters the references in the network's logit space (once per build).
+    public mutating func prepare() throws(AttributionError) {
+        guard clustering == nil else { return }
+        guard let network else { throw AttributionError("LPI clusters its references in the network's logit space: set `network` first") }
+        clustering = try Self.cluster(references, network: network, clusters: clusters, subclusters: subclusters, seed: seed)
+    }
+
+    /// The method `lpi`.
+    public static let registration = MethodRegistration(
+        LocalPathIntegration.self,
+        summary: "LPI: IG from the references of the input's cluster in logit space, weighted by density (Yang et al. 2023)",
+        capabilities: [.walksPath, .takesReferences, .randomized, .needsNetwork, .buildsFromNetwork],
+        quickConfigurations: [["clusters": "2", "subclusters": "3", "samples-per-reference": "2"], ["clusters": "1", "subclusters": "3", "integrator": "idgi", "steps": "4"]])
 }

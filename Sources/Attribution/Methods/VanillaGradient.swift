@@ -10,7 +10,7 @@ import Tensors
 /// sensitivity (a) and completeness fail: a saturated F (the ReLU example of
 /// ``ReLUExample``) has zero gradient although the feature changed F.
 /// Cost: one gradient evaluation.
-public struct VanillaGradient: AttributionMethod {
+public struct VanillaGradient: ConfigurableMethod {
     /// The vanilla gradient.
     public init() {}
 
@@ -20,8 +20,11 @@ public struct VanillaGradient: AttributionMethod {
     /// ∇F at `input`.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan { .gradient(at: input) }
 
-    /// `--method gradient`.
-    public static let registration = MethodRegistration(
-        name: "gradient", summary: "the gradient ∇F(x) (Simonyan et al. 2014)"
-    ) { _ throws(MethodArgumentError) in VanillaGradient() }
+    /// No parameters.
+    public static var defaults: VanillaGradient { VanillaGradient() }
+    /// No parameters.
+    public static var parameters: [Parameter<VanillaGradient>] { [] }
+
+    /// The method `gradient`.
+    public static let registration = MethodRegistration(VanillaGradient.self, summary: "the gradient ∇F(x) (Simonyan et al. 2014)")
 }

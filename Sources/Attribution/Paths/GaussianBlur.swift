@@ -17,9 +17,12 @@ import Foundation
 /// jumps with σ, which moves the blur by O(e⁻⁸) of a tap; neither PAIR's finite difference
 /// nor this derivative accounts for that.)
 public enum GaussianBlur {
-    /// The normalised kernel k_{−r…r} for σ > 0, as scipy's `_gaussian_kernel1d`.
+    /// The normalised kernel k_{−r…r} for σ > 0, as scipy's `_gaussian_kernel1d`. Below
+    /// σ = 1/8 the radius is 0 and the kernel is [1], the identity — returned as such, since
+    /// −½/σ² overflows for σ below ~10⁻¹⁵⁴ (where scipy's kernel is NaN).
     public static func kernel(sigma: Double) -> [Double] {
         let radius = Int(4 * sigma + 0.5)
+        if radius == 0 { return [1] }
         let c = -0.5 / (sigma * sigma)
         var weights = (-radius...radius).map { j -> Double in exp(c * Double(j) * Double(j)) }
         let total = weights.reduce(0, +)
@@ -31,6 +34,7 @@ public enum GaussianBlur {
     public static func kernelDerivative(sigma: Double) -> [Double] {
         let k = kernel(sigma: sigma)
         let radius = (k.count - 1) / 2
+        if radius == 0 { return [0] }  // one tap, always 1
         var secondMoment = 0.0
         for (index, weight) in k.enumerated() {
             let j = Double(index - radius)

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Tensors
 
 /// What a registered method is and can do, so the command line, its help and the axiom
@@ -16,57 +17,90 @@ public struct MethodCapabilities: OptionSet, Sendable, Hashable {
     public static let takesBaseline = MethodCapabilities(rawValue: 1 << 1)
     /// It needs image inputs [C, H, W].
     public static let needsImageInput = MethodCapabilities(rawValue: 1 << 2)
-    /// It needs a network's output, not any differentiable function (guided backprop).
+    /// It explains a classifier network's output, not any differentiable function (guided
+    /// backprop's backward rule, DDPath's guidance toward the explained class).
     public static let needsNetwork = MethodCapabilities(rawValue: 1 << 3)
-    /// It runs another method (its base, option `base`) several times and aggregates.
+    /// It runs another method (its base, a parameter of kind ``ParameterKind/method``) several times and aggregates.
     public static let aggregatesBase = MethodCapabilities(rawValue: 1 << 4)
-    /// It draws random numbers from a seed (option `seed`).
+    /// It draws random numbers from a seed (parameter `seed`).
     public static let randomized = MethodCapabilities(rawValue: 1 << 5)
     /// It keeps a per-step ledger (every path method does; AGI too, without a completeness target).
     public static let keepsLedger = MethodCapabilities(rawValue: 1 << 6)
-    /// It takes a reference set (option `references`, an array [M] + inputShape).
+    /// It takes a reference set (parameter `references`, an array [M] + inputShape).
     public static let takesReferences = MethodCapabilities(rawValue: 1 << 7)
     /// It builds its path from anchor points it can report (``AttributionResult/anchors``; DDPath).
     public static let reportsAnchors = MethodCapabilities(rawValue: 1 << 8)
+    /// It is built from the network it explains (``ConfigurableMethod/attach(network:)``: LPI, AGI).
+    public static let buildsFromNetwork = MethodCapabilities(rawValue: 1 << 9)
 }
 
-/// One method as the registry knows it: its name on the command line, one line of help, its
-/// options, its capabilities, a few quick configurations (debug-build sized, for the axiom
-/// suites), and how to build it from checked arguments.
+/// A parameter as the registry lists it: name, kind, help and default, whatever type it belongs to.
+public struct ParameterDeclaration: Sendable {
+    /// The name.
+    public let name: String
+    /// The values it takes.
+    public let kind: ParameterKind
+    /// One line of help.
+    public let help: String
+    /// The default as help shows it.
+    public let defaultDescription: String
+
+    /// The declaration of `parameter`, with its default read from `defaults`.
+    public init<Root>(_ parameter: Parameter<Root>, defaults: Root) {
+        name = parameter.name
+        kind = parameter.kind
+        help = parameter.help
+        defaultDescription = parameter.defaultDescription(defaults)
+    }
+}
+
+/// One method as the registry knows it: its name, one line of help, its parameters (declared
+/// by the method type, ``ConfigurableMethod/parameters``), its capabilities, a few quick
+/// configurations (debug-build sized, for the axiom suites), and the one way to build it.
 public struct MethodRegistration: Sendable {
-    /// The name `--method` takes ("ig").
+    /// The name a specification uses ("ig"): the method's own ``AttributionMethod/name``.
     public let name: String
     /// One line saying what it computes.
     public let summary: String
-    /// Its options, in the order help lists them.
-    public let options: [MethodOption]
+    /// Its parameters, in the order help lists them.
+    public let parameters: [ParameterDeclaration]
     /// What it can do.
     public let capabilities: MethodCapabilities
-    /// Small configurations (option values) that exercise it quickly; the axiom suites run each.
+    /// Small configurations (parameter values as text) that exercise it quickly; the axiom suites run each.
     public let quickConfigurations: [[String: String]]
-    /// Builds the method from checked arguments.
-    public let build: @Sendable (MethodArguments) throws(MethodArgumentError) -> any AttributionMethod
-    /// Reads the value of a ``MethodOption/Kind/resource(_:)`` option (option name, path) into
-    /// what the builder finds in ``MethodArguments/resources`` (DDPath's diffusion directory).
-    /// Its errors say what is wrong with the file.
-    public let loadResource: (@Sendable (String, URL) throws -> any Sendable)?
+    /// Sets the given values on the defaults, then the dependent defaults, attaches the
+    /// network, validates and prepares.
+    let make: @Sendable ([String: ParameterValue], Sequential?) throws(AttributionError) -> any AttributionMethod
+    /// The built method's parameter values, by name (file kinds have none).
+    let read: @Sendable (any AttributionMethod) -> [String: ParameterValue]
 
-    /// A registration.
-    public init(
-        name: String, summary: String, options: [MethodOption] = [], capabilities: MethodCapabilities = [],
-        quickConfigurations: [[String: String]] = [[:]],
-        loadResource: (@Sendable (String, URL) throws -> any Sendable)? = nil,
-        build: @escaping @Sendable (MethodArguments) throws(MethodArgumentError) -> any AttributionMethod
+    /// The registration of `Method`: its parameters, defaults and validation come from the type.
+    public init<Method: ConfigurableMethod>(
+        _ type: Method.Type, summary: String, capabilities: MethodCapabilities = [], quickConfigurations: [[String: String]] = [[:]]
     ) {
-        self.loadResource = loadResource
-        self.name = name
+        let defaults = Method.defaults
+        name = defaults.name
         self.summary = summary
-        self.options = options
+        parameters = Method.parameters.map { ParameterDeclaration($0, defaults: defaults) }
         self.capabilities = capabilities
         self.quickConfigurations = quickConfigurations
-        self.build = build
+        let name = defaults.name
+        make = { values, network throws(AttributionError) in
+            var method = try Method.configured(with: values, subject: name)
+            if capabilities.contains(.buildsFromNetwork) {
+                guard let network else { throw AttributionError("\(name) is built from the network it explains: give the builder the network") }
+                try method.attach(network: network)
+            }
+            try method.validate()
+            try method.prepare()
+            return method
+        }
+        read = { built in (built as? Method)?.parameterValues ?? [:] }
     }
 
-    /// The option called `name`, if the method has one.
-    public func option(_ name: String) -> MethodOption? { options.first { $0.name == name } }
+    /// The parameter called `name`, if the method has one.
+    public func parameter(_ name: String) -> ParameterDeclaration? { parameters.first { $0.name == name } }
+
+    /// The parameter that names the method's base, for an aggregation.
+    public var baseParameter: ParameterDeclaration? { parameters.first { $0.kind == .method } }
 }

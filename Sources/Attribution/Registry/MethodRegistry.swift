@@ -2,14 +2,15 @@ import Foundation
 import Models
 import Tensors
 
-/// The one list of attribution methods. The command line's parser, `--help`, its "does not
-/// apply" errors, the README's method table (a test compares them) and the axiom suites all
-/// read it; nothing else lists methods.
+/// A list of attribution methods and the one way to build one: from a specification (typed
+/// values, or text parsed here by each parameter's declared kind), the network it explains,
+/// and the arrays and resources its file parameters were loaded into.
 ///
-/// Adding a method is one file in `Sources/Attribution/Methods/` — the method, and its
-/// ``MethodRegistration`` as a static member — plus one line in ``standard`` (CONTRIBUTING.md,
-/// "Add an attribution method"). A registry is a value: a test can add a method of its own
-/// with ``adding(_:)`` and hand the result to the command line and the axiom suites.
+/// The library's methods are registered each in its own file (``MethodRegistration``); the
+/// list every tool reads — the command line, its help, the README's table test, the axiom
+/// suites and `bench quality` — is assembled above the library, where DDPath's module is
+/// visible too (the `Catalogue` module). A registry is a value: a test adds a method of its
+/// own with ``adding(_:)``.
 public struct MethodRegistry: Sendable {
     /// The methods, in the order help lists them.
     public let methods: [MethodRegistration]
@@ -21,20 +22,6 @@ public struct MethodRegistry: Sendable {
         self.methods = methods
     }
 
-    /// Every method this library ships.
-    public static let standard = MethodRegistry([
-        VanillaGradient.registration,
-        InputTimesGradient.registration,
-        GuidedBackprop.registration,
-        IntegratedGradients.registration,
-        BlurIntegratedGradients.registration,
-        GuidedIntegratedGradients.registration,
-        SmoothGrad.registration,
-        ExpectedGradients.registration,
-        LocalPathIntegration.registration,
-        AdversarialGradientIntegration.registration,
-    ])
-
     /// This registry with `registration` added at the end.
     public func adding(_ registration: MethodRegistration) -> MethodRegistry { MethodRegistry(methods + [registration]) }
 
@@ -44,107 +31,161 @@ public struct MethodRegistry: Sendable {
     /// The methods' names, in order.
     public var names: [String] { methods.map(\.name) }
 
-    /// The names of every method's options that take a value.
-    public var optionNames: Set<String> { Set(methods.flatMap { $0.options.filter { $0.kind != .flag }.map(\.name) }) }
-    /// The names of every method's flag options (given without a value).
-    public var flagNames: Set<String> { Set(methods.flatMap { $0.options.filter { $0.kind == .flag }.map(\.name) }) }
-
-    /// The names a `base` option accepts: every method that is not itself an aggregation.
+    /// The names an aggregation's base takes: every method that is not itself an aggregation.
     public var baseNames: [String] { methods.filter { !$0.capabilities.contains(.aggregatesBase) }.map(\.name) }
 
-    /// The names aggregation `aggregation`'s `base` option accepts: the methods that are not
-    /// aggregations and share no option name with it. One command line holds the options of
-    /// both, so a shared name (Expected Gradients' and SmoothGrad's `--samples` and `--seed`,
-    /// DDPath's own `--base`) could not say whose it is.
-    public func baseNames(for aggregation: MethodRegistration) -> [String] {
-        let own = Set(aggregation.options.map(\.name))
-        return methods.filter { !$0.capabilities.contains(.aggregatesBase) && own.isDisjoint(with: $0.options.map(\.name)) }.map(\.name)
-    }
-
-    /// Checks `values` (option name → text) for method `name`: every option must belong to the
-    /// method or, for an aggregation, to its base, and parse as its kind.
-    /// - Throws: ``MethodArgumentError`` naming the method (or the base) an option does not apply to.
-    public func arguments(
-        for name: String, values: [String: String], tensors: [String: Tensor] = [:], network: Sequential? = nil,
-        resources: [String: any Sendable] = [:]
-    ) throws(MethodArgumentError) -> MethodArguments {
+    /// The registration called `name`.
+    /// - Throws: ``AttributionError`` listing the methods.
+    public func require(_ name: String, parameter: String = "method") throws(AttributionError) -> MethodRegistration {
         guard let registration = registration(named: name) else {
-            throw MethodArgumentError("'--method \(name)' is not one of: \(names.joined(separator: ", "))")
+            throw AttributionError(parameter: parameter, "`\(parameter)` \(name) is not a method; one of: \(names.joined(separator: ", "))")
         }
-        var base: MethodRegistration? = nil
-        if registration.capabilities.contains(.aggregatesBase), let option = registration.option("base") {
-            let baseName = values["base"] ?? option.defaultDescription
-            let accepted = baseNames(for: registration)
-            guard accepted.contains(baseName), let found = self.registration(named: baseName) else {
-                if let other = self.registration(named: baseName), !other.capabilities.contains(.aggregatesBase) {
-                    let shared = Set(registration.options.map(\.name)).intersection(other.options.map(\.name)).sorted().map { "--\($0)" }
-                    throw MethodArgumentError(
-                        "'--base \(baseName)' cannot run under --method \(name): both take \(shared.joined(separator: ", ")), so the command line "
-                            + "could not say whose they are; one of: \(accepted.joined(separator: ", "))")
+        return registration
+    }
+
+    // MARK: Text to a specification
+
+    /// Method `name` with parameter values given as text (`"steps": "50"`, `"base": "ig"`,
+    /// `"base.samples": "20"`), each parsed by its parameter's kind — the one place text
+    /// becomes values. A file parameter's text becomes a ``ParameterValue/path(_:)`` for the
+    /// caller to load. An unscoped name belongs to the method if it has it, else to its base;
+    /// a name both have must be scoped.
+    /// - Throws: ``AttributionError`` naming the parameter: unknown, ambiguous, not applicable, or not a value of its kind.
+    public func specification(_ name: String, text: [String: String]) throws(AttributionError) -> MethodSpecification {
+        let registration = try require(name)
+        var own: [String: String] = [:]
+        var scoped: [String: String] = [:]
+        let base = registration.baseParameter
+        var baseRegistration: MethodRegistration? = nil
+        if let base {
+            let baseName = text[base.name] ?? base.defaultDescription
+            guard let found = self.registration(named: baseName), !found.capabilities.contains(.aggregatesBase) else {
+                throw AttributionError(parameter: base.name, "`\(base.name)` \(baseName) is not a method \(name) can run; one of: \(baseNames.joined(separator: ", "))")
+            }
+            baseRegistration = found
+        }
+        for key in text.keys.sorted() {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                guard let base, parts[0] == base.name else {
+                    throw AttributionError(parameter: key, "`\(key)` does not apply to \(name): only an aggregation's base takes scoped parameters")
                 }
-                throw MethodArgumentError("'--base \(baseName)' is not one of: \(accepted.joined(separator: ", "))")
+                if let unscoped = text[parts[1]], baseRegistration?.parameter(parts[1]) != nil, registration.parameter(parts[1]) == nil {
+                    throw AttributionError(parameter: key, "`\(parts[1])` and `\(key)` both set \(baseRegistration!.name)'s `\(parts[1])` (\(unscoped) and \(text[key]!)); give one")
+                }
+                scoped[parts[1]] = text[key]
+                continue
             }
-            base = found
-        }
-        for key in values.keys.sorted() {
-            if let option = registration.option(key) {
-                if option.kind != .method { try option.check(values[key]!) }
-            } else if let base, let option = base.option(key) {
-                try option.check(values[key]!)
-            } else if let base {
-                throw MethodArgumentError("--\(key) does not apply to --base \(base.name)")
-            } else {
-                throw MethodArgumentError("--\(key) does not apply to --method \(name)")
+            // The base's own name is always the aggregation's parameter.
+            let mine = registration.parameter(key) != nil
+            let theirs = key != base?.name && baseRegistration?.parameter(key) != nil
+            switch (mine, theirs) {
+            case (true, true):
+                // Unambiguous when the base's is given scoped beside it.
+                guard text["\(base!.name).\(key)"] != nil else {
+                    throw AttributionError(
+                        parameter: key,
+                        "`\(key)` is a parameter of both \(name) and its base \(baseRegistration!.name): write `\(key)` for \(name)'s and `\(base!.name).\(key)` for the base's")
+                }
+                own[key] = text[key]
+            case (true, false): own[key] = text[key]
+            case (false, true): if scoped[key] == nil { scoped[key] = text[key] }
+            case (false, false):
+                let of = baseRegistration.map { " or its base \($0.name)" } ?? ""
+                throw AttributionError(parameter: key, "`\(key)` does not apply to \(name)\(of)")
             }
         }
-        return MethodArguments(registry: self, registration: registration, given: values, tensors: tensors, network: network, resources: resources)
+        var values: [String: ParameterValue] = [:]
+        for (key, value) in own {
+            let declaration = registration.parameter(key)!
+            if declaration.kind == .method { continue }
+            guard let parsed = declaration.kind.parse(value) else {
+                throw AttributionError(parameter: key, "`\(key)` must be \(declaration.kind.accepted), got \(value)")
+            }
+            values[key] = parsed
+        }
+        if let base, let baseRegistration {
+            do {
+                values[base.name] = .method(try specification(baseRegistration.name, text: scoped))
+            } catch {
+                throw error.scoped(to: base.name)
+            }
+        }
+        return MethodSpecification(name, values)
     }
 
-    /// Builds method `name` from option values.
-    /// - Throws: ``MethodArgumentError`` for options that do not apply or values out of range.
+    // MARK: Building
+
+    /// The method `specification` describes, built on its defaults: given values set, the
+    /// network attached, the whole checked by the method's `validate`, once-per-build work
+    /// done. The base of an aggregation is built first, from its nested specification.
+    /// - Throws: ``AttributionError``: a parameter's error names it (scoped for a base), a missing network says so.
+    public func build(_ specification: MethodSpecification, network: Sequential? = nil) throws(AttributionError) -> any AttributionMethod {
+        let registration = try require(specification.name)
+        var values = specification.values
+        if let base = registration.baseParameter {
+            let inner = specification.nested(base.name) ?? MethodSpecification(base.defaultDescription)
+            guard let found = self.registration(named: inner.name), !found.capabilities.contains(.aggregatesBase) else {
+                throw AttributionError(parameter: base.name, "`\(base.name)` \(inner.name) is not a method \(registration.name) can run; one of: \(baseNames.joined(separator: ", "))")
+            }
+            do {
+                values[base.name] = .attributionMethod(try build(inner, network: network))
+            } catch {
+                throw error.scoped(to: base.name)
+            }
+        }
+        return try registration.make(values, network)
+    }
+
+    /// Method `name` built from text values (``specification(_:text:)``), with arrays and
+    /// resources for its file parameters by scoped name.
     public func build(
-        _ name: String, values: [String: String] = [:], tensors: [String: Tensor] = [:], network: Sequential? = nil,
-        resources: [String: any Sendable] = [:]
-    ) throws(MethodArgumentError) -> any AttributionMethod {
-        let arguments = try arguments(for: name, values: values, tensors: tensors, network: network, resources: resources)
-        return try arguments.registration.build(arguments)
+        _ name: String, text: [String: String] = [:], files: [String: ParameterValue] = [:], network: Sequential? = nil
+    ) throws(AttributionError) -> any AttributionMethod {
+        var specification = try self.specification(name, text: text.filter { files[$0.key] == nil })
+        for (parameter, value) in files { specification = specification.replacing(parameter, with: value) }
+        return try build(specification, network: network)
     }
 
-    /// Reads the values of the resource options given in `arguments` (the method's and its
-    /// base's) with their registrations' loaders, for a second call of
-    /// ``arguments(for:values:tensors:network:resources:)``.
-    /// - Throws: the loader's error, which says what is wrong with the file.
-    public func loadResources(_ arguments: MethodArguments) throws -> [String: any Sendable] {
-        var resources: [String: any Sendable] = [:]
-        for registration in [arguments.registration] + (arguments.baseRegistration.map { [$0] } ?? []) {
-            for option in registration.options {
-                guard case .resource = option.kind, let path = arguments.given[option.name], let load = registration.loadResource else { continue }
-                resources[option.name] = try load(option.name, URL(fileURLWithPath: path))
-            }
+    // MARK: Reading back
+
+    /// The registrations of `specification` and of its base, outermost first, each with its scope ("" or "base.").
+    public func registrations(of specification: MethodSpecification) -> [(scope: String, registration: MethodRegistration, specification: MethodSpecification)] {
+        guard let registration = registration(named: specification.name) else { return [] }
+        var found = [("", registration, specification)]
+        if let base = registration.baseParameter {
+            let inner = specification.nested(base.name) ?? MethodSpecification(base.defaultDescription)
+            found += registrations(of: inner).map { ("\(base.name).\($0.scope)", $0.registration, $0.specification) }
         }
-        return resources
+        return found
     }
 
-    /// Whether method `name` with these values keeps a per-step ledger: it walks a path, or it
-    /// aggregates a base that does.
-    public func keepsLedger(_ arguments: MethodArguments) -> Bool {
-        let ledger: MethodCapabilities = [.walksPath, .keepsLedger]
-        return !arguments.registration.capabilities.isDisjoint(with: ledger)
-            || !(arguments.baseRegistration?.capabilities.isDisjoint(with: ledger) ?? true)
-    }
-
-    /// The methods and their options, as `attribute --help` prints them.
-    public var help: String {
-        func column(_ text: String) -> String { text.padding(toLength: max(20, text.count + 1), withPad: " ", startingAt: 0) }
-        var lines: [String] = []
-        for method in methods {
-            lines.append("  \(column(method.name)) \(method.summary)")
-            for option in method.options {
-                let usage = option.kind == .flag ? "--\(option.name)" : "--\(option.name) \(option.placeholder)"
-                lines.append("      \(column(usage)) \(option.help)")
-                lines.append("      \(String(repeating: " ", count: 20)) (\(option.accepted); default \(option.defaultDescription))")
+    /// Every parameter's effective value, the method's own then its base's — for a report: the
+    /// built method's value, a file parameter's source, or help's default. A base's
+    /// parameter whose name the method also has is reported under its scoped name.
+    public func effectiveValues(of specification: MethodSpecification, built method: any AttributionMethod) -> [(name: String, value: ParameterValue?)] {
+        var values: [(String, ParameterValue?)] = []
+        var seen: Set<String> = []
+        var current: (any AttributionMethod)? = method
+        for (scope, registration, inner) in registrations(of: specification) {
+            let read = current.map(registration.read) ?? [:]
+            for parameter in registration.parameters {
+                let name = seen.insert(parameter.name).inserted ? parameter.name : scope + parameter.name
+                values.append((name, read[parameter.name] ?? inner.values[parameter.name] ?? .word(parameter.defaultDescription)))
             }
+            current = registration.baseParameter.flatMap { base in (current as? any AggregatesBase)?.base(named: base.name) }
         }
-        return lines.joined(separator: "\n")
+        return values
     }
+
+    /// Whether the method keeps a per-step ledger: it walks a path, or it aggregates a base that does.
+    public func keepsLedger(_ specification: MethodSpecification) -> Bool {
+        registrations(of: specification).contains { !$0.registration.capabilities.isDisjoint(with: [.walksPath, .keepsLedger]) }
+    }
+}
+
+/// An aggregation that can hand back its built base (for reports of its effective values).
+public protocol AggregatesBase {
+    /// The built method held by the parameter `name`.
+    func base(named name: String) -> (any AttributionMethod)?
 }
