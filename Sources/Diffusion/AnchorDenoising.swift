@@ -92,54 +92,95 @@ public struct AnchorDenoising: Sendable, Equatable {
         _ anchors: [[Double]], times: [Int], target: Int, model: DiffusionModel, using generator: inout Xoshiro256StarStar
     ) throws(DiffusionError) -> [[Double]] {
         guard !anchors.isEmpty else { return [] }
-        let features = model.featureCount
-        let batch = Tensor(shape: [anchors.count] + model.inputShape, scalars: anchors.flatMap { $0 })
-        let u = model.diffusionScale(batch)
-        let classes: [Int?] = Array(repeating: target, count: anchors.count)
-        let schedule = model.schedule
-        let shared = sampling == .shared ? (0..<features).map { _ in generator.nextNormal() } : []
-        /// Noise for feature i of a point that draws.
-        func noise(_ i: Int) -> Double { sampling == .shared ? shared[i] : generator.nextNormal() }
-        var result: Tensor
-        switch rule {
-        case .step:
-            result = try model.guidedMean(u, times: times, classes: classes, scale: guidanceScale)
-            if sampling != .mean {
-                for (b, t) in times.enumerated() where t > 1 {
-                    let deviation = schedule.posteriorVariance(t).squareRoot()
-                    for i in 0..<features { result.scalars[b * features + i] += deviation * noise(i) }
-                }
-            }
-        case .renoise:
-            let (guidedNoise, clean) = try model.guidedCleanEstimate(u, times: times, classes: classes, scale: guidanceScale)
-            result = Tensor(zeros: u.shape)
-            for (b, t) in times.enumerated() {
-                let previous = schedule.alphaBar(t - 1)
-                let (signal, spread) = (previous.squareRoot(), (1 - previous).squareRoot())
-                for i in (b * features)..<((b + 1) * features) {
-                    let x0 = min(1, max(-1, clean.scalars[i]))
-                    let epsilon = sampling == .mean ? guidedNoise.scalars[i] : noise(i - b * features)
-                    result.scalars[i] = signal * x0 + spread * epsilon
-                }
-            }
-        case .ddim:
-            result = u
-            for j in 0..<4 {
-                let from = times.map { (Double($0) * (1 - Double(j) / 4)).rounded() }.map(Int.init)
-                let to = times.map { (Double($0) * (1 - Double(j + 1) / 4)).rounded() }.map(Int.init)
-                let moving = times.indices.filter { from[$0] > to[$0] && from[$0] >= 1 }
-                guard !moving.isEmpty else { continue }
-                let subset = Tensor(
-                    shape: [moving.count] + model.inputShape,
-                    scalars: moving.flatMap { Array(result.scalars[($0 * features)..<(($0 + 1) * features)]) })
-                let stepped = try model.ddimStep(
-                    subset, times: moving.map { from[$0] }, to: moving.map { to[$0] }, classes: moving.map { _ in target }, scale: guidanceScale)
-                for (row, b) in moving.enumerated() {
-                    for i in 0..<features { result.scalars[b * features + i] = stepped.scalars[row * features + i] }
-                }
-            }
+        var denoiser = Denoiser(self, target: target, model: model, generator: generator)
+        let result = try denoiser.denoise(anchors, times: times)
+        generator = denoiser.generator
+        return result
+    }
+
+    /// A path's anchors denoised a chunk at a time, in order, with the noise drawn as one call
+    /// of ``AnchorDenoising/denoise(_:times:target:model:using:)`` over all of them would
+    /// draw it: the shared noise image first, then each drawing point's noise in anchor order.
+    /// The model answers every row with the bits it gets alone, so the chunks change no bit,
+    /// and memory holds one chunk's activations however long the path.
+    public struct Denoiser {
+        /// The rule, schedule and guidance.
+        public let configuration: AnchorDenoising
+        /// The class guided toward.
+        public let target: Int
+        /// The diffusion model.
+        public let model: DiffusionModel
+        /// The noise source, after the draws so far.
+        public private(set) var generator: Xoshiro256StarStar
+        /// The shared noise image (shared sampling).
+        let shared: [Double]
+
+        /// A denoiser; with shared sampling it draws the shared noise image now.
+        public init(_ configuration: AnchorDenoising, target: Int, model: DiffusionModel, generator: Xoshiro256StarStar) {
+            self.configuration = configuration
+            self.target = target
+            self.model = model
+            var generator = generator
+            shared = configuration.sampling == .shared ? (0..<model.featureCount).map { _ in generator.nextNormal() } : []
+            self.generator = generator
         }
-        let data = model.dataScale(result)
-        return (0..<anchors.count).map { Array(data.scalars[($0 * features)..<(($0 + 1) * features)]) }
+
+        /// The next anchors denoised at their times.
+        /// - Throws: ``DiffusionError`` from the model.
+        public mutating func denoise(_ anchors: [[Double]], times: [Int]) throws(DiffusionError) -> [[Double]] {
+            guard !anchors.isEmpty else { return [] }
+            let (rule, sampling, guidanceScale, model, target) = (configuration.rule, configuration.sampling, configuration.guidanceScale, model, target)
+            let features = model.featureCount
+            let batch = Tensor(shape: [anchors.count] + model.inputShape, scalars: anchors.flatMap { $0 })
+            let u = model.diffusionScale(batch)
+            let classes: [Int?] = Array(repeating: target, count: anchors.count)
+            let schedule = model.schedule
+            let shared = self.shared
+            var generator = self.generator
+            defer { self.generator = generator }
+            /// Noise for feature i of a point that draws.
+            func noise(_ i: Int) -> Double { sampling == .shared ? shared[i] : generator.nextNormal() }
+            var result: Tensor
+            switch rule {
+            case .step:
+                result = try model.guidedMean(u, times: times, classes: classes, scale: guidanceScale)
+                if sampling != .mean {
+                    for (b, t) in times.enumerated() where t > 1 {
+                        let deviation = schedule.posteriorVariance(t).squareRoot()
+                        for i in 0..<features { result.scalars[b * features + i] += deviation * noise(i) }
+                    }
+                }
+            case .renoise:
+                let (guidedNoise, clean) = try model.guidedCleanEstimate(u, times: times, classes: classes, scale: guidanceScale)
+                result = Tensor(zeros: u.shape)
+                for (b, t) in times.enumerated() {
+                    let previous = schedule.alphaBar(t - 1)
+                    let (signal, spread) = (previous.squareRoot(), (1 - previous).squareRoot())
+                    for i in (b * features)..<((b + 1) * features) {
+                        let x0 = min(1, max(-1, clean.scalars[i]))
+                        let epsilon = sampling == .mean ? guidedNoise.scalars[i] : noise(i - b * features)
+                        result.scalars[i] = signal * x0 + spread * epsilon
+                    }
+                }
+            case .ddim:
+                result = u
+                for j in 0..<4 {
+                    let from = times.map { (Double($0) * (1 - Double(j) / 4)).rounded() }.map(Int.init)
+                    let to = times.map { (Double($0) * (1 - Double(j + 1) / 4)).rounded() }.map(Int.init)
+                    let moving = times.indices.filter { from[$0] > to[$0] && from[$0] >= 1 }
+                    guard !moving.isEmpty else { continue }
+                    let subset = Tensor(
+                        shape: [moving.count] + model.inputShape,
+                        scalars: moving.flatMap { Array(result.scalars[($0 * features)..<(($0 + 1) * features)]) })
+                    let stepped = try model.ddimStep(
+                        subset, times: moving.map { from[$0] }, to: moving.map { to[$0] }, classes: moving.map { _ in target }, scale: guidanceScale)
+                    for (row, b) in moving.enumerated() {
+                        for i in 0..<features { result.scalars[b * features + i] = stepped.scalars[row * features + i] }
+                    }
+                }
+            }
+            let data = model.dataScale(result)
+            return (0..<anchors.count).map { Array(data.scalars[($0 * features)..<(($0 + 1) * features)]) }
+        }
     }
 }

@@ -25,8 +25,10 @@ public struct PolylinePath: StaticPath {
         case algorithm1 = "algorithm-1"
     }
 
-    /// p_0 … p_T, flattened.
-    public let points: [[Double]]
+    /// The number of points, T + 1.
+    public let pointCount: Int
+    /// p_k, flattened (asked for in path order, each a few times).
+    let pointAt: @Sendable (Int) -> [Double]
     /// The shape of one point.
     public let pointShape: [Int]
     /// The Riemann term.
@@ -35,13 +37,24 @@ public struct PolylinePath: StaticPath {
     /// The path through `points` (at least two, all of `shape`'s size).
     public init(points: [[Double]], shape: [Int], term: Term) {
         precondition(points.count >= 2 && points.allSatisfy { $0.count == Tensor.elementCount(of: shape) })
-        self.points = points
-        self.pointShape = shape
+        self.init(count: points.count, shape: shape, term: term) { points[$0] }
+    }
+
+    /// The path through `count` points made on demand by `point` (p_k for k = 0…T, asked
+    /// for in path order): DDPath denoises its points a chunk at a time as the walk reaches them.
+    public init(count: Int, shape: [Int], term: Term, point: @escaping @Sendable (Int) -> [Double]) {
+        precondition(count >= 2)
+        pointCount = count
+        pointAt = point
+        pointShape = shape
         self.term = term
     }
 
+    /// p_k
+    public func point(_ k: Int) -> [Double] { pointAt(k) }
+
     /// T
-    public var stepCount: Int { points.count - 1 }
+    public var stepCount: Int { pointCount - 1 }
     /// 0 (x′) to 1 (x).
     public var parameterRange: (start: Double, end: Double) { (0, 1) }
     /// Step k: from k/T to (k + 1)/T.
@@ -49,16 +62,16 @@ public struct PolylinePath: StaticPath {
     /// g_k is taken at p_k.
     public func gradientParameter(_ k: Int) -> Double { parameter(k) }
     /// p_k for the parameter k/T.
-    public func point(at parameter: Double) -> [Double] { points[index(of: parameter)] }
+    public func point(at parameter: Double) -> [Double] { pointAt(index(of: parameter)) }
 
     /// The Riemann term of step k.
     public func riemannTerm(_ k: Int, gradient: [Double]) -> [Double] {
         switch term {
         case .path:
-            let (start, end) = (points[k], points[k + 1])
+            let (start, end) = (pointAt(k), pointAt(k + 1))
             return gradient.indices.map { gradient[$0] * (end[$0] - start[$0]) }
         case .algorithm1:
-            let (start, end, steps) = (points[0], points[stepCount], Double(stepCount))
+            let (start, end, steps) = (pointAt(0), pointAt(stepCount), Double(stepCount))
             return gradient.indices.map { gradient[$0] * ((end[$0] - start[$0]) / steps) }
         }
     }

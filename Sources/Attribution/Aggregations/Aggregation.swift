@@ -40,59 +40,90 @@ public struct Aggregation: Sendable, Equatable {
 
     /// The plan that runs `plans` (one per walk of the aggregation) and combines their results.
     public func plan(over plans: [AttributionPlan], shape: [Int]) -> AttributionPlan {
-        .combining(plans) { results throws(AttributionError) in try combine(results, shape: shape) }
+        plan(count: plans.count, part: { plans[$0] }, shape: shape)
+    }
+
+    /// The plan that runs `count` plans, made on demand by `part`, folding each result into
+    /// running sums as it arrives: memory holds one attribution's sums, however many walks.
+    public func plan(count: Int, part: @escaping (Int) throws(AttributionError) -> AttributionPlan, shape: [Int]) -> AttributionPlan {
+        AttributionPlan(count: count, part: { k throws(AttributionError) in .plan(try part(k)) }, fold: { Fold(self, shape: shape, count: count) })
     }
 
     /// The statistic of `results`, with their costs added and their ledgers joined.
     /// - Throws: ``AttributionError`` if the weights do not match the results.
     public func combine(_ results: [AttributionResult], shape: [Int]) throws(AttributionError) -> AttributionResult {
-        guard !results.isEmpty else { throw AttributionError("an aggregation needs at least one attribution") }
-        if let weights, weights.count != results.count {
-            throw AttributionError("\(weights.count) weights for \(results.count) attributions")
+        var fold = Fold(self, shape: shape, count: results.count)
+        for result in results { try fold.add(result) }
+        return try fold.finish()
+    }
+
+    /// The running sums Σ w_k a_k and Σ w_k a_k ⊙ a_k (divided by n at the end for equal
+    /// weights, as the peers do), the costs, and the walks' ledgers one after another, each
+    /// step tagged with its walk and its point shifted to the whole run's order.
+    struct Fold: PlanFold {
+        let aggregation: Aggregation
+        let shape: [Int]
+        let count: Int
+        var sum: [Double]
+        var sumOfSquares: [Double]
+        var k = 0
+        var gradientEvaluations = 0
+        var valueEvaluations = 0
+        var steps: [Ledger.Step]? = []
+        var pointOffset = 0
+
+        init(_ aggregation: Aggregation, shape: [Int], count: Int) {
+            self.aggregation = aggregation
+            self.shape = shape
+            self.count = count
+            sum = [Double](repeating: 0, count: Tensor.elementCount(of: shape))
+            sumOfSquares = sum
         }
-        let count = Tensor.elementCount(of: shape)
-        var sum = [Double](repeating: 0, count: count)
-        var sumOfSquares = sum
-        for (k, result) in results.enumerated() {
-            let w = weights?[k] ?? 1
-            for i in 0..<count {
+
+        mutating func add(_ result: AttributionResult) throws(AttributionError) {
+            if let weights = aggregation.weights, weights.count != count {
+                throw AttributionError("\(weights.count) weights for \(count) attributions")
+            }
+            let w = aggregation.weights?[k] ?? 1
+            for i in sum.indices {
                 let a = result.attribution.scalars[i]
                 sum[i] += w * a
                 sumOfSquares[i] += w * (a * a)
             }
-        }
-        if weights == nil {
-            let n = Double(results.count)
-            for i in 0..<count {
-                sum[i] /= n
-                sumOfSquares[i] /= n
+            gradientEvaluations += result.gradientEvaluations
+            valueEvaluations += result.valueEvaluations
+            if let ledger = result.ledger, steps != nil {
+                for var step in ledger.steps {
+                    step.point += pointOffset
+                    step.reference = k
+                    steps!.append(step)
+                }
+            } else {
+                steps = nil
             }
+            pointOffset += result.gradientEvaluations
+            k += 1
         }
-        let combined: [Double]
-        switch statistic {
-        case .mean: combined = sum
-        case .meanOfSquares: combined = sumOfSquares
-        case .variance: combined = (0..<count).map { sumOfSquares[$0] - sum[$0] * sum[$0] }
-        }
-        return AttributionResult(
-            attribution: Tensor(shape: shape, scalars: combined), ledger: joinedLedger(results),
-            gradientEvaluations: results.map(\.gradientEvaluations).reduce(0, +),
-            valueEvaluations: results.map(\.valueEvaluations).reduce(0, +))
-    }
 
-    /// The walks' ledgers, one after another (nil unless every walk kept one).
-    private func joinedLedger(_ results: [AttributionResult]) -> Ledger? {
-        var steps: [Ledger.Step] = []
-        var offset = 0
-        for (k, result) in results.enumerated() {
-            guard let ledger = result.ledger else { return nil }
-            for var step in ledger.steps {
-                step.point += offset
-                step.reference = k
-                steps.append(step)
+        mutating func finish() throws(AttributionError) -> AttributionResult {
+            guard k > 0 else { throw AttributionError("an aggregation needs at least one attribution") }
+            if aggregation.weights == nil {
+                let n = Double(k)
+                for i in sum.indices {
+                    sum[i] /= n
+                    sumOfSquares[i] /= n
+                }
             }
-            offset += result.gradientEvaluations
+            let combined: [Double]
+            switch aggregation.statistic {
+            case .mean: combined = sum
+            case .meanOfSquares: combined = sumOfSquares
+            case .variance: combined = sum.indices.map { sumOfSquares[$0] - sum[$0] * sum[$0] }
+            }
+            let ledger = steps.map { Ledger(steps: $0, referenceWeights: aggregation.weights ?? Array(repeating: 1 / Double(k), count: k)) }
+            return AttributionResult(
+                attribution: Tensor(shape: shape, scalars: combined), ledger: ledger, gradientEvaluations: gradientEvaluations,
+                valueEvaluations: valueEvaluations)
         }
-        return Ledger(steps: steps, referenceWeights: weights ?? Array(repeating: 1 / Double(results.count), count: results.count))
     }
 }

@@ -75,11 +75,7 @@ public struct ReferenceAggregation: AttributionMethod {
     /// The base method's plans from each chosen reference, combined by the weights.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         let chosen = try chosenReferences()
-        var plans: [AttributionPlan] = []
-        for index in chosen {
-            try Validate.matching(references[index], input, name: "reference \(index)")
-            plans.append(try base.replacingBaseline(with: references[index]).plan(for: input))
-        }
+        let (references, base) = (self.references, self.base)
         var combinedWeights: [Double]? = nil
         if case .every = draws, let weights {
             guard weights.count == references.count else {
@@ -90,6 +86,10 @@ public struct ReferenceAggregation: AttributionMethod {
             }
             combinedWeights = weights
         }
-        return Aggregation(.mean, weights: combinedWeights).plan(over: plans, shape: input.shape)
+        return Aggregation(.mean, weights: combinedWeights).plan(count: chosen.count, part: { k throws(AttributionError) in
+            let index = chosen[k]
+            try Validate.matching(references[index], input, name: "reference \(index)")
+            return try base.replacingBaseline(with: references[index]).plan(for: input)
+        }, shape: input.shape)
     }
 }

@@ -35,41 +35,80 @@ public enum ReferenceSampling {
         for input: Tensor, references: [Tensor], draws: [Draw], integrator: any Integrator, steps: Int,
         details: [JSONValue.Member] = []
     ) throws(AttributionError) -> AttributionPlan {
-        guard !draws.isEmpty else { throw AttributionError("no reference was drawn; draw at least one") }
-        var plans: [AttributionPlan] = []
-        for draw in draws {
-            guard references.indices.contains(draw.reference) else { throw AttributionError("reference \(draw.reference) is not in the set of \(references.count)") }
-            let reference = references[draw.reference]
-            try Validate.matching(reference, input, name: "reference \(draw.reference)")
-            let path: StraightLinePath
-            if integrator.needs.contains(.riemannTerms) {
-                let k = draw.alphas.count
-                guard k > 0, draw.alphas.allSatisfy({ (0...1).contains($0) }) else { throw AttributionError("each reference needs α's in [0, 1]") }
-                let discretization = QuadratureRule.Discretization(
-                    nodes: draw.alphas, weights: Array(repeating: 1 / Double(k), count: k),
-                    cellBoundaries: (0...k).map { Double($0) / Double(k) })
-                path = try StraightLinePath(from: reference, to: input, discretization: discretization)
-            } else {
-                path = try StraightLinePath(from: reference, to: input, rule: .left, steps: steps)
-            }
-            plans.append(.integrating(path, with: integrator, shape: input.shape))
-        }
-        let weights = draws.map(\.weight)
+        try plan(for: input, references: references, count: draws.count, draw: { draws[$0] }, integrator: integrator, steps: steps, details: details)
+    }
+
+    /// The plan for `input` over `count` draws made on demand by `draw` (each draw's walk is
+    /// made when the engine has room for it, and its result folded and released): memory
+    /// stays flat in the number of draws.
+    public static func plan(
+        for input: Tensor, references: [Tensor], count: Int, draw: @escaping (Int) -> Draw, integrator: any Integrator, steps: Int,
+        details: [JSONValue.Member] = []
+    ) throws(AttributionError) -> AttributionPlan {
+        guard count > 0 else { throw AttributionError("no reference was drawn; draw at least one") }
         let riemann = integrator.needs.contains(.riemannTerms)
-        return .combining(plans) { results throws(AttributionError) in
-            var combined = try Aggregation(.mean, weights: weights).combine(results, shape: input.shape)
-            combined.startValue = zip(results, weights).reduce(0) { $0 + $1.1 * ($1.0.startValue ?? .nan) }
-            combined.endValue = results[0].endValue
+        return AttributionPlan(
+            count: count,
+            part: { k throws(AttributionError) in
+                let draw = draw(k)
+                guard references.indices.contains(draw.reference) else { throw AttributionError("reference \(draw.reference) is not in the set of \(references.count)") }
+                let reference = references[draw.reference]
+                try Validate.matching(reference, input, name: "reference \(draw.reference)")
+                let path: StraightLinePath
+                if riemann {
+                    let k = draw.alphas.count
+                    guard k > 0, draw.alphas.allSatisfy({ (0...1).contains($0) }) else { throw AttributionError("each reference needs α's in [0, 1]") }
+                    let discretization = QuadratureRule.Discretization(
+                        nodes: draw.alphas, weights: Array(repeating: 1 / Double(k), count: k), cellBoundaries: (0...k).map { Double($0) / Double(k) })
+                    path = try StraightLinePath(from: reference, to: input, discretization: discretization)
+                } else {
+                    path = try StraightLinePath(from: reference, to: input, rule: .left, steps: steps)
+                }
+                return .plan(.integrating(path, with: integrator, shape: input.shape))
+            },
+            fold: { Fold(draw: draw, count: count, shape: input.shape, riemann: riemann, details: details) })
+    }
+
+    /// The weighted mean of the draws' attributions (``Aggregation``'s fold), the start value
+    /// Σ_j w_j F(r_j) summed as the draws arrive, and the ledger's steps labelled with their
+    /// reference, α and weight.
+    struct Fold: PlanFold {
+        let draw: (Int) -> Draw
+        let riemann: Bool
+        let details: [JSONValue.Member]
+        var weights: Aggregation.Fold
+        var startValue = 0.0
+        var endValue: Double?
+        var k = 0
+
+        init(draw: @escaping (Int) -> Draw, count: Int, shape: [Int], riemann: Bool, details: [JSONValue.Member]) {
+            self.draw = draw
+            self.riemann = riemann
+            self.details = details
+            weights = Aggregation.Fold(Aggregation(.mean, weights: (0..<count).map { draw($0).weight }), shape: shape, count: count)
+        }
+
+        mutating func add(_ result: AttributionResult) throws(AttributionError) {
+            try weights.add(result)
+            startValue = startValue + draw(k).weight * (result.startValue ?? .nan)
+            if k == 0 { endValue = result.endValue }
+            k += 1
+        }
+
+        mutating func finish() throws(AttributionError) -> AttributionResult {
+            var combined = try weights.finish()
+            combined.startValue = startValue
+            combined.endValue = endValue
             if var ledger = combined.ledger {
-                // The combined ledger tags each step with its walk's index, which is replaced
-                // here by the reference's index in the set; steps of one walk are contiguous.
+                // The aggregation tags each step with its walk's index, replaced here by the
+                // reference's index in the set; steps of one walk are contiguous.
                 var indexInWalk = 0
                 var previousWalk: Int?
                 for s in ledger.steps.indices {
                     let walk = ledger.steps[s].reference!
                     if walk != previousWalk { indexInWalk = 0 }
                     previousWalk = walk
-                    let draw = draws[walk]
+                    let draw = draw(walk)
                     ledger.steps[s].reference = draw.reference
                     ledger.steps[s].alpha = riemann ? draw.alphas[indexInWalk] : ledger.steps[s].start
                     ledger.steps[s].weight = riemann ? draw.weight / Double(draw.alphas.count) : draw.weight

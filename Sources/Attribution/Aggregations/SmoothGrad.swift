@@ -88,20 +88,27 @@ public struct SmoothGrad: ConfigurableMethod, AggregatesBase {
         try Validate.atLeast(samples, 1, "samples")
         let sigma = try standardDeviation(for: input)
         let source = Xoshiro256StarStar(seed: seed)
-        return (0..<samples).map { s in
-            var draw = source.derived(s)
-            return input.map { $0 + sigma * draw.nextNormal() }
-        }
+        return (0..<samples).map { Self.noisyCopy($0, of: input, sigma: sigma, source: source) }
+    }
+
+    /// Copy s: x + σ ε_s, ε_s from the generator `source` derives for s.
+    static func noisyCopy(_ s: Int, of input: Tensor, sigma: Double, source: Xoshiro256StarStar) -> Tensor {
+        var draw = source.derived(s)
+        return input.map { $0 + sigma * draw.nextNormal() }
     }
 
     /// The base method's plans on the noisy copies, combined by the chosen statistic.
+    /// Each copy and its plan are made when the engine has room for them, so memory is flat
+    /// in the number of copies.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
-        var plans: [AttributionPlan] = []
-        for copy in try noisyCopies(of: input) {
+        try validate()
+        let sigma = try standardDeviation(for: input)
+        let (source, base) = (Xoshiro256StarStar(seed: seed), self.base)
+        return Aggregation(smoothing.statistic).plan(count: samples, part: { s throws(AttributionError) in
+            let copy = Self.noisyCopy(s, of: input, sigma: sigma, source: source)
             try Validate.finite(copy, name: "noisy copy of the input")
-            plans.append(try base.plan(for: copy))
-        }
-        return Aggregation(smoothing.statistic).plan(over: plans, shape: input.shape)
+            return try base.plan(for: copy)
+        }, shape: input.shape)
     }
 
     /// PAIR's defaults over the vanilla gradient: 25 copies, σ = 0.15 of the range, the mean.

@@ -37,53 +37,39 @@ public enum AttributionEngine {
         }
 
         // Plans are started in input order, only when the running ones cannot fill a round's
-        // batch, and released as soon as they are combined: memory holds about one batch's
-        // worth of walks, however many inputs there are, and the inputs' paths still share
-        // model calls.
+        // batch, and released as soon as they are folded: memory holds about one batch's worth
+        // of walks, however many inputs, steps or samples there are.
         var results = [AttributionResult?](repeating: nil, count: inputs.count)
         var running: [RunningPlan] = []
         var nextInput = 0
-
         while true {
-            // Collect one round of requests: from the running walks in order, then from newly
-            // started plans while there is room.
-            var round: [(plan: Int, walk: Int, request: EvaluationRequest)] = []
+            var round: [(walk: RunningWalk, request: EvaluationRequest)] = []
             var room = batchSize
             var p = 0
             while room > 0 {
                 if p == running.count {
                     guard nextInput < inputs.count else { break }
-                    running.append(try RunningPlan(method.plan(for: inputs[nextInput]), input: nextInput, functions: functions, options: options))
+                    let context = WalkContext(options: options, explainedClass: functions.explainedClass(of: nextInput))
+                    running.append(RunningPlan(try method.plan(for: inputs[nextInput]), owner: nextInput, context: context))
                     nextInput += 1
                 }
-                for w in running[p].walks.indices where !running[p].done[w] {
-                    guard room > 0 else { break }
-                    guard let request = running[p].walks[w].nextRequest(limit: room) else {
-                        running[p].done[w] = true
-                        continue
-                    }
-                    room -= request.gradientPoints.count + request.classGradientPoints.count
-                    round.append((p, w, request))
-                }
+                try running[p].collect(into: &round, room: &room)
                 p += 1
             }
-
             if !round.isEmpty {
-                let answers = try evaluate(
-                    round.map { ($0.request, running[$0.plan].input, running[$0.plan].walks[$0.walk].rule) }, functions, batchSize: batchSize)
-                for ((p, w, request), answer) in zip(round, answers) {
-                    running[p].gradientCounts[w] += request.gradientPoints.count + request.classGradientPoints.count
-                    running[p].valueCounts[w] += request.valuePoints.count + request.predictionPoints.count
-                    if options.recordsPathPoints { running[p].points[w] += request.gradientPoints }
-                    try running[p].walks[w].receive(answer)
-                }
+                let answers = try evaluate(round.map { ($0.request, $0.walk.owner, $0.walk.walk.rule) }, functions, batchSize: batchSize)
+                for ((walk, request), answer) in zip(round, answers) { try walk.receive(answer, for: request) }
             }
-
-            // Combine and release the plans whose walks are all done.
             var kept: [RunningPlan] = []
-            for var plan in running {
-                if plan.done.allSatisfy({ $0 }) {
-                    results[plan.input] = try plan.finish(shape: inputs[plan.input].shape, options: options)
+            for plan in running {
+                try plan.foldFinishedParts()
+                if plan.isFinished {
+                    var result = try plan.finish()
+                    if options.recordsPathPoints {
+                        let shape = inputs[plan.owner].shape
+                        result.pathPoints = Tensor(shape: [plan.points.count / max(1, Tensor.elementCount(of: shape))] + shape, scalars: plan.points)
+                    }
+                    results[plan.owner] = result
                 } else {
                     kept.append(plan)
                 }
@@ -94,45 +80,128 @@ public enum AttributionEngine {
         return results.map { $0! }
     }
 
-    /// One input's plan while it runs: its walks, what each has asked for, and which are done.
-    struct RunningPlan {
-        let input: Int
-        let plan: AttributionPlan
-        var walks: [any Walk]
-        var done: [Bool]
-        var gradientCounts: [Int]
-        var valueCounts: [Int]
-        var points: [[[Double]]]
+    /// A walk while it runs: what it has asked for, and whether it is done.
+    final class RunningWalk {
+        var walk: any Walk
+        let owner: Int
+        let recordsPoints: Bool
+        var done = false
+        var gradientCount = 0
+        var valueCount = 0
+        var points: [Double] = []
 
-        init(_ plan: AttributionPlan, input: Int, functions: ExplainedFunctions, options: RunOptions) {
-            self.input = input
-            self.plan = plan
-            walks = plan.walks
-            for w in walks.indices { walks[w].begin(WalkContext(options: options, explainedClass: functions.explainedClass(of: input))) }
-            done = Array(repeating: false, count: walks.count)
-            gradientCounts = Array(repeating: 0, count: walks.count)
-            valueCounts = Array(repeating: 0, count: walks.count)
-            points = Array(repeating: [], count: walks.count)
+        init(_ walk: any Walk, owner: Int, context: WalkContext) {
+            self.walk = walk
+            self.owner = owner
+            recordsPoints = context.options.recordsPathPoints
+            self.walk.begin(context)
         }
 
-        /// The walks' results, with their evaluation counts, combined by the plan.
-        mutating func finish(shape: [Int], options: RunOptions) throws(AttributionError) -> AttributionResult {
-            var walkResults: [AttributionResult] = []
-            var planPoints: [Double] = []
-            for w in walks.indices {
-                var result = try walks[w].finish()
-                result.gradientEvaluations = gradientCounts[w]
-                result.valueEvaluations = valueCounts[w]
-                walkResults.append(result)
-                if options.recordsPathPoints { planPoints += points[w].joined() }
-            }
-            var result = try plan.combine(walkResults)
-            if options.recordsPathPoints {
-                let size = Tensor.elementCount(of: shape)
-                result.pathPoints = Tensor(shape: [planPoints.count / max(1, size)] + shape, scalars: planPoints)
-            }
+        /// The answers to `request`.
+        func receive(_ answer: Evaluations, for request: EvaluationRequest) throws(AttributionError) {
+            gradientCount += request.gradientPoints.count + request.classGradientPoints.count
+            valueCount += request.valuePoints.count + request.predictionPoints.count
+            if recordsPoints { for point in request.gradientPoints { points += point } }
+            try walk.receive(answer)
+        }
+
+        /// The walk's result with its evaluation counts.
+        func finish() throws(AttributionError) -> AttributionResult {
+            var result = try walk.finish()
+            result.gradientEvaluations = gradientCount
+            result.valueEvaluations = valueCount
             return result
         }
+    }
+
+    /// A plan while it runs: its parts started in order as there is room, each finished part
+    /// folded as soon as the parts before it are, then released.
+    final class RunningPlan {
+        enum Part {
+            case walk(RunningWalk)
+            case plan(RunningPlan)
+            case finished(AttributionResult, points: [Double])
+        }
+
+        let plan: AttributionPlan
+        let owner: Int
+        let context: WalkContext
+        var fold: any PlanFold
+        var nextPart = 0
+        /// Started parts not yet folded, in part order.
+        var parts: [Part] = []
+        /// The gradient points of the folded parts, in part order.
+        var points: [Double] = []
+
+        init(_ plan: AttributionPlan, owner: Int, context: WalkContext) {
+            self.plan = plan
+            self.owner = owner
+            self.context = context
+            fold = plan.makeFold()
+        }
+
+        /// Every part started and folded.
+        var isFinished: Bool { nextPart == plan.count && parts.isEmpty }
+
+        /// The next requests of the running walks, in order, then of newly started parts,
+        /// while there is room.
+        func collect(into round: inout [(walk: RunningWalk, request: EvaluationRequest)], room: inout Int) throws(AttributionError) {
+            for part in parts {
+                guard room > 0 else { return }
+                switch part {
+                case .walk(let walk): ask(walk, into: &round, room: &room)
+                case .plan(let plan): try plan.collect(into: &round, room: &room)
+                case .finished: break
+                }
+            }
+            while room > 0 && nextPart < plan.count {
+                switch try plan.makePart(nextPart) {
+                case .walk(let walk):
+                    let running = RunningWalk(walk, owner: owner, context: context)
+                    parts.append(.walk(running))
+                    ask(running, into: &round, room: &room)
+                case .plan(let inner):
+                    let running = RunningPlan(inner, owner: owner, context: context)
+                    parts.append(.plan(running))
+                    try running.collect(into: &round, room: &room)
+                }
+                nextPart += 1
+            }
+        }
+
+        private func ask(_ walk: RunningWalk, into round: inout [(walk: RunningWalk, request: EvaluationRequest)], room: inout Int) {
+            guard !walk.done else { return }
+            guard let request = walk.walk.nextRequest(limit: room) else {
+                walk.done = true
+                return
+            }
+            room -= request.gradientPoints.count + request.classGradientPoints.count
+            round.append((walk, request))
+        }
+
+        /// Finishes the done parts and folds the finished ones at the front.
+        func foldFinishedParts() throws(AttributionError) {
+            for index in parts.indices {
+                switch parts[index] {
+                case .walk(let walk) where walk.done:
+                    parts[index] = .finished(try walk.finish(), points: walk.points)
+                case .plan(let plan):
+                    try plan.foldFinishedParts()
+                    if plan.isFinished { parts[index] = .finished(try plan.finish(), points: plan.points) }
+                default: break
+                }
+            }
+            var folded = 0
+            while folded < parts.count, case .finished(let result, let partPoints) = parts[folded] {
+                try fold.add(result)
+                points += partPoints
+                folded += 1
+            }
+            parts.removeFirst(folded)
+        }
+
+        /// The folded result.
+        func finish() throws(AttributionError) -> AttributionResult { try fold.finish() }
     }
 
     /// Evaluates one round: every request's gradient points (grouped by rule), value points,

@@ -4,23 +4,41 @@ import Tensors
 /// The gradient work that attributes one input, and how its results combine: the unit the
 /// engine runs (``AttributionEngine``).
 ///
-/// A plan is a list of ``Walk``s — a path integrated with an integrator
-/// (``integrating(_:with:shape:)``), the gradient at one point (``gradient(at:rule:)``) — and a
-/// `combine` that turns their results, in order, into the attribution. Aggregations nest
-/// plans (``combining(_:_:)``): SmoothGrad's plan is its base method's plans for the noisy
-/// copies, combined by a mean; an aggregation over references is the base method's plans for
-/// each reference, combined by weights.
+/// A plan is a sequence of parts — each a ``Walk`` (a path integrated with an integrator,
+/// ``integrating(_:with:shape:)``; the gradient at one point, ``gradient(at:rule:)``) or a
+/// nested plan — and a ``PlanFold`` that turns their results, in order, into the attribution.
+/// Parts are made on demand, as the engine has room for their points, and each result is
+/// folded as soon as the results before it are in and then released: a plan of a million
+/// walks (Expected Gradients' draws, SmoothGrad's copies) holds about one batch of walks and
+/// one running sum, whatever its length. Aggregations nest plans: SmoothGrad's plan is its base
+/// method's plans for the noisy copies, folded into a mean.
 public struct AttributionPlan {
-    /// The walks, in order.
-    public var walks: [any Walk]
-    /// Turns the walks' results (in the order of ``walks``) into the attribution. The
-    /// engine fills in evaluation counts and path points; `combine` shapes the attribution.
-    public var combine: ([AttributionResult]) throws(AttributionError) -> AttributionResult
+    /// One part of a plan.
+    public enum Part {
+        /// A walk: a conversation with the model.
+        case walk(any Walk)
+        /// A nested plan, whose folded result is this plan's part.
+        case plan(AttributionPlan)
+    }
 
-    /// A plan.
+    /// The number of parts.
+    public let count: Int
+    /// Makes part k (called once per part, in order).
+    let makePart: (Int) throws(AttributionError) -> Part
+    /// Makes the fold that combines the parts' results.
+    let makeFold: () -> any PlanFold
+
+    /// A plan of `count` parts made by `part`, combined by the fold `fold` makes.
+    public init(count: Int, part: @escaping (Int) throws(AttributionError) -> Part, fold: @escaping () -> any PlanFold) {
+        self.count = count
+        makePart = part
+        makeFold = fold
+    }
+
+    /// A plan of fixed walks whose results are combined all at once by `combine` (the walks'
+    /// results are kept until the last is in: for plans of a few walks).
     public init(walks: [any Walk], combine: @escaping ([AttributionResult]) throws(AttributionError) -> AttributionResult) {
-        self.walks = walks
-        self.combine = combine
+        self.init(count: walks.count, part: { .walk(walks[$0]) }, fold: { CollectingFold(combine) })
     }
 
     /// `path` integrated with `integrator`: one walk, whose result is reshaped to `shape`.
@@ -41,29 +59,43 @@ public struct AttributionPlan {
         }
     }
 
-    /// Several plans run as one: their walks one after another, each plan's results combined
-    /// by its own `combine`, and those results by `combine`.
+    /// Several plans run as one, each plan's result combined by `combine` when all are in.
     public static func combining(
         _ plans: [AttributionPlan], _ combine: @escaping ([AttributionResult]) throws(AttributionError) -> AttributionResult
     ) -> AttributionPlan {
-        let counts = plans.map(\.walks.count)
-        let inner = plans.map(\.combine)
-        return AttributionPlan(walks: plans.flatMap(\.walks)) { results throws(AttributionError) in
-            var parts: [AttributionResult] = []
-            var start = 0
-            for (count, combinePart) in zip(counts, inner) {
-                parts.append(try combinePart(Array(results[start ..< start + count])))
-                start += count
-            }
-            return try combine(parts)
-        }
+        AttributionPlan(count: plans.count, part: { .plan(plans[$0]) }, fold: { CollectingFold(combine) })
     }
 
     /// This plan with `transform` applied to its result (input × gradient scales the gradient).
     public func mapResult(_ transform: @escaping (AttributionResult) throws(AttributionError) -> AttributionResult) -> AttributionPlan {
-        let combine = self.combine
-        return AttributionPlan(walks: walks) { results throws(AttributionError) in try transform(try combine(results)) }
+        let makeFold = self.makeFold
+        return AttributionPlan(count: count, part: makePart, fold: { MappedFold(inner: makeFold(), transform: transform) })
     }
+}
+
+/// How a plan's part results become its result: each result in part order, then the whole.
+public protocol PlanFold {
+    /// Takes the next part's result (parts arrive strictly in order).
+    mutating func add(_ result: AttributionResult) throws(AttributionError)
+    /// The plan's result once every part is in.
+    mutating func finish() throws(AttributionError) -> AttributionResult
+}
+
+/// Keeps every result and combines them at the end.
+struct CollectingFold: PlanFold {
+    let combine: ([AttributionResult]) throws(AttributionError) -> AttributionResult
+    var results: [AttributionResult] = []
+    init(_ combine: @escaping ([AttributionResult]) throws(AttributionError) -> AttributionResult) { self.combine = combine }
+    mutating func add(_ result: AttributionResult) throws(AttributionError) { results.append(result) }
+    mutating func finish() throws(AttributionError) -> AttributionResult { try combine(results) }
+}
+
+/// Another fold's result, transformed.
+struct MappedFold: PlanFold {
+    var inner: any PlanFold
+    let transform: (AttributionResult) throws(AttributionError) -> AttributionResult
+    mutating func add(_ result: AttributionResult) throws(AttributionError) { try inner.add(result) }
+    mutating func finish() throws(AttributionError) -> AttributionResult { try transform(try inner.finish()) }
 }
 
 /// What a walk learns from the engine when it begins: what to record, and which class it

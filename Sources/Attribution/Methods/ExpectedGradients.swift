@@ -51,16 +51,31 @@ public struct ExpectedGradients: ConfigurableMethod {
     /// The K draws: seeded reference indices, then seeded α's, each weighted 1/K.
     public func draws() throws(AttributionError) -> [ReferenceSampling.Draw] {
         if let givenDraws { return givenDraws }
+        let (indices, alphas) = try drawn()
+        return indices.indices.map { k in ReferenceSampling.Draw(reference: indices[k], alphas: [alphas[k]], weight: 1 / Double(samples)) }
+    }
+
+    /// The K reference indices, then the K α's, from one seeded generator (two flat arrays:
+    /// 16 bytes a draw, so a million draws take 16 MB).
+    func drawn() throws(AttributionError) -> (indices: [Int], alphas: [Double]) {
         try validate()
         var generator = Xoshiro256StarStar(seed: seed)
         let indices = ReferenceAggregation.draw(samples, from: references.count, using: &generator)
-        return indices.map { index in ReferenceSampling.Draw(reference: index, alphas: [generator.nextUniform()], weight: 1 / Double(samples)) }
+        return (indices, indices.map { _ in generator.nextUniform() })
     }
 
-    /// One straight-line sample per draw, averaged.
+    /// One straight-line sample per draw, averaged; each draw's walk is made when the engine
+    /// has room for it, so memory is flat in K.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         try validate()
-        return try ReferenceSampling.plan(for: input, references: references, draws: try draws(), integrator: integrator, steps: steps)
+        if let givenDraws {
+            return try ReferenceSampling.plan(for: input, references: references, draws: givenDraws, integrator: integrator, steps: steps)
+        }
+        let (indices, alphas) = try drawn()
+        let weight = 1 / Double(samples)
+        return try ReferenceSampling.plan(
+            for: input, references: references, count: indices.count,
+            draw: { k in ReferenceSampling.Draw(reference: indices[k], alphas: [alphas[k]], weight: weight) }, integrator: integrator, steps: steps)
     }
 
     /// path_explain's default of 50 draws, seed 0, the Riemann estimator; no references.
