@@ -120,7 +120,7 @@ let package = Package(
                 "walkthrough-06", "walkthrough-07",
             ]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
-        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "_TestSupport"]),
+        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "ArgumentParsing", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "Diffusion", "_TestSupport"]),

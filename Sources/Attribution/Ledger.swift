@@ -37,27 +37,20 @@ public struct Ledger: Sendable, Equatable {
         public var alpha: Double?
         /// The factor the step's term enters the attribution with (reference methods: 1/K, ρ_j/k).
         public var weight: Double?
-        /// AGI: the false class the adversarial walk ascends.
-        public var targetClass: Int?
-        /// AGI: the walk's iteration.
-        public var iteration: Int?
-        /// DDPath: the diffusion time τ at which the step's start point was denoised (0 for
-        /// the path's start and end, which are not denoised).
-        public var diffusionTime: Int?
-        /// DDPath: the index of the step's start anchor (the base path's point before
-        /// denoising) in the anchors `--anchors` writes.
-        public var anchor: Int?
+        /// The method's own fields, in the order the JSON lists them after the common ones:
+        /// AGI's `t` (the false class the walk ascends) and `iteration`; DDPath's
+        /// `diffusionTime` (τ at which the step's start point was denoised, 0 at the path's
+        /// ends) and `anchor` (the step's start anchor in the anchors `--anchors` writes).
+        public var detail: [Field]
         /// ΔF = endValue − startValue.
         public var deltaValue: Double { endValue - startValue }
 
         /// A step.
         public init(
             start: Double, end: Double, startValue: Double, endValue: Double, gradientNormSquared: Double,
-            attributionSum: Double, point: Int, reference: Int? = nil, alpha: Double? = nil, weight: Double? = nil,
-            targetClass: Int? = nil, iteration: Int? = nil, diffusionTime: Int? = nil, anchor: Int? = nil
+            attributionSum: Double, point: Int, reference: Int? = nil, alpha: Double? = nil, weight: Double? = nil, detail: [Field] = []
         ) {
-            self.diffusionTime = diffusionTime
-            self.anchor = anchor
+            self.detail = detail
             self.start = start
             self.end = end
             self.startValue = startValue
@@ -68,8 +61,22 @@ public struct Ledger: Sendable, Equatable {
             self.reference = reference
             self.alpha = alpha
             self.weight = weight
-            self.targetClass = targetClass
-            self.iteration = iteration
+        }
+
+        /// The value of detail field `name`, if the step has it.
+        public func detail(_ name: String) -> Double? { detail.first { $0.name == name }?.value }
+    }
+
+    /// One of a method's own step fields: a name and a number (or null).
+    public struct Field: Sendable, Equatable {
+        /// The JSON member's name.
+        public var name: String
+        /// Its value.
+        public var value: Double?
+        /// A field.
+        public init(_ name: String, _ value: Double?) {
+            self.name = name
+            self.value = value
         }
     }
 
@@ -78,7 +85,7 @@ public struct Ledger: Sendable, Equatable {
     /// For aggregations: the weight each walk's attribution enters the result with.
     public var referenceWeights: [Double]?
     /// Which of the optional step fields the JSON always carries (as null when absent):
-    /// reference methods list `reference`, `alpha` and `weight`; AGI also `class` and `iteration`.
+    /// reference methods (and AGI) list `reference`, `alpha` and `weight`.
     public var sampleFields: SampleFields
     /// Method-specific members appended to the JSON (LPI's `clusters`).
     public var details: [JSONValue.Member]
@@ -91,10 +98,6 @@ public struct Ledger: Sendable, Equatable {
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// `reference`, `alpha`, `weight`.
         public static let references = SampleFields(rawValue: 1)
-        /// `class`, `iteration`.
-        public static let adversarial = SampleFields(rawValue: 2)
-        /// `diffusionTime`, `anchor` (DDPath).
-        public static let diffusion = SampleFields(rawValue: 4)
     }
 
     /// A ledger.
@@ -107,8 +110,8 @@ public struct Ledger: Sendable, Equatable {
 
     /// The ledger as `{"steps": [{"start", "end", "startValue", "endValue", "deltaValue",
     /// "gradientNormSquared", "attributionSum", "point"[, "reference"]}, …][, "referenceWeights": […]]}`;
-    /// samples of many references add "reference", "alpha" and "weight" to every step, AGI's
-    /// "t" (the walk's false class) and "iteration", and ``details`` go beside "steps".
+    /// samples of many references add "reference", "alpha" and "weight" to every step, each
+    /// step's method fields (``Step/detail``) follow, and ``details`` go beside "steps".
     public var json: JSONValue {
         var members: [JSONValue.Member] = [
             .init("steps", .array(steps.map { step in
@@ -121,7 +124,7 @@ public struct Ledger: Sendable, Equatable {
                     .init("point", .number(Double(step.point))),
                 ]
                 func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
-                if sampleFields.isDisjoint(with: [.references, .adversarial]) {
+                if !sampleFields.contains(.references) {
                     if let reference = step.reference { fields.append(.init("reference", .number(Double(reference)))) }
                 } else {
                     fields += [
@@ -129,13 +132,7 @@ public struct Ledger: Sendable, Equatable {
                         .init("weight", optional(step.weight)),
                     ]
                 }
-                if sampleFields.contains(.adversarial) {
-                    // "t", the and the paper's name for the false class of the walk.
-                    fields += [.init("t", optional(step.targetClass.map(Double.init))), .init("iteration", optional(step.iteration.map(Double.init)))]
-                }
-                if sampleFields.contains(.diffusion) {
-                    fields += [.init("diffusionTime", optional(step.diffusionTime.map(Double.init))), .init("anchor", optional(step.anchor.map(Double.init)))]
-                }
+                fields += step.detail.map { .init($0.name, optional($0.value)) }
                 return .object(fields)
             })),
         ]

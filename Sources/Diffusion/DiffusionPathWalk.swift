@@ -168,10 +168,8 @@ struct DiffusionPathWalk: Walk {
             if var ledger = result.ledger {
                 for s in ledger.steps.indices {
                     ledger.steps[s].point += anchorEvaluations
-                    ledger.steps[s].diffusionTime = times[s]
-                    ledger.steps[s].anchor = s
+                    ledger.steps[s].detail = [Ledger.Field("diffusionTime", Double(times[s])), Ledger.Field("anchor", Double(s))]
                 }
-                ledger.sampleFields.insert(.diffusion)
                 result.ledger = ledger
             }
             if context?.options.recordsAnchors == true {

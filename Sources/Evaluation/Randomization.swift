@@ -57,7 +57,9 @@ public struct Randomization: Sendable {
         return stages
     }
 
-    /// Spearman's ρ: the Pearson correlation of the mid-ranks; 0 if either has no spread.
+    /// Spearman's ρ: the Pearson correlation of the mid-ranks; NaN (undefined) if either has
+    /// no spread — a map that is zero everywhere ranks nothing, so it can be neither like nor
+    /// unlike another.
     public static func spearman(_ a: [Double], _ b: [Double]) -> Double {
         let (ra, rb) = (RankStatistics.midRanks(a), RankStatistics.midRanks(b))
         let n = Double(a.count)
@@ -68,7 +70,7 @@ public struct Randomization: Sendable {
             va += (ra[i] - ma) * (ra[i] - ma)
             vb += (rb[i] - mb) * (rb[i] - mb)
         }
-        return va > 0 && vb > 0 ? covariance / (va * vb).squareRoot() : 0
+        return va > 0 && vb > 0 ? covariance / (va * vb).squareRoot() : .nan
     }
 }
 

@@ -1,3 +1,4 @@
+import ArgumentParsing
 import ArrayFormats
 import Foundation
 import Tensors
@@ -22,50 +23,83 @@ public enum QualityCommand {
                            the maps grid) without attributing anything; with --resamples, at another number of resamples
         """
 
-    /// Parses `arguments` (after "quality"), runs, writes; returns the process's exit code.
+    /// The options of `bench quality`.
+    static let options: [OptionSpec] = [
+        .flag("quick", "digits-cnn and shapes-cnn, 12 images each"), .value("images", "N", ""), .value("models", "M,…", ""),
+        .value("methods", "M,…", ""), .value("resamples", "B", ""), .value("out", "DIR", ""), .value("report", "FILE", ""),
+    ]
+
+    /// Parses `arguments` (after "quality"), checks every argument and the output directory
+    /// before any work, runs, writes; returns the process's exit code: 0, 2 for a usage error,
+    /// 3 for a saved run that is not valid input or a failure to read or write.
     public static func main(_ arguments: [String], machine: String) -> Int32 {
         func say(_ line: String) { FileHandle.standardError.write(Data("quality: \(line)\n".utf8)) }
         do {
             if arguments.contains("--report") {
                 // Re-aggregating a saved run: its machine and wall time, not this process's.
                 let (file, resamples, directory) = try parseReport(arguments)
+                try checkOutputDirectory(directory, reading: file)
                 say("reading \(file.path)…")
-                let text: String
-                do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-                    throw QualityError("--report: cannot read '\(file.path)' (\(error.localizedDescription)); pass a results.json that bench quality wrote")
-                }
-                let json: JSONValue
-                do { json = try JSONValue.parse(text) } catch { throw QualityError("--report: '\(file.path)' is not valid JSON: \(error)") }
-                var (results, savedMachine) = try SavedRun.read(json)
+                var (results, savedMachine) = try SavedRun.read(contentsOf: file)
                 if let resamples {
                     let saved = results.configuration.bootstrap
                     var configuration = results.configuration
                     configuration.bootstrap = Bootstrap(resamples: resamples, seed: saved.seed, confidence: saved.confidence)
                     results = QualityResults(configuration: configuration, models: results.models, seconds: results.seconds)
                 }
-                try report(results, machine: savedMachine, to: directory, writingResults: false, say: say)
+                try report(results, machine: savedMachine, to: directory, writingResults: false, checkingInput: true, say: say)
                 return 0
             }
             let (configuration, directory) = try parse(arguments)
+            try checkOutputDirectory(directory, reading: nil)
             let results = try QualityRun.run(configuration, progress: say)
-            try report(results, machine: machine, to: directory, writingResults: true, say: say)
+            try report(results, machine: machine, to: directory, writingResults: true, checkingInput: false, say: say)
             return 0
         } catch let error as QualityError {
-            FileHandle.standardError.write(Data("bench quality: \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("bench quality: \(oneLine(error.description)) (see bench quality --help)\n".utf8))
+            return 2
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("bench quality: \(oneLine(error.description)) (see bench quality --help)\n".utf8))
             return 2
         } catch {
-            FileHandle.standardError.write(Data("bench quality: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("bench quality: \(oneLine(String(describing: error)))\n".utf8))
             return 3
+        }
+    }
+
+    /// A message on one line.
+    static func oneLine(_ text: String) -> String { text.split(whereSeparator: \.isNewline).joined(separator: " ") }
+
+    /// The files a report writes into its directory: never a directory that is a file, never
+    /// the saved run it reads.
+    static func checkOutputDirectory(_ directory: URL, reading input: URL?) throws(QualityError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw QualityError("--out \(directory.path) exists and is not a directory; give a directory for RESULTS.md, summary.json and the figures")
+        }
+        guard let input else { return }
+        let file = input.standardizedFileURL.resolvingSymlinksInPath()
+        let folder = directory.standardizedFileURL.resolvingSymlinksInPath()
+        let written = ["RESULTS.md", "summary.json", "results.json"]
+        if file.deletingLastPathComponent().path == folder.path && (written.contains(file.lastPathComponent) || ["svg", "png"].contains(file.pathExtension)) {
+            throw QualityError("--report \(input.path) would be overwritten by the report it writes into --out \(directory.path); give another --out")
         }
     }
 
     /// Computes the intervals and verdicts of `results` and writes the reports into
     /// `directory` — RESULTS.md (also on stdout), summary.json, the figures, and with
     /// `writingResults` results.json — each file atomically.
-    static func report(_ results: QualityResults, machine: String, to directory: URL, writingResults: Bool, say: (String) -> Void) throws {
+    static func report(
+        _ results: QualityResults, machine: String, to directory: URL, writingResults: Bool, checkingInput: Bool, say: (String) -> Void
+    ) throws {
         say("bootstrap intervals of every cell and claim (\(results.configuration.bootstrap.resamples) resamples)…")
         let summaryStart = Date()
         let summary = QualitySummary(results)
+        if checkingInput, let cell = summary.cells.first(where: { cell in
+            cell.interval.map { !($0.estimate.isFinite && $0.lower.isFinite && $0.upper.isFinite) } ?? false
+        }) {
+            throw SavedRunError("results file: the scores of \(cell.method) on \(cell.metric) (\(cell.model)) overflow when aggregated; they are not a metric's values")
+        }
         say("intervals in \(Int(Date().timeIntervalSince(summaryStart).rounded())) s")
         let markdown = QualityReport.markdown(results, summary, machine: machine)
         print(markdown, terminator: "")
@@ -83,82 +117,28 @@ public enum QualityCommand {
 
     /// `--report FILE [--resamples B] [--out DIR]`: the saved run, the resamples if changed,
     /// and the output directory.
-    /// - Throws: ``QualityError`` for a missing file name or a flag that would need a new run.
+    /// - Throws: ``QualityError`` for a missing file name or an option that would need a new run.
     public static func parseReport(_ arguments: [String]) throws -> (file: URL, resamples: Int?, directory: URL) {
-        var file: URL?, resamples: Int?, directory = URL(fileURLWithPath: "quality")
-        var index = 0
-        func value(_ flag: String) throws -> String {
-            guard index + 1 < arguments.count else { throw QualityError("\(flag) needs a value (see bench quality --help)") }
-            index += 1
-            return arguments[index]
+        let parsed = try Arguments(arguments, command: "bench quality", options: options)
+        for name in ["quick", "images", "models", "methods"] where parsed.values[name] != nil || parsed.has(name) {
+            throw QualityError("--\(name) would need a new run; --report re-aggregates a saved one and takes only --resamples and --out")
         }
-        while index < arguments.count {
-            let argument = arguments[index]
-            switch argument {
-            case "--report":
-                file = URL(fileURLWithPath: try value(argument))
-            case "--resamples":
-                let text = try value(argument)
-                guard let b = Int(text), b >= 2 else { throw QualityError("--resamples needs a whole number ≥ 2, got '\(text)'") }
-                resamples = b
-            case "--out":
-                directory = URL(fileURLWithPath: try value(argument))
-            case "--quick", "--images", "--models", "--methods":
-                throw QualityError("\(argument) would need a new run; --report re-aggregates a saved one and takes only --resamples and --out")
-            default:
-                throw QualityError("unknown argument '\(argument)' (see bench quality --help)")
-            }
-            index += 1
-        }
-        guard let file else { throw QualityError("--report needs the results.json of a bench quality run") }
-        return (file, resamples, directory)
+        guard let file = try parsed.text("report") else { throw QualityError("--report needs the results.json of a bench quality run") }
+        return (URL(fileURLWithPath: file), try parsed.integer("resamples", in: 2...10_000_000), URL(fileURLWithPath: try parsed.text("out") ?? "quality"))
     }
 
-    /// The configuration and output directory `arguments` ask for.
-    /// - Throws: ``QualityError`` naming the bad argument and what it accepts.
+    /// The configuration and output directory `arguments` ask for, every value checked.
+    /// - Throws: ``QualityError`` or ``UsageError`` naming the bad argument and what it accepts.
     public static func parse(_ arguments: [String]) throws -> (QualityConfiguration, URL) {
-        var configuration = arguments.contains("--quick") ? QualityConfiguration.quick : QualityConfiguration.full
-        var directory = URL(fileURLWithPath: "quality")
-        var index = 0
-        func value(_ flag: String) throws -> String {
-            guard index + 1 < arguments.count else { throw QualityError("\(flag) needs a value (see bench quality --help)") }
-            index += 1
-            return arguments[index]
+        let parsed = try Arguments(arguments, command: "bench quality", options: options)
+        var configuration = parsed.has("quick") ? QualityConfiguration.quick : QualityConfiguration.full
+        if let images = try parsed.integer("images", in: 1...1_000_000) { configuration.images = images }
+        if let models = try parsed.list("models", from: QualityModel.defaultNames) { configuration.models = models }
+        let methodNames = (QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants).map(\.name)
+        if let methods = try parsed.list("methods", from: methodNames) { configuration.methods = methods.map { QualityMethod.named($0)! } }
+        if let b = try parsed.integer("resamples", in: 2...10_000_000) {
+            configuration.bootstrap = Bootstrap(resamples: b, seed: configuration.bootstrap.seed, confidence: configuration.bootstrap.confidence)
         }
-        func list(_ flag: String) throws -> [String] { try value(flag).split(separator: ",").map(String.init) }
-        while index < arguments.count {
-            let argument = arguments[index]
-            switch argument {
-            case "--quick":
-                break
-            case "--images":
-                let text = try value(argument)
-                guard let n = Int(text), n > 0 else { throw QualityError("--images needs a positive whole number, got '\(text)'") }
-                configuration.images = n
-            case "--models":
-                let names = try list(argument)
-                for name in names where !QualityModel.defaultNames.contains(name) {
-                    throw QualityError("--models: unknown model '\(name)'; choose from \(QualityModel.defaultNames.joined(separator: ", "))")
-                }
-                configuration.models = names
-            case "--methods":
-                configuration.methods = try list(argument).map { name in
-                    guard let method = QualityMethod.named(name) else {
-                        throw QualityError("--methods: unknown method '\(name)'; choose from \(QualityMethod.all.map(\.name).joined(separator: ", "))")
-                    }
-                    return method
-                }
-            case "--resamples":
-                let text = try value(argument)
-                guard let b = Int(text), b >= 2 else { throw QualityError("--resamples needs a whole number ≥ 2, got '\(text)'") }
-                configuration.bootstrap = Bootstrap(resamples: b, seed: configuration.bootstrap.seed, confidence: configuration.bootstrap.confidence)
-            case "--out":
-                directory = URL(fileURLWithPath: try value(argument))
-            default:
-                throw QualityError("unknown argument '\(argument)' (see bench quality --help)")
-            }
-            index += 1
-        }
-        return (configuration, directory)
+        return (configuration, URL(fileURLWithPath: try parsed.text("out") ?? "quality"))
     }
 }

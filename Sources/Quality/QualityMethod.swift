@@ -17,23 +17,31 @@ import Tensors
 /// σ = 0.15 of the input's range on x) with 10 copies of X at 20 steps: the same 200
 /// gradients as X and as DDPath-X.
 public struct QualityMethod: Sendable, Equatable {
+    /// A method's name in the tables: a typed identifier, so a claim names a method that
+    /// exists (a test resolves every claim's).
+    public struct ID: RawRepresentable, Hashable, Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+        /// The name.
+        public let rawValue: String
+        /// An identifier.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// An identifier.
+        public init(_ name: String) { rawValue = name }
+        /// An identifier from a literal.
+        public init(stringLiteral value: String) { rawValue = value }
+        /// The name.
+        public var description: String { rawValue }
+    }
+
+    /// The identifier.
+    public var id: ID { ID(name) }
+
     /// The name in the tables ("ig", "ig+idgi", "ddpath-ig", "lpi-random", "random", …).
     public let name: String
     /// The registry's method name; nil for the random floor.
     public let registryName: String?
-    /// Option values for the registry (the budget and the variant).
+    /// Parameter values for the registry (the budget and the variant); what else it reads (a
+    /// reference set, a diffusion model) follows from its parameters' kinds.
     public let values: [String: String]
-    /// What the method needs beyond the network.
-    public let needs: Needs
-
-    /// Extra inputs a method needs.
-    public enum Needs: Sendable, Equatable {
-        case nothing
-        /// A reference set: the model's training images.
-        case references
-        /// The model's diffusion directory (DDPath).
-        case diffusion
-    }
 
     /// The path's start x′ when it is not the registry's default (black): one per image.
     public let baseline: Baseline?
@@ -54,13 +62,11 @@ public struct QualityMethod: Sendable, Equatable {
 
     /// A method as the run builds it; see the properties for each part.
     public init(
-        _ name: String, registryName: String?, values: [String: String] = [:], needs: Needs = .nothing, baseline: Baseline? = nil,
-        scoredOn: Set<String>? = nil
+        _ name: String, registryName: String?, values: [String: String] = [:], baseline: Baseline? = nil, scoredOn: Set<String>? = nil
     ) {
         self.name = name
         self.registryName = registryName
         self.values = values
-        self.needs = needs
         self.baseline = baseline
         self.scoredOn = scoredOn
     }
@@ -74,9 +80,9 @@ public struct QualityMethod: Sendable, Equatable {
     /// that it stays best as the budget grows.
     public static let budgetVariants: [QualityMethod] = budgets.flatMap { budget -> [QualityMethod] in
         [
-            QualityMethod("lpi·\(budget)", registryName: "lpi", values: ["density": "cluster", "samples-per-reference": "\(budget / 20)"], needs: .references, scoredOn: ["diffid"]),
-            QualityMethod("lpi-random·\(budget)", registryName: "lpi", values: ["density": "random", "samples-per-reference": "\(budget / 20)"], needs: .references, scoredOn: ["diffid"]),
-            QualityMethod("expected-gradients·\(budget)", registryName: "expected-gradients", values: ["samples": "\(budget)"], needs: .references, scoredOn: ["diffid"]),
+            QualityMethod("lpi·\(budget)", registryName: "lpi", values: ["density": "cluster", "samples-per-reference": "\(budget / 20)"], scoredOn: ["diffid"]),
+            QualityMethod("lpi-random·\(budget)", registryName: "lpi", values: ["density": "random", "samples-per-reference": "\(budget / 20)"], scoredOn: ["diffid"]),
+            QualityMethod("expected-gradients·\(budget)", registryName: "expected-gradients", values: ["samples": "\(budget)"], scoredOn: ["diffid"]),
             QualityMethod("ig·\(budget)", registryName: "ig", values: ["steps": "\(budget)"], scoredOn: ["diffid"]),
         ]
     }
@@ -113,15 +119,15 @@ public struct QualityMethod: Sendable, Equatable {
                 QualityMethod("noisy-\(base)", registryName: "smoothgrad", values: ["base": base, "samples": "10", "steps": "20", "seed": "0"]))
         }
         for base in pathBases {
-            methods.append(QualityMethod("ddpath-\(base)", registryName: "ddpath", values: ["base": base, "steps": "200"], needs: .diffusion))
+            methods.append(QualityMethod("ddpath-\(base)", registryName: "ddpath", values: ["base": base, "steps": "200"]))
             methods.append(
-                QualityMethod("ddpath-\(base)+idgi", registryName: "ddpath", values: ["base": base, "steps": "200", "integrator": "idgi"], needs: .diffusion))
+                QualityMethod("ddpath-\(base)+idgi", registryName: "ddpath", values: ["base": base, "steps": "200", "integrator": "idgi"]))
         }
         methods += [
-            QualityMethod("expected-gradients", registryName: "expected-gradients", values: ["samples": "20"], needs: .references),
-            QualityMethod("lpi", registryName: "lpi", values: ["density": "cluster"], needs: .references),
-            QualityMethod("lpi-uniform", registryName: "lpi", values: ["density": "uniform"], needs: .references),
-            QualityMethod("lpi-random", registryName: "lpi", values: ["density": "random"], needs: .references),
+            QualityMethod("expected-gradients", registryName: "expected-gradients", values: ["samples": "20"]),
+            QualityMethod("lpi", registryName: "lpi", values: ["density": "cluster"]),
+            QualityMethod("lpi-uniform", registryName: "lpi", values: ["density": "uniform"]),
+            QualityMethod("lpi-random", registryName: "lpi", values: ["density": "random"]),
             QualityMethod("agi", registryName: "agi", values: ["max-iterations": "20"]),
         ]
         return methods
@@ -137,6 +143,9 @@ public struct QualityMethod: Sendable, Equatable {
 
     /// The method by table name (the baseline and budget variants included).
     public static func named(_ name: String) -> QualityMethod? { (all + baselineVariants + budgetVariants).first { $0.name == name } }
+
+    /// The method by identifier.
+    public static func named(_ id: ID) -> QualityMethod? { named(id.rawValue) }
 
     /// This method built for `model` by the registry's one builder, with `values` overriding
     /// the budget (tests use fewer steps), and `baseline` as its path's start when it has a

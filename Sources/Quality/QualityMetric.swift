@@ -1,3 +1,4 @@
+import Catalogue
 import Evaluation
 import Models
 import Tensors
@@ -24,68 +25,117 @@ import Tensors
 ///   change of the map over 10 uniform perturbations of radius 0.02), on the first images of
 ///   each model.
 public struct QualityMetric: Sendable, Equatable {
+    /// A metric's name in the tables and the JSON: a typed identifier, so a claim names a
+    /// metric that exists (a test resolves every claim's).
+    public struct ID: RawRepresentable, Hashable, Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+        /// The name.
+        public let rawValue: String
+        /// An identifier.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// An identifier.
+        public init(_ name: String) { rawValue = name }
+        /// An identifier from a literal.
+        public init(stringLiteral value: String) { rawValue = value }
+        /// The name.
+        public var description: String { rawValue }
+    }
+
     /// The name in the tables and the JSON.
     public let name: String
     /// Which way is better.
     public let direction: Direction
     /// How the per-image numbers become one number.
-    public let aggregation: Aggregation
+    public let aggregation: MetricAggregation
     /// Needs an object mask (shapes only).
     public let needsMask: Bool
+    /// Where its per-image number comes from.
+    public let source: Source
 
-    /// How per-image numbers combine.
-    public enum Aggregation: String, Sendable, Equatable {
-        /// The mean of the per-image scores.
-        case mean
-        /// The area of the median curve over images (PAIR's SIC).
-        case medianCurve = "median curve"
-        /// The area of the mean curve over images (PAIR's AIC) — equal to the mean of the
-        /// per-image areas of the curves sampled on the common grid, which is how it is computed.
-        case meanCurve = "mean curve"
+    /// Where a quality metric's number comes from.
+    public enum Source: Sendable, Equatable {
+        /// A catalogue metric (``Catalogue/metrics``) with these parameter values: its score, or
+        /// one of its components (insertion-deletion's `insertion`).
+        case catalogue(metric: String, values: [String: String], component: String?)
+        /// Computed by the run itself: path monotonicity from the ledger, ROAR and DiffROAR by
+        /// retraining, and the metrics that re-run the method on the first images.
+        case run
     }
 
-    init(_ name: String, _ direction: Direction, _ aggregation: Aggregation = .mean, needsMask: Bool = false) {
+    /// The identifier.
+    public var id: ID { ID(rawValue: name) }
+
+    /// Aggregations as they were called before the catalogue held them.
+    public typealias Aggregation = MetricAggregation
+
+    /// A quality metric computed from catalogue metric `metric` with `values`: its direction,
+    /// aggregation and needs come from the catalogue's registration (or its `component`'s).
+    init(_ name: String, catalogue metric: String, values: [String: String] = [:], component: String? = nil) {
+        let registration = Catalogue.metrics.registration(named: metric)!
+        self.name = name
+        direction = component.map { component in registration.components.first { $0.name == component }!.direction } ?? registration.direction!
+        aggregation = registration.aggregation
+        needsMask = registration.needs.contains(.mask)
+        source = .catalogue(metric: metric, values: values, component: component)
+    }
+
+    /// A metric the run computes itself.
+    init(_ name: String, run direction: Direction) {
         self.name = name
         self.direction = direction
-        self.aggregation = aggregation
-        self.needsMask = needsMask
+        aggregation = .mean
+        needsMask = false
+        source = .run
+    }
+
+    /// Insertion, deletion and overall (insertion-deletion's components and score) on a
+    /// substrate and ranking, named with `suffix`.
+    static func insertionDeletion(suffix: String, values: [String: String]) -> [QualityMetric] {
+        [
+            QualityMetric("insertion" + suffix, catalogue: "insertion-deletion", values: values, component: "insertion"),
+            QualityMetric("deletion" + suffix, catalogue: "insertion-deletion", values: values, component: "deletion"),
+            QualityMetric("overall" + suffix, catalogue: "insertion-deletion", values: values),
+        ]
     }
 
     /// Every metric, in table order.
-    public static let all: [QualityMetric] = [
-        QualityMetric("insertion", .higherIsBetter), QualityMetric("deletion", .lowerIsBetter), QualityMetric("overall", .higherIsBetter),
-        QualityMetric("insertion-ratio", .higherIsBetter), QualityMetric("deletion-ratio", .lowerIsBetter),
-        QualityMetric("insertion-blur", .higherIsBetter), QualityMetric("deletion-blur", .lowerIsBetter),
-        QualityMetric("overall-blur", .higherIsBetter),
-        QualityMetric("sic-compressed", .higherIsBetter, .medianCurve), QualityMetric("aic-compressed", .higherIsBetter, .meanCurve),
-        QualityMetric("sic-ms-ssim", .higherIsBetter, .medianCurve), QualityMetric("aic-ms-ssim", .higherIsBetter, .meanCurve),
-        QualityMetric("diffid", .higherIsBetter), QualityMetric("infidelity", .lowerIsBetter),
-        QualityMetric("path-decrease", .lowerIsBetter),
-        QualityMetric("roar", .lowerIsBetter), QualityMetric("diffroar", .higherIsBetter),
-        QualityMetric("randomization", .lowerIsBetter), QualityMetric("max-sensitivity", .lowerIsBetter),
-        QualityMetric("pointing-game", .higherIsBetter, needsMask: true),
-        QualityMetric("localization-auc", .higherIsBetter, needsMask: true),
-        QualityMetric("localization-f1", .higherIsBetter, needsMask: true),
-        QualityMetric("localization-mae", .lowerIsBetter, needsMask: true),
-    ]
+    public static let all: [QualityMetric] = {
+        let standard = insertionDeletion(suffix: "", values: [:])
+        let ratio = insertionDeletion(suffix: "-ratio", values: ["normalize": "true"]).prefix(2)
+        let blur = insertionDeletion(suffix: "-blur", values: ["substrate": "blur"])
+        var metrics = standard + ratio + blur
+        for (kind, information) in [("sic", "compressed"), ("aic", "compressed"), ("sic", "ms-ssim"), ("aic", "ms-ssim")] {
+            metrics.append(QualityMetric("\(kind)-\(information)", catalogue: kind, values: ["information": information]))
+        }
+        metrics += [
+            QualityMetric("diffid", catalogue: "diffid"), QualityMetric("infidelity", catalogue: "infidelity"),
+            QualityMetric("path-decrease", run: .lowerIsBetter),
+            QualityMetric("roar", run: .lowerIsBetter), QualityMetric("diffroar", run: .higherIsBetter),
+            QualityMetric("randomization", run: .lowerIsBetter), QualityMetric("max-sensitivity", run: .lowerIsBetter),
+            QualityMetric("pointing-game", catalogue: "pointing-game"),
+            QualityMetric("localization-auc", catalogue: "localization"),
+            QualityMetric("localization-f1", catalogue: "localization", component: "bestF1"),
+            QualityMetric("localization-mae", catalogue: "localization", component: "mae"),
+        ]
+        return metrics
+    }()
 
     /// The evaluation's own choices for insertion, deletion and overall, which the papers fix
     /// silently: the substrate (zeros, the per-channel mean, the blur) and signed or absolute
     /// ranking. "insertion" is (zeros, signed); a variant's name adds "-mean" or "-blur" and
     /// "-abs" ("deletion-mean-abs"). ``QualitySummary`` rules on every claim judged on
     /// insertion, deletion or overall under each variant as well.
-    public static let choiceVariants: [QualityMetric] = ["insertion", "deletion", "overall"].flatMap { base -> [QualityMetric] in
-        let direction: Direction = base == "deletion" ? .lowerIsBetter : .higherIsBetter
+    public static let choiceVariants: [QualityMetric] = {
         // "-blur" itself is a standard metric ("insertion-blur", in ``all``).
-        return evaluationChoices.filter { $0.suffix != "-blur" }.map { QualityMetric(base + $0.suffix, direction) }
-    }
+        let variants = evaluationChoices.filter { $0.suffix != "-blur" }.map { insertionDeletion(suffix: $0.suffix, values: $0.values) }
+        return ["insertion", "deletion", "overall"].flatMap { base in variants.map { $0.first { $0.name.hasPrefix(base) }! } }
+    }()
 
     /// The evaluation's other choices for insertion, deletion and overall, each as the name
-    /// suffix of its metric, the substrate and ranking it uses, and what it is called in the report.
-    static let evaluationChoices: [(suffix: String, substrate: InsertionDeletion.Substrate, ranking: PixelGrid.Ranking, choice: String)] = [
-        ("-mean", .mean, .signed, "mean substrate"), ("-blur", .blur(sigma: 5), .signed, "blur substrate"),
-        ("-abs", .zeros, .absolute, "absolute ranking"), ("-mean-abs", .mean, .absolute, "mean, absolute"),
-        ("-blur-abs", .blur(sigma: 5), .absolute, "blur, absolute"),
+    /// suffix of its metric, the catalogue parameters it sets, and what it is called in the report.
+    static let evaluationChoices: [(suffix: String, values: [String: String], choice: String)] = [
+        ("-mean", ["substrate": "mean"], "mean substrate"), ("-blur", ["substrate": "blur"], "blur substrate"),
+        ("-abs", ["rank": "absolute"], "absolute ranking"), ("-mean-abs", ["substrate": "mean", "rank": "absolute"], "mean, absolute"),
+        ("-blur-abs", ["substrate": "blur", "rank": "absolute"], "blur, absolute"),
     ]
 
     /// The variants of `metric` under the evaluation's choices, in a fixed order, with the
@@ -102,6 +152,9 @@ public struct QualityMetric: Sendable, Equatable {
 
     /// The metric by name (the choice variants included).
     public static func named(_ name: String) -> QualityMetric? { (all + choiceVariants).first { $0.name == name } }
+
+    /// The metric by identifier.
+    public static func named(_ id: ID) -> QualityMetric? { named(id.rawValue) }
 }
 
 /// One image's scores under every requested metric, and its performance-information curves
@@ -133,66 +186,55 @@ public enum PerformanceGrid {
     }
 }
 
-/// Scores one map of one image under the requested metrics.
+/// Scores one map of one image under the requested metrics, each catalogue metric (with its
+/// parameter values) computed once for all the quality metrics that read it.
 struct MetricScorer: Sendable {
     let metrics: [QualityMetric]
     let network: Sequential
+    /// The catalogue scorers, one per (metric, values), with the quality metrics each feeds.
+    let groups: [(scorer: Evaluation.MetricScorer, metrics: [QualityMetric])]
+
+    init(metrics: [QualityMetric], network: Sequential) throws {
+        self.metrics = metrics
+        self.network = network
+        var groups: [(key: String, scorer: Evaluation.MetricScorer, metrics: [QualityMetric])] = []
+        for metric in metrics {
+            guard case .catalogue(let name, let values, _) = metric.source else { continue }
+            let key = name + "|" + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            if let index = groups.firstIndex(where: { $0.key == key }) {
+                groups[index].metrics.append(metric)
+            } else {
+                groups.append((key, try Catalogue.metrics.scorer(name, text: values), [metric]))
+            }
+        }
+        self.groups = groups.map { ($0.scorer, $0.metrics) }
+    }
 
     func scores(input: Tensor, attribution: Tensor, target: Int, mask: Tensor?) throws -> ImageScores {
         var scores = ImageScores()
-        let names = Set(metrics.map(\.name))
-        let output = try ClassifierOutput(network: network, target: target, kind: .probability)
-        // The standard insertion and deletion (zeros, signed; its curves kept for the figures)
-        // and every other substrate and ranking.
-        for (suffix, substrate, ranking) in [("", InsertionDeletion.Substrate.zeros, PixelGrid.Ranking.signed)]
-            + QualityMetric.evaluationChoices.map({ ($0.suffix, $0.substrate, $0.ranking) })
-        where !names.isDisjoint(with: ["insertion", "deletion", "overall"].map { $0 + suffix }) {
-            let result = try InsertionDeletion(substrate: substrate, ranking: ranking).evaluate(input: input, attribution: attribution, output: output)
-            if suffix.isEmpty {
-                scores.curves["insertion"] = (result.insertion.x, result.insertion.y)
-                scores.curves["deletion"] = (result.deletion.x, result.deletion.y)
-            }
-            scores.values["insertion" + suffix] = result.insertion.auc
-            scores.values["deletion" + suffix] = result.deletion.auc
-            scores.values["overall" + suffix] = result.overall
-        }
-        if !names.isDisjoint(with: ["insertion-ratio", "deletion-ratio"]) {
-            let result = try InsertionDeletion(normalize: true).evaluate(input: input, attribution: attribution, output: output)
-            scores.values["insertion-ratio"] = result.insertion.auc
-            scores.values["deletion-ratio"] = result.deletion.auc
-        }
-        for (kind, information) in [(PerformanceInformationCurve.Kind.sic, PerformanceInformationCurve.Information.compressed),
-                                    (.aic, .compressed), (.sic, .msSSIM), (.aic, .msSSIM)] {
-            let name = "\(kind.rawValue)-\(information.rawValue)"
-            guard names.contains(name) else { continue }
-            let result = try PerformanceInformationCurve(kind, information: information)
-                .evaluate(input: input, attribution: attribution, network: network, target: target)
-            if result.score != nil {
-                scores.curves[name] = (result.curveX, result.curveY)
-                scores.values[name] = PerformanceGrid.area(PerformanceGrid.sample((result.curveX, result.curveY)))
-            } else {
-                scores.skipped[name] = result.skipped ?? "skipped"
-            }
-        }
-        if names.contains("diffid") {
-            let logit = try ClassifierOutput(network: network, target: target, kind: .logit)
-            scores.values["diffid"] = try DiffID().evaluate(input: input, attribution: attribution, output: logit).score
-        }
-        if names.contains("infidelity") {
-            scores.values["infidelity"] = try Infidelity().evaluate(input: input, attribution: attribution, output: output).score
-        }
-        if let mask {
-            if names.contains("pointing-game") {
-                scores.values["pointing-game"] = try PointingGame().evaluate(attribution: attribution, mask: mask).hit ? 1 : 0
-            }
-            if !names.isDisjoint(with: ["localization-auc", "localization-f1", "localization-mae"]) {
-                let result = try Localization().evaluate(attribution: attribution, mask: mask)
-                if let auc = result.rocAUC, let f1 = result.bestF1, let mae = result.mae {
-                    scores.values["localization-auc"] = auc
-                    scores.values["localization-f1"] = f1
-                    scores.values["localization-mae"] = mae
+        for (scorer, qualityMetrics) in groups {
+            if scorer.needs.contains(.mask) && mask == nil { continue }
+            // The run's own rules apply (a zero map is scored, not skipped; non-finite numbers are skipped below).
+            let result = try scorer.score(MetricContext(input: input, attribution: attribution, network: network, target: target, mask: mask), screening: false)
+            for metric in qualityMetrics {
+                guard case .catalogue(_, let values, let component) = metric.source else { continue }
+                if metric.aggregation != .mean {
+                    // SIC and AIC: the area of the image's curve sampled on PAIR's grid.
+                    if let curve = result.curves["curve"], result.score != nil {
+                        scores.curves[metric.name] = curve
+                        scores.values[metric.name] = PerformanceGrid.area(PerformanceGrid.sample(curve))
+                    } else {
+                        scores.skipped[metric.name] = result.skipped ?? "skipped"
+                    }
+                } else if let value = component.map({ result.score == nil ? nil : result.components[$0] }) ?? result.score {
+                    scores.values[metric.name] = value
                 } else {
-                    for name in ["localization-auc", "localization-f1", "localization-mae"] { scores.skipped[name] = result.skipped ?? "skipped" }
+                    scores.skipped[metric.name] = result.skipped ?? "skipped"
+                }
+                // The standard insertion and deletion curves (zeros, signed) for the figures.
+                if values.isEmpty, let insertion = result.curves["insertion"], let deletion = result.curves["deletion"] {
+                    scores.curves["insertion"] = insertion
+                    scores.curves["deletion"] = deletion
                 }
             }
         }

@@ -277,8 +277,8 @@ public enum QualityReport {
         }
         let rulings = summary.rulings.map { ruling -> JSONValue in
             .object([
-                M("seed", .string(ruling.claim.seed)), M("statement", .string(ruling.claim.statement)), M("method", .string(ruling.claim.method)),
-                M("base", .string(ruling.claim.base)), M("metric", .string(ruling.claim.metric)), M("model", .string(ruling.model)),
+                M("seed", .string(ruling.claim.seed)), M("statement", .string(ruling.claim.statement)), M("method", .string(ruling.claim.method.rawValue)),
+                M("base", .string(ruling.claim.base.rawValue)), M("metric", .string(ruling.claim.metric.rawValue)), M("model", .string(ruling.model)),
                 M("difference", interval(ruling.difference)), M("verdict", .string(ruling.verdict.rawValue)),
                 M("note", ruling.note.map { .string($0) } ?? .null),
             ])
@@ -286,7 +286,7 @@ public enum QualityReport {
         let choiceRulings = summary.choiceRulings.map { choice -> JSONValue in
             .object([
                 M("statement", .string(choice.standard.claim.statement)), M("model", .string(choice.standard.model)),
-                M("choice", .string(choice.choice)), M("metric", .string(choice.standard.claim.metric)),
+                M("choice", .string(choice.choice)), M("metric", .string(choice.standard.claim.metric.rawValue)),
                 M("difference", interval(choice.ruling.difference)), M("verdict", .string(choice.ruling.verdict.rawValue)),
                 M("standardVerdict", .string(choice.standard.verdict.rawValue)), M("flips", .bool(choice.flips)),
             ])

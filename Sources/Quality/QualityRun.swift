@@ -1,4 +1,5 @@
 import Attribution
+import Catalogue
 import Evaluation
 import FixtureModels
 import Foundation
@@ -139,7 +140,7 @@ public enum QualityRun {
             results.exampleInputs = model.images.prefix(QualityFigures.exampleCount).map(\.input)
             let metrics = configuration.metrics.filter { !$0.needsMask || model.images.first?.mask != nil }
             for method in configuration.methods {
-                let scorer = MetricScorer(metrics: metrics.filter { method.scoredOn?.contains($0.name) ?? true }, network: model.network)
+                let scorer = try MetricScorer(metrics: metrics.filter { method.scoredOn?.contains($0.name) ?? true }, network: model.network)
                 let methodStart = Date()
                 // Built once per model (LPI clusters its references when built); a per-image
                 // baseline builds one method per image instead.
@@ -232,14 +233,10 @@ public enum QualityRun {
     /// re-drawn), the Spearman ρ of |A| with the trained model's |A|; "max-sensitivity",
     /// Captum's defaults (10 uniform perturbations of radius 0.02).
     static func rerunning(_ metric: String, _ method: any AttributionMethod, model: QualityModel, count: Int) throws -> [Double] {
-        try perImage(Array(model.images.prefix(count)), model: model, doing: metric) { _, image in
-            if metric == "randomization" {
-                let stages = try Randomization(method: method, seed: 0).evaluate(
-                    input: image.input, network: model.network, target: image.label, kind: .probability)
-                return stages.last?.spearman ?? .nan
-            }
-            let output = try ClassifierOutput(network: model.network, target: image.label, kind: .probability)
-            return try MaxSensitivity(method: method).evaluate(input: image.input, function: output).score
+        let scorer = try Catalogue.metrics.scorer(metric)
+        return try perImage(Array(model.images.prefix(count)), model: model, doing: metric) { _, image in
+            let context = MetricContext(input: image.input, network: model.network, target: image.label, method: method)
+            return try scorer.score(context, screening: false).score ?? .nan
         }
     }
 

@@ -98,18 +98,18 @@ public struct QualitySummary: Sendable {
         var choiceRulings: [ChoiceRuling] = []
         for claim in Claim.all {
             for model in results.models {
-                let ruling = rule(claim, method: claim.method, base: claim.base, metric: claim.metric, model: model)
+                let ruling = rule(claim, method: claim.method.rawValue, base: claim.base.rawValue, metric: claim.metric.rawValue, model: model)
                 rulings.append(ruling)
                 guard ruling.difference != nil else { continue }
                 // The same claim under the evaluation's other choices, where they were run.
-                for variant in QualityMetric.variants(of: claim.metric) where metrics.contains(where: { $0.name == variant.metric }) {
-                    let other = rule(claim, method: claim.method, base: claim.base, metric: variant.metric, model: model)
+                for variant in QualityMetric.variants(of: claim.metric.rawValue) where metrics.contains(where: { $0.name == variant.metric }) {
+                    let other = rule(claim, method: claim.method.rawValue, base: claim.base.rawValue, metric: variant.metric, model: model)
                     if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: variant.choice, ruling: other, standard: ruling)) }
                 }
                 for baseline in QualityMethod.Baseline.allCases {
                     let (method, base) = ("\(claim.method)@\(baseline.rawValue)", "\(claim.base)@\(baseline.rawValue)")
                     guard model.scores[method] != nil, model.scores[base] != nil else { continue }
-                    let other = rule(claim, method: method, base: base, metric: claim.metric, model: model)
+                    let other = rule(claim, method: method, base: base, metric: claim.metric.rawValue, model: model)
                     if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: "\(baseline.rawValue) baseline", ruling: other, standard: ruling)) }
                 }
             }

@@ -12,36 +12,57 @@ import Foundation
 ///
 /// Numbers are written in Swift's shortest round-trip form and read back to the same bits, so
 /// re-aggregating with the run's own resamples reproduces its RESULTS.md and summary.json exactly.
+///
+/// A saved run is input: every field is checked before anything is computed — the format and
+/// version, known and distinct model, method and metric names, image indices that are whole,
+/// non-negative and distinct, finite numbers, a bootstrap with at least 2 resamples and a
+/// confidence in (0, 1) — and a failure names the field (``SavedRunError``, exit status 3).
 public enum SavedRun {
+    /// The run saved in `file`, and the machine it ran on.
+    /// - Throws: ``SavedRunError`` for an unreadable file or invalid content.
+    public static func read(contentsOf file: URL) throws -> (results: QualityResults, machine: String) {
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw SavedRunError("--report: cannot read '\(file.path)' (\(error.localizedDescription)); pass a results.json that bench quality wrote")
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(text) } catch { throw SavedRunError("--report: '\(file.path)' is not valid JSON: \(error)") }
+        return try read(json)
+    }
+
     /// The run `json` (a `results.json` document) holds, and the machine it ran on.
-    /// - Throws: ``QualityError`` naming what is missing or malformed.
+    /// - Throws: ``SavedRunError`` naming what is missing or malformed.
     public static func read(_ json: JSONValue) throws -> (results: QualityResults, machine: String) {
-        guard let format = json["format"]?.stringValue else { throw QualityError("not a bench quality results file: it has no \"format\" member") }
+        guard let format = json["format"]?.stringValue else { throw SavedRunError("not a bench quality results file: it has no \"format\" member") }
         guard format == "pathattribution.quality" else {
-            throw QualityError(
+            throw SavedRunError(
                 format == "pathattribution.quality-summary"
                     ? "this is a summary.json, which keeps no per-image numbers; pass the run's results.json"
                     : "not a bench quality results file: its format is \"\(format)\", not \"pathattribution.quality\"")
         }
-        guard json["version"]?.intValue == 1 else { throw QualityError("results file version \(json["version"].map { "\($0)" } ?? "missing"); this bench reads version 1") }
+        guard json["version"]?.intValue == 1 else { throw SavedRunError("results file version \(json["version"].map { "\($0)" } ?? "missing"); this bench reads version 1") }
         let machine = try string(json["machine"], "machine")
         let seconds = try number(json["seconds"], "seconds")
         let bootstrapJSON = try member(json, "bootstrap")
-        let bootstrap = Bootstrap(
-            resamples: try whole(bootstrapJSON["resamples"], "bootstrap.resamples"), seed: UInt64(try whole(bootstrapJSON["seed"], "bootstrap.seed")),
-            confidence: try number(bootstrapJSON["confidence"], "bootstrap.confidence"))
-        let methods = try array(json["methods"], "methods").map { method -> QualityMethod in
-            let name = try string(method["name"], "methods[].name")
-            guard let known = QualityMethod.named(name) else { throw QualityError("the file's method '\(name)' is not one this bench knows") }
+        let resamples = try whole(bootstrapJSON["resamples"], "bootstrap.resamples")
+        guard resamples >= 2 else { throw SavedRunError("results file: bootstrap.resamples is \(resamples); a bootstrap needs at least 2") }
+        let confidence = try number(bootstrapJSON["confidence"], "bootstrap.confidence")
+        guard confidence > 0 && confidence < 1 else { throw SavedRunError("results file: bootstrap.confidence is \(confidence); it must lie in (0, 1)") }
+        let bootstrap = Bootstrap(resamples: resamples, seed: UInt64(try whole(bootstrapJSON["seed"], "bootstrap.seed")), confidence: confidence)
+        let methods = try distinct(array(json["methods"], "methods").map { try string($0["name"], "methods[].name") }, "methods").map { name in
+            guard let known = QualityMethod.named(name) else { throw SavedRunError("results file: methods names '\(name)', which is not a method this bench knows") }
             return known
         }
-        let metrics = try array(json["metrics"], "metrics").map { metric -> QualityMetric in
-            let name = try string(metric["name"], "metrics[].name")
-            guard let known = QualityMetric.named(name) else { throw QualityError("the file's metric '\(name)' is not one this bench knows") }
+        let metrics = try distinct(array(json["metrics"], "metrics").map { try string($0["name"], "metrics[].name") }, "metrics").map { name in
+            guard let known = QualityMetric.named(name) else { throw SavedRunError("results file: metrics names '\(name)', which is not a metric this bench knows") }
             return known
         }
         let configuration = try self.configuration(try member(json, "configuration"), methods: methods, metrics: metrics, bootstrap: bootstrap)
-        let models = try array(json["models"], "models").map { try model($0, metrics: metrics) }
+        let models = try array(json["models"], "models").map { try model($0, metrics: metrics, methods: methods) }
+        _ = try distinct(models.map(\.model), "models[].model")
+        for model in models where !configuration.models.contains(model.model) {
+            throw SavedRunError("results file: models[].model '\(model.model)' is not in configuration.models")
+        }
         return (QualityResults(configuration: configuration, models: models, seconds: seconds), machine)
     }
 
@@ -56,28 +77,40 @@ public enum SavedRun {
                 models: try strings(settings["models"], "removeAndRetrain.models"), methods: try strings(settings["methods"], "removeAndRetrain.methods"),
                 fractions: try numbers(settings["fractions"], "removeAndRetrain.fractions"), epochs: try optionalWhole(settings["epochs"], "removeAndRetrain.epochs"))
         }
+        let models = try distinct(try strings(json["models"], "configuration.models"), "configuration.models")
+        for name in models where !QualityModel.defaultNames.contains(name) {
+            throw SavedRunError("results file: configuration.models names '\(name)', which is not a model this bench knows (\(QualityModel.defaultNames.joined(separator: ", ")))")
+        }
         return QualityConfiguration(
-            models: try strings(json["models"], "configuration.models"), images: try optionalWhole(json["images"], "configuration.images"),
+            models: models, images: try optionalWhole(json["images"], "configuration.images"),
             references: try optionalWhole(json["references"], "configuration.references"), methods: methods, metrics: metrics,
             budgetOverrides: overrides, bootstrap: bootstrap, removeAndRetrain: retraining,
             randomizationImages: try whole(json["randomizationImages"], "configuration.randomizationImages"))
     }
 
     /// One model's per-image numbers.
-    static func model(_ json: JSONValue, metrics: [QualityMetric]) throws -> QualityResults.ModelResults {
+    static func model(_ json: JSONValue, metrics: [QualityMetric], methods: [QualityMethod]) throws -> QualityResults.ModelResults {
         let name = try string(json["model"], "models[].model")
-        let images = try numbers(json["images"], "\(name).images").map(Int.init)
+        guard QualityModel.defaultNames.contains(name) else { throw SavedRunError("results file: models[].model '\(name)' is not a model this bench knows") }
+        let images = try distinct(try array(json["images"], "\(name).images").enumerated().map { i, value in try whole(value, "\(name).images[\(i)]") }, "\(name).images")
         var results = QualityResults.ModelResults(
             model: name, imageIndices: images, misclassified: try whole(json["misclassified"], "\(name).misclassified"),
             considered: try whole(json["considered"], "\(name).considered"), scores: [:], attributionSeconds: [:])
         for method in try array(json["methods"], "\(name).methods") {
             let methodName = try string(method["name"], "\(name).methods[].name")
+            guard methods.contains(where: { $0.name == methodName }) else {
+                throw SavedRunError("results file: \(name).methods names '\(methodName)', which is not among the file's methods")
+            }
+            guard results.scores[methodName] == nil else { throw SavedRunError("results file: \(name).methods names '\(methodName)' twice") }
             let place = "\(name) \(methodName)"
             var scores = [ImageScores](repeating: ImageScores(), count: images.count)
             let values = try member(method, "scores")
             for metric in values.keys {
+                guard metrics.contains(where: { $0.name == metric }) else {
+                    throw SavedRunError("results file: \(place) scores.\(metric) is not among the file's metrics")
+                }
                 let column = try array(values[metric], "\(place) scores.\(metric)")
-                guard column.count == images.count else { throw QualityError("\(place): \(metric) has \(column.count) numbers for \(images.count) images") }
+                guard column.count == images.count else { throw SavedRunError("results file: \(place) scores.\(metric) has \(column.count) numbers for \(images.count) images") }
                 for (i, value) in column.enumerated() {
                     if value == .null { scores[i].skipped[metric] = "not scored" } else { scores[i].values[metric] = try number(value, "\(place) \(metric)[\(i)]") }
                 }
@@ -85,10 +118,10 @@ public enum SavedRun {
             let curves = try member(method, "curves")
             for metric in curves.keys {
                 let column = try array(curves[metric], "\(place) curves.\(metric)")
-                guard column.count == images.count else { throw QualityError("\(place): \(metric) has \(column.count) curves for \(images.count) images") }
+                guard column.count == images.count else { throw SavedRunError("\(place): \(metric) has \(column.count) curves for \(images.count) images") }
                 for (i, curve) in column.enumerated() where curve != .null {
                     let x = try numbers(curve["x"], "\(place) curves.\(metric)[\(i)].x"), y = try numbers(curve["y"], "\(place) curves.\(metric)[\(i)].y")
-                    guard x.count == y.count else { throw QualityError("\(place) curves.\(metric)[\(i)]: \(x.count) x but \(y.count) y") }
+                    guard x.count == y.count else { throw SavedRunError("\(place) curves.\(metric)[\(i)]: \(x.count) x but \(y.count) y") }
                     scores[i].curves[metric] = (x, y)
                 }
             }
@@ -98,7 +131,7 @@ public enum SavedRun {
                 let top = try array(retrained["topRemoved"], "\(place) topRemoved").map { try numbers($0, "\(place) topRemoved[]") }
                 let bottom = try array(retrained["bottomRemoved"], "\(place) bottomRemoved").map { try numbers($0, "\(place) bottomRemoved[]") }
                 guard top.count == bottom.count, (top + bottom).allSatisfy({ $0.count == images.count }) else {
-                    throw QualityError("\(place): ROAR needs one correctness per image at every fraction, from both ends")
+                    throw SavedRunError("\(place): ROAR needs one correctness per image at every fraction, from both ends")
                 }
                 results.removeAndRetrain[methodName] = RemoveAndRetrain.Outcome(topRemoved: top, bottomRemoved: bottom)
             }
@@ -108,20 +141,27 @@ public enum SavedRun {
 
     // MARK: Reading members, each failure naming the member
 
+    /// `items`, refused when one appears twice.
+    static func distinct<T: Hashable>(_ items: [T], _ what: String) throws -> [T] {
+        var seen: Set<T> = []
+        for item in items where !seen.insert(item).inserted { throw SavedRunError("results file: \(what) lists '\(item)' twice") }
+        return items
+    }
+
     static func member(_ json: JSONValue, _ key: String) throws -> JSONValue {
-        guard let value = json[key], case .object = value else { throw QualityError("results file: \"\(key)\" is missing or not an object") }
+        guard let value = json[key], case .object = value else { throw SavedRunError("results file: \"\(key)\" is missing or not an object") }
         return value
     }
     static func string(_ value: JSONValue?, _ what: String) throws -> String {
-        guard let text = value?.stringValue else { throw QualityError("results file: \(what) is missing or not a string") }
+        guard let text = value?.stringValue else { throw SavedRunError("results file: \(what) is missing or not a string") }
         return text
     }
     static func number(_ value: JSONValue?, _ what: String) throws -> Double {
-        guard let x = value?.doubleValue, x.isFinite else { throw QualityError("results file: \(what) is missing or not a finite number") }
+        guard let x = value?.doubleValue, x.isFinite else { throw SavedRunError("results file: \(what) is missing or not a finite number") }
         return x
     }
     static func whole(_ value: JSONValue?, _ what: String) throws -> Int {
-        guard let n = value?.intValue, n >= 0 else { throw QualityError("results file: \(what) is missing or not a whole number ≥ 0") }
+        guard let n = value?.intValue, n >= 0 else { throw SavedRunError("results file: \(what) is missing or not a whole number ≥ 0") }
         return n
     }
     static func optionalWhole(_ value: JSONValue?, _ what: String) throws -> Int? {
@@ -129,9 +169,17 @@ public enum SavedRun {
         return try whole(value, what)
     }
     static func array(_ value: JSONValue?, _ what: String) throws -> [JSONValue] {
-        guard let items = value?.arrayValue else { throw QualityError("results file: \(what) is missing or not an array") }
+        guard let items = value?.arrayValue else { throw SavedRunError("results file: \(what) is missing or not an array") }
         return items
     }
     static func numbers(_ value: JSONValue?, _ what: String) throws -> [Double] { try array(value, what).map { try number($0, what) } }
     static func strings(_ value: JSONValue?, _ what: String) throws -> [String] { try array(value, what).map { try string($0, what) } }
+}
+
+/// A saved run that is not valid input (exit status 3): what is wrong, naming the field.
+public struct SavedRunError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong.
+    public var description: String
+    /// An error.
+    public init(_ description: String) { self.description = description }
 }

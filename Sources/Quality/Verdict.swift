@@ -1,9 +1,4 @@
-/// Which way a metric rewards: a claim "A beats B on M" means A − B above 0 for a metric where
-/// higher is better, below 0 where lower is.
-public enum Direction: String, Sendable {
-    case higherIsBetter = "higher"
-    case lowerIsBetter = "lower"
-}
+import Evaluation
 
 /// The ruling on one claim from the interval of its paired difference (method − base):
 /// "holds" when the whole interval lies on the claimed side of 0, "fails" when it lies on the

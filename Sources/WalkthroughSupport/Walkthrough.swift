@@ -1,3 +1,4 @@
+import ArgumentParsing
 import ArrayFormats
 import Foundation
 import Tensors
@@ -26,28 +27,26 @@ public final class Walkthrough {
     public init(name: String, title: String, arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
         AllocatorTuning.keepFreedMemory()  // see AllocatorTuning
         self.name = name
-        var fast = false
-        var output = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output/\(name)")
-        var index = 0
-        while index < arguments.count {
-            switch arguments[index] {
-            case "--fast": fast = true
-            case "--output" where index + 1 < arguments.count:
-                output = URL(fileURLWithPath: arguments[index + 1])
-                index += 1
-            case "--output-root" where index + 1 < arguments.count:
-                output = URL(fileURLWithPath: arguments[index + 1]).appendingPathComponent(name)
-                index += 1
-            case "--help", "-h":
-                print("USAGE: walkthrough \(name) [--fast] [--output DIR | --output-root ROOT]")
-                exit(0)
-            default:
-                FileHandle.standardError.write(Data("\(name): unknown argument '\(arguments[index])' (options: --fast, --output DIR, --output-root ROOT)\n".utf8))
-                exit(2)
-            }
-            index += 1
+        let options: [OptionSpec] = [
+            .flag("fast", "smaller runs for the tests"), .value("output", "DIR", "where this walkthrough writes"),
+            .value("output-root", "ROOT", "write to ROOT/\(name)"),
+        ]
+        let parsed: Arguments
+        do {
+            parsed = try Arguments(arguments, command: name, options: options)
+            if parsed.values["output"] != nil && parsed.values["output-root"] != nil { throw UsageError("give --output DIR or --output-root ROOT, not both") }
+        } catch {
+            FileHandle.standardError.write(Data("\(name): \(error) (options: --fast, --output DIR, --output-root ROOT)\n".utf8))
+            exit(2)
         }
-        self.fast = fast
+        if parsed.wantsHelp {
+            print("USAGE: walkthrough \(name) [--fast] [--output DIR | --output-root ROOT]\n\(OptionSpec.help(options))")
+            exit(0)
+        }
+        var output = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output/\(name)")
+        if let directory = parsed.values["output"] { output = URL(fileURLWithPath: directory) }
+        if let root = parsed.values["output-root"] { output = URL(fileURLWithPath: root).appendingPathComponent(name) }
+        self.fast = parsed.has("fast")
         self.output = output
         start = clock.now
         do {

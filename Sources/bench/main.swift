@@ -10,6 +10,7 @@
 // model and method at default steps; scaling with steps and threads; LPI's clustering of the
 // digits training set and EG/LPI/AGI latency; peak memory against
 // steps (each measured in a fresh process). Speed claims in the README come from here.
+import ArgumentParsing
 import ArrayFormats
 import Attribution
 import Foundation
@@ -27,12 +28,25 @@ if arguments.first == "quality" {
     }
     exit(QualityCommand.main(Array(arguments.dropFirst()), machine: Benchmarks.machineDescription))
 }
-if let index = arguments.firstIndex(of: "--probe-memory"), index + 1 < arguments.count, let steps = Int(arguments[index + 1]) {
+let options: [OptionSpec] = [
+    .flag("quick", "smaller tables"), .flag("json", "one JSON object on the last line"), .value("only", "SECTION", "one table"),
+    .value("probe-memory", "STEPS", "a child process measuring one attribution's peak memory"),
+]
+let parsed: Arguments
+var only: String?
+do {
+    parsed = try Arguments(arguments, command: "bench", options: options)
+    only = try parsed.choice("only", from: Benchmarks.sections)
+} catch {
+    FileHandle.standardError.write(Data("bench: \(error.description) (see --help)\n".utf8))
+    exit(2)
+}
+if let text = parsed.values["probe-memory"], let steps = Int(text) {
     // A child process measuring one attribution's peak memory; prints the bytes.
     print(MemoryProbe.run(steps: steps))
     exit(0)
 }
-if arguments.contains("--help") || arguments.contains("-h") {
+if parsed.wantsHelp {
     print("""
         USAGE: bench [--quick] [--json] [--only SECTION]
                bench quality [options]   (see bench quality --help)
@@ -42,22 +56,5 @@ if arguments.contains("--help") || arguments.contains("-h") {
         """)
     exit(0)
 }
-var only: String?
-var index = 0
-while index < arguments.count {
-    let argument = arguments[index]
-    if argument == "--only", index + 1 < arguments.count, Benchmarks.sections.contains(arguments[index + 1]) {
-        only = arguments[index + 1]
-        index += 2
-        continue
-    }
-    if !["--quick", "--json"].contains(argument) {
-        let problem = argument == "--only" ? "--only needs one of \(Benchmarks.sections.joined(separator: ", "))" : "unknown argument '\(argument)'"
-        FileHandle.standardError.write(Data("bench: \(problem) (see --help)\n".utf8))
-        exit(2)
-    }
-    index += 1
-}
-let quick = arguments.contains("--quick")
-let report = Benchmarks(quick: quick).runAll(only: only)
-if arguments.contains("--json") { print(report.description) }
+let report = Benchmarks(quick: parsed.has("quick")).runAll(only: only)
+if parsed.has("json") { print(report.description) }

@@ -5,51 +5,47 @@
 //
 // Prints a progress line per epoch (epoch, loss, training accuracy, elapsed seconds) and a
 // summary per model. Two runs write byte-identical files: no timing goes into any file.
+import ArgumentParsing
 import FixtureModels
 import Foundation
 import Tensors
 
 AllocatorTuning.keepFreedMemory()  // see AllocatorTuning
-let arguments = Array(CommandLine.arguments.dropFirst())
-func value(of option: String) -> String? {
-    guard let index = arguments.firstIndex(of: option), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
+let names = FixtureRecipe.all.map(\.name) + DiffusionRecipe.all.map { "\($0.name)-diffusion" }
+let options: [OptionSpec] = [
+    .value("output", "DIR", "where the model folders go"), .value("only", "NAME", "train one model"), .value("threads", "N", "at most N threads"),
+]
+let arguments: Arguments
+do { arguments = try Arguments(Array(CommandLine.arguments.dropFirst()), command: "train-fixtures", options: options) } catch {
+    FileHandle.standardError.write(Data("train-fixtures: \(error.description) (see --help)\n".utf8))
+    exit(2)
 }
-if arguments.contains("--help") || arguments.contains("-h") {
+if arguments.wantsHelp {
     print("""
         USAGE: train-fixtures [--output DIR] [--only NAME] [--threads N]
           --output DIR   where the model folders go (default: Fixtures/models of this checkout;
                          diffusion models go to DIR/diffusion/NAME, default Fixtures/diffusion/NAME)
-          --only NAME    train one model: \((FixtureRecipe.all.map(\.name) + DiffusionRecipe.all.map { "\($0.name)-diffusion" }).joined(separator: ", "))
+          --only NAME    train one model: \(names.joined(separator: ", "))
           --threads N    at most N threads (default: all cores); the files do not depend on it
         """)
     exit(0)
 }
-let known: Set<String> = ["--output", "--only", "--threads"]
-for (index, argument) in arguments.enumerated() where index % 2 == 0 && !known.contains(argument) {
-    FileHandle.standardError.write(Data("train-fixtures: unknown argument '\(argument)' (see --help)\n".utf8))
+let only: String?
+let threads: Int?
+do {
+    only = try arguments.choice("only", from: names)
+    threads = try arguments.integer("threads", in: 1...4096)
+} catch {
+    FileHandle.standardError.write(Data("train-fixtures: \(error.description) (see --help)\n".utf8))
     exit(2)
 }
-let output = value(of: "--output").map { URL(fileURLWithPath: $0) } ?? TrainedFixture.modelsDirectory
-let diffusionOutput = value(of: "--output").map { URL(fileURLWithPath: $0).appendingPathComponent("diffusion") } ?? TrainedDiffusion.diffusionDirectory
+let output = arguments.values["output"].map { URL(fileURLWithPath: $0) } ?? TrainedFixture.modelsDirectory
+let diffusionOutput = arguments.values["output"].map { URL(fileURLWithPath: $0).appendingPathComponent("diffusion") } ?? TrainedDiffusion.diffusionDirectory
 var recipes = FixtureRecipe.all
 var diffusionRecipes = DiffusionRecipe.all
-if let only = value(of: "--only") {
+if let only {
     recipes = recipes.filter { $0.name == only }
     diffusionRecipes = diffusionRecipes.filter { "\($0.name)-diffusion" == only }
-    if recipes.isEmpty && diffusionRecipes.isEmpty {
-        FileHandle.standardError.write(Data("train-fixtures: no model named '\(only)'\n".utf8))
-        exit(2)
-    }
-}
-
-var threads: Int? = nil
-if let text = value(of: "--threads") {
-    guard let n = Int(text), n >= 1 else {
-        FileHandle.standardError.write(Data("train-fixtures: --threads takes a whole number ≥ 1\n".utf8))
-        exit(2)
-    }
-    threads = n
 }
 
 let clock = ContinuousClock()

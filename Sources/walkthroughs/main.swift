@@ -9,6 +9,7 @@
 // runner starts them one after the other, passing --fast through, and with --output DIR,
 // `--output-root DIR`: each walkthrough writes to DIR/<its name>, the folder name the default
 // run uses under walkthrough-output/.
+import ArgumentParsing
 import Foundation
 
 let catalogue: [(number: Int, executable: String, title: String)] = [
@@ -21,31 +22,28 @@ let catalogue: [(number: Int, executable: String, title: String)] = [
     (7, "walkthrough-07", "Do the papers' claims hold here? bench quality's verdicts"),
 ]
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--list") || arguments.contains("--help") || arguments.contains("-h") {
+let options: [OptionSpec] = [
+    .flag("fast", "smaller runs"), .value("output", "DIR", "each walkthrough writes to DIR/<its name>"), .flag("list", "list the walkthroughs"),
+]
+let arguments: Arguments
+do {
+    arguments = try Arguments(Array(CommandLine.arguments.dropFirst()), command: "walkthroughs", options: options, positionalLimit: catalogue.count)
+} catch {
+    FileHandle.standardError.write(Data("walkthroughs: \(error.description) (see --list)\n".utf8))
+    exit(2)
+}
+if arguments.has("list") || arguments.wantsHelp {
     print("USAGE: walkthroughs [NUMBER …] [--fast] [--output DIR] [--list]\n")
     for entry in catalogue { print(String(format: "  %02d  %@", entry.number, entry.title)) }
     exit(0)
 }
-var passThrough: [String] = []
-var outputRoot: String? = nil
-if let index = arguments.firstIndex(of: "--fast") {
-    passThrough.append("--fast")
-    arguments.remove(at: index)
-}
-if let index = arguments.firstIndex(of: "--output") {
-    guard index + 1 < arguments.count else {
-        FileHandle.standardError.write(Data("walkthroughs: --output needs a directory\n".utf8))
-        exit(2)
-    }
-    outputRoot = arguments[index + 1]
-    arguments.removeSubrange(index...(index + 1))
-}
+let passThrough = arguments.has("fast") ? ["--fast"] : []
+let outputRoot = arguments.values["output"]
 var chosen = catalogue
-if !arguments.isEmpty {
-    let numbers = arguments.compactMap { Int($0) }
-    guard numbers.count == arguments.count, numbers.allSatisfy({ n in catalogue.contains { $0.number == n } }) else {
-        FileHandle.standardError.write(Data("walkthroughs: unknown walkthrough in \(arguments); see --list\n".utf8))
+if !arguments.positionals.isEmpty {
+    let numbers = arguments.positionals.compactMap { Int($0) }
+    guard numbers.count == arguments.positionals.count, numbers.allSatisfy({ n in catalogue.contains { $0.number == n } }) else {
+        FileHandle.standardError.write(Data("walkthroughs: unknown walkthrough in \(arguments.positionals); see --list\n".utf8))
         exit(2)
     }
     chosen = catalogue.filter { numbers.contains($0.number) }

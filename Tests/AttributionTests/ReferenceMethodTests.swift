@@ -95,10 +95,10 @@ struct ReferenceMethodTests {
         let ledger = try #require(idgi.ledger)
         // Per class, the steps telescope from p_y(x) down to p_y(x_end); each step is exact.
         var target = 0.0
-        for t in Set(ledger.steps.compactMap(\.targetClass)) {
-            let steps = ledger.steps.filter { $0.targetClass == t }
+        for t in Set(ledger.steps.compactMap { $0.detail("t") }).sorted() {
+            let steps = ledger.steps.filter { $0.detail("t") == t }
             target += steps.map(\.deltaValue).reduce(0, +)
-            for step in steps { expectClose(step.attributionSum, step.deltaValue, Tolerance(relative: 1e-12, absolute: 1e-300), "class \(t) iteration \(step.iteration!)") }
+            for step in steps { expectClose(step.attributionSum, step.deltaValue, Tolerance(relative: 1e-12, absolute: 1e-300), "class \(t) iteration \(step.detail("iteration")!)") }
         }
         expectClose(idgi.attribution.sum, target, Tolerance(relative: 1e-12, absolute: 1e-15), "AGI-IDGI completeness")
         let walked = try #require(idgi.pathPoints)
@@ -106,7 +106,7 @@ struct ReferenceMethodTests {
         // The explained class is not a false class; --classes K takes the official range(0, C − 1, ⌊C/K⌋).
         #expect(AdversarialGradientIntegration(classCount: 10, classes: 3).candidateClasses == [0, 3, 6])
         #expect(AdversarialGradientIntegration(classCount: 1000, classes: 15).candidateClasses.count == 16)
-        #expect(Set(ledger.steps.compactMap(\.targetClass)).isSubset(of: Set([0, 1, 3, 4, 5, 6, 7, 8, 9])))
+        #expect(Set(ledger.steps.compactMap { $0.detail("t") }).isSubset(of: Set([0, 1, 3, 4, 5, 6, 7, 8, 9].map(Double.init))))
     }
 
     @Test("EG and LPI converge to their own completeness targets, F(x) − Σ w F(r), as samples grow; with IDGI they reach them exactly, step by step")

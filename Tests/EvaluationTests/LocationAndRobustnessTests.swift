@@ -97,7 +97,8 @@ struct DefinitionTests {
     func randomization() throws {
         #expect(Randomization.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
         #expect(Randomization.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == -1)
-        #expect(Randomization.spearman([1, 1, 1], [1, 2, 3]) == 0)
+        // A constant map ranks nothing: ρ is undefined, not 0.
+        #expect(Randomization.spearman([1, 1, 1], [1, 2, 3]).isNaN)
         // Mid-ranks: (1, 2.5, 2.5, 4) against (1, 2, 3, 4) gives ρ = 4.5/√(4.5·5).
         expectClose(Randomization.spearman([1, 2, 2, 3], [1, 2, 3, 4]), 4.5 / (4.5 * 5).squareRoot(), Tolerance(relative: 1e-15), "ties")
         let network = try ShippedModels.network("digits-mlp")

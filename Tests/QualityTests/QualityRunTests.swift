@@ -1,3 +1,4 @@
+import ArgumentParsing
 import ArrayFormats
 import Foundation
 import Tensors
@@ -49,7 +50,7 @@ struct QualityRunTests {
         // One ruling per claim and model; each verdict follows from its interval.
         #expect(summary.rulings.count == Claim.all.count * 2)
         for ruling in summary.rulings {
-            let metric = try #require(QualityMetric.all.first { $0.name == ruling.claim.metric })
+            let metric = try #require(QualityMetric.named(ruling.claim.metric))
             #expect(ruling.verdict == Verdict(difference: ruling.difference, direction: metric.direction))
             if ruling.difference == nil { #expect(ruling.note != nil) }
         }
@@ -81,7 +82,7 @@ struct QualityRunTests {
         #expect(reread.models[0].removeAndRetrain["input-x-gradient"]?.diffROAR == results.models[0].removeAndRetrain["input-x-gradient"]?.diffROAR)
         // A summary keeps no per-image numbers, and says so when given in its place.
         let summaryDocument = QualityReport.summaryJSON(results, summary, machine: "test")
-        let refusal = #expect(throws: QualityError.self) { try SavedRun.read(summaryDocument) }
+        let refusal = #expect(throws: SavedRunError.self) { try SavedRun.read(summaryDocument) }
         #expect(refusal?.description.contains("pass the run's results.json") == true)
     }
 
@@ -101,12 +102,17 @@ struct QualityRunTests {
 
     @Test("Bad arguments are refused with what is accepted", .tags(.badInput))
     func badArguments() {
-        #expect(throws: QualityError.self) { try QualityCommand.parse(["--images", "0"]) }
-        #expect(throws: QualityError.self) { try QualityCommand.parse(["--models", "moons-mlp"]) }
-        #expect(throws: QualityError.self) { try QualityCommand.parse(["--methods", "ig,nonsense"]) }
-        #expect(throws: QualityError.self) { try QualityCommand.parse(["--resamples"]) }
-        #expect(throws: QualityError.self) { try QualityCommand.parse(["--frobnicate"]) }
-        #expect(throws: QualityError.self) { try QualityCommand.parseReport(["--report"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--images", "0"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--models", "moons-mlp"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--methods", "ig,nonsense"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--resamples"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--frobnicate"]) }
+        // Empty and repeated lists, a repeated option: refused before any work.
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--models", ""]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--methods", ""]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--models", "digits-cnn,digits-cnn"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parse(["--out", "a", "--out", "b"]) }
+        #expect(throws: UsageError.self) { try QualityCommand.parseReport(["--report"]) }
         #expect(throws: QualityError.self) { try QualityCommand.parseReport(["--report", "r.json", "--models", "digits-cnn"]) }
         #expect(throws: QualityError.self) { try QualityCommand.parseReport(["--resamples", "100"]) }
         let report = try! QualityCommand.parseReport(["--report", "r.json", "--resamples", "100", "--out", "/tmp/q"])

@@ -138,10 +138,10 @@ let agiOfficial = AdversarialGradientIntegration(classCount: 10, maxIterations: 
 /// Σ_t (F(x) − F(x_end^t)) from an AGI ledger: each walk's first and last values.
 func adversarialDrop(_ ledger: Ledger) -> Double {
     var total = 0.0
-    for t in Set(ledger.steps.compactMap(\.targetClass)) {
-        let walk = ledger.steps.filter { $0.targetClass == t }
-        let first = walk.min { $0.iteration! < $1.iteration! }!
-        let last = walk.max { $0.iteration! < $1.iteration! }!
+    for t in Set(ledger.steps.compactMap { $0.detail("t") }).sorted() {
+        let walk = ledger.steps.filter { $0.detail("t") == t }
+        let first = walk.min { $0.detail("iteration")! < $1.detail("iteration")! }!
+        let last = walk.max { $0.detail("iteration")! < $1.detail("iteration")! }!
         total += first.endValue - last.startValue
     }
     return total

@@ -43,8 +43,8 @@ let liveClaims = ["IDGI improves ig on insertion", "vanilla gradient scores lowe
 var liveRows: [[String]] = []
 for statement in liveClaims {
     guard let ruling = liveSummary.rulings.first(where: { $0.claim.statement == statement }), let difference = ruling.difference else { continue }
-    let method = liveSummary.cell("digits-cnn", ruling.claim.method, ruling.claim.metric)?.interval
-    let base = liveSummary.cell("digits-cnn", ruling.claim.base, ruling.claim.metric)?.interval
+    let method = liveSummary.cell("digits-cnn", ruling.claim.method.rawValue, ruling.claim.metric.rawValue)?.interval
+    let base = liveSummary.cell("digits-cnn", ruling.claim.base.rawValue, ruling.claim.metric.rawValue)?.interval
     liveRows.append([
         statement, method.map { Walkthrough.fixed($0.estimate, 3) } ?? "–", base.map { Walkthrough.fixed($0.estimate, 3) } ?? "–",
         "\(Walkthrough.fixed(difference.estimate, 3)) [\(Walkthrough.fixed(difference.lower, 3)), \(Walkthrough.fixed(difference.upper, 3))]",

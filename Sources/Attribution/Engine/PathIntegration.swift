@@ -13,16 +13,14 @@ public struct PathIntegration<P: Path, I: Integrator>: Walk {
     public let integrator: I
     let featureCount: Int
     private var walker: P.Walker? = nil
-    private var accumulator: I.Accumulator
-    private var recordsLedger = false
-    private var steps: [Ledger.Step] = []
+    private var integration: StepIntegration
 
     /// `path` integrated with `integrator`, for points of `featureCount` features.
     public init(_ path: P, with integrator: I, featureCount: Int) {
         self.path = path
         self.integrator = integrator
         self.featureCount = featureCount
-        self.accumulator = integrator.makeAccumulator(featureCount: featureCount)
+        integration = StepIntegration(integrator, featureCount: featureCount, recordsLedger: false)
     }
 
     /// Gradients are the plain chain rule.
@@ -30,7 +28,8 @@ public struct PathIntegration<P: Path, I: Integrator>: Walk {
 
     /// Starts the walker with the integrator's needs (and segment values for the ledger).
     public mutating func begin(_ context: WalkContext) {
-        recordsLedger = context.options.recordsLedger
+        let recordsLedger = context.options.recordsLedger
+        integration = StepIntegration(integrator, featureCount: featureCount, recordsLedger: recordsLedger)
         walker = path.makeWalker(needs: recordsLedger ? integrator.needs.union(.segmentValues) : integrator.needs)
     }
 
@@ -39,26 +38,18 @@ public struct PathIntegration<P: Path, I: Integrator>: Walk {
 
     /// The completed steps go to the accumulator (and the ledger).
     public mutating func receive(_ evaluations: Evaluations) throws(AttributionError) {
-        for step in try walker!.receive(evaluations) {
-            let stepSum = accumulator.add(step)
-            if recordsLedger {
-                steps.append(Ledger.Step(
-                    start: step.startParameter, end: step.endParameter, startValue: step.startValue!, endValue: step.endValue!,
-                    gradientNormSquared: Reductions.sumInNumpyOrder(step.gradient.map { $0 * $0 }), attributionSum: stepSum,
-                    point: step.point))
-            }
-        }
+        for step in try walker!.receive(evaluations) { integration.add(step) }
     }
 
     /// The integrator's attribution, F at the path's ends, and the ledger.
     public mutating func finish() throws(AttributionError) -> AttributionResult {
         let summary = walker!.summary
-        let attribution = Tensor(shape: [featureCount], scalars: accumulator.finish(summary))
+        let attribution = Tensor(shape: [featureCount], scalars: integration.finish(summary))
         if let bad = attribution.firstNonFiniteIndex {
             throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
         }
         return AttributionResult(
-            attribution: attribution, ledger: recordsLedger ? Ledger(steps: steps) : nil, gradientEvaluations: 0, valueEvaluations: 0,
+            attribution: attribution, ledger: integration.recordsLedger ? Ledger(steps: integration.steps) : nil, gradientEvaluations: 0, valueEvaluations: 0,
             startValue: summary.startValue, endValue: summary.endValue)
     }
 }

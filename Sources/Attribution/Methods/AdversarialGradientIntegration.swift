@@ -103,7 +103,7 @@ public struct AdversarialGradientIntegration: ConfigurableMethod {
             }
             return AttributionResult(
                 attribution: Tensor(shape: shape, scalars: total),
-                ledger: keptLedger ? Ledger(steps: steps, sampleFields: [.references, .adversarial]) : nil,
+                ledger: keptLedger ? Ledger(steps: steps, sampleFields: .references) : nil,
                 gradientEvaluations: results.map(\.gradientEvaluations).reduce(0, +),
                 valueEvaluations: results.map(\.valueEvaluations).reduce(0, +))
         }
@@ -226,30 +226,24 @@ struct AdversarialWalk: Walk {
     }
 
     mutating func finish() throws(AttributionError) -> AttributionResult {
-        var accumulator = method.integrator.makeAccumulator(featureCount: featureCount)
-        var ledger: [Ledger.Step] = []
+        var integration = StepIntegration(method.integrator, featureCount: featureCount, recordsLedger: recordsLedger)
         // The path runs from the adversarial end back to x: step k is x_{k+1} → x_k.
         for k in steps.indices.reversed() {
             let step = PathStep(
                 index: steps.count - 1 - k, point: k, startParameter: Double(k + 1), endParameter: Double(k), gradient: steps[k].gradient,
                 riemannTerm: steps[k].term, startValue: needsValues ? values[k + 1] : nil, endValue: needsValues ? values[k] : nil)
-            let sum = accumulator.add(step)
-            if recordsLedger {
-                ledger.append(Ledger.Step(
-                    start: Double(k + 1), end: Double(k), startValue: values[k + 1], endValue: values[k],
-                    gradientNormSquared: Reductions.sumInNumpyOrder(steps[k].gradient.map { $0 * $0 }), attributionSum: sum, point: k,
-                    weight: 1, targetClass: targetClass, iteration: k))
-            }
+            // "t", the paper's name for the false class the walk ascends.
+            integration.add(step, weight: 1, detail: [Ledger.Field("t", Double(targetClass)), Ledger.Field("iteration", Double(k))])
         }
         let summary = PathSummary(
             startValue: values.last ?? .nan, endValue: values.first ?? .nan,
             displacement: input.indices.map { input[$0] - x[$0] })
-        let attribution = accumulator.finish(summary)
+        let attribution = integration.finish(summary)
         if let bad = attribution.firstIndex(where: { !$0.isFinite }) {
             throw AttributionError("the attribution is not finite at feature \(bad); the model's gradients overflow on this walk")
         }
         return AttributionResult(
-            attribution: Tensor(shape: [featureCount], scalars: attribution), ledger: recordsLedger ? Ledger(steps: ledger.reversed()) : nil,
+            attribution: Tensor(shape: [featureCount], scalars: attribution), ledger: recordsLedger ? Ledger(steps: integration.steps.reversed()) : nil,
             gradientEvaluations: 0, valueEvaluations: 0)
     }
 }

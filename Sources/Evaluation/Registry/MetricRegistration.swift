@@ -197,7 +197,10 @@ public struct MetricScorer: Sendable {
     /// The score of one input. A map that is zero everywhere ranks nothing: a metric that
     /// reads a map skips it. A score that is not finite is skipped with the reason, never
     /// reported as a number or as a bare null.
-    public func score(_ context: MetricContext) throws -> MetricScore {
+    /// With `screening` off the metric's own result is returned as it is (`bench quality`
+    /// applies its own rules to what it aggregates).
+    public func score(_ context: MetricContext, screening: Bool = true) throws -> MetricScore {
+        if !screening { return try body(context) }
         if needs.contains(.attribution), let map = context.attribution, map.scalars.allSatisfy({ $0 == 0 }), name != "infidelity" {
             return .skipped("the attribution is zero everywhere: it ranks no pixel")
         }
