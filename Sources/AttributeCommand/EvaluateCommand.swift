@@ -129,6 +129,7 @@ struct EvaluationPlan {
         if needs.contains(.mask) { _ = try arguments.required("mask") }
         if needs.contains(.reference) { _ = try arguments.required("reference") }
         method = needs.contains(.method) ? try methods.specification(try arguments.required("method", "the method the metric re-runs"), text: methodText) : nil
+        if let method { try methods.checkValues(method) }
         // The metric's own values parse now too (a file's path stays a path until read).
         _ = try metrics.scorer(metric.name, text: metricText.filter { key, _ in !(metric.parameter(key)?.kind.isFile ?? false) })
         try checkOutputs()

@@ -65,6 +65,7 @@ struct Request {
         for flag in arguments.flags where flag != "help" { text[flag] = "true" }
         // Every method parameter is parsed now, so a misplaced one is a usage error before any file is read.
         specification = try methods.specification(method, text: text)
+        try methods.checkValues(specification)
 
         if URL(fileURLWithPath: modelPath).lastPathComponent == "model.json" {
             throw UsageError("--model takes the model's folder, not its model.json: use --model \(URL(fileURLWithPath: modelPath).deletingLastPathComponent().path)")

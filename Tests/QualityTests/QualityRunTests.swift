@@ -121,3 +121,67 @@ struct QualityRunTests {
         #expect(quick.images == 3 && quick.models == QualityConfiguration.quick.models && directory.path == "/tmp/q")
     }
 }
+
+/// A saved run is input: `bench quality --report` validates it before computing anything and
+/// answers a bad one with exit status 3 naming the field; an output directory that is a file,
+/// or a report that would overwrite the saved run, is refused (exit 2) before any work.
+@Suite("bench quality --report: a saved run is validated as input", .tags(.badInput))
+struct SavedRunValidationTests {
+    /// A two-image, two-method run's results.json, as text.
+    static func savedRun() throws -> String {
+        let configuration = QualityConfiguration(
+            models: ["digits-cnn"], images: 3, references: 20, methods: ["random", "gradient"].map { QualityMethod.named($0)! },
+            metrics: [QualityMetric.named("insertion")!, QualityMetric.named("deletion")!], budgetOverrides: [:], bootstrap: Bootstrap(resamples: 50))
+        let results = try QualityRun.run(configuration)
+        return QualityReport.json(results, QualitySummary(results), machine: "test").description
+    }
+
+    @Test("Bad fields are exit 3 naming the field; a good file re-aggregates (exit 0); a clashing --out is exit 2 and leaves the file")
+    func validation() throws {
+        let scratch = try FixturePaths.temporaryDirectory("saved-run")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let good = try Self.savedRun()
+        let out = scratch.appendingPathComponent("report")
+        func run(_ text: String) throws -> Int32 {
+            let file = scratch.appendingPathComponent("results.json")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return QualityCommand.main(["--report", file.path, "--out", out.path], machine: "test")
+        }
+        #expect(try run(good) == 0)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("RESULTS.md").path))
+        let edits: [(String, String, String)] = [
+            ("\"confidence\":0.95", "\"confidence\":2", "confidence outside (0, 1)"),
+            ("\"resamples\":50", "\"resamples\":0", "no resamples"),
+            ("\"resamples\":50", "\"resamples\":1", "one resample"),
+            ("\"name\":\"gradient\"", "\"name\":\"saliency\"", "an unknown method"),
+            ("\"name\":\"insertion\"", "\"name\":\"insertion-auc\"", "an unknown metric"),
+            ("\"model\":\"digits-cnn\"", "\"model\":\"moons-mlp\"", "an unknown model"),
+            ("\"images\":[", "\"images\":[-1,", "a negative index"),
+        ]
+        for (old, new, what) in edits {
+            #expect(good.contains(old), "the saved run has no \(old)")
+            #expect(try run(good.replacingOccurrences(of: old, with: new)) == 3, "\(what)")
+        }
+        // A duplicated method, and a score of 1e308 whose mean overflows.
+        let firstImage = try #require(good.range(of: "\"images\":[")).upperBound
+        let index = good[firstImage...].prefix { $0 != "," && $0 != "]" }
+        #expect(try run(good.replacingOccurrences(of: "\"images\":[\(index)", with: "\"images\":[\(index),\(index)")) == 3, "a duplicated index")
+        // Every insertion score of a method at 1e308: finite each, but their mean overflows.
+        let column = try #require(good.range(of: "\"insertion\":["))
+        let end = try #require(good[column.upperBound...].firstIndex(of: "]"))
+        let count = good[column.upperBound..<end].split(separator: ",").count
+        var huge = good
+        huge.replaceSubrange(column.upperBound..<end, with: Array(repeating: "1e308", count: count).joined(separator: ","))
+        let status = try run(huge)
+        #expect(count >= 2 && status == 3, "an overflowing score")
+        // The report would overwrite the saved run, or --out is a file: refused before any work.
+        let inside = out.appendingPathComponent("summary.json")
+        try good.write(to: inside, atomically: true, encoding: .utf8)
+        #expect(QualityCommand.main(["--report", inside.path, "--out", out.path], machine: "test") == 2)
+        #expect(try String(contentsOf: inside, encoding: .utf8) == good, "the saved run was overwritten")
+        let file = scratch.appendingPathComponent("a-file")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        #expect(QualityCommand.main(["--quick", "--out", file.path], machine: "test") == 2)
+        #expect(QualityCommand.main(["--models", "", "--out", scratch.path], machine: "test") == 2)
+    }
+}

@@ -114,6 +114,21 @@ public struct MethodRegistry: Sendable {
         return MethodSpecification(name, values)
     }
 
+    /// Checks every given value of `specification` (and of its base) against its parameter's
+    /// kind — the ranges ``Configurable/validate()`` checks — before any file is read, so a
+    /// value out of range is refused before any work. File values are not checked here.
+    /// - Throws: ``AttributionError`` naming the (scoped) parameter.
+    public func checkValues(_ specification: MethodSpecification) throws(AttributionError) {
+        for (scope, registration, inner) in registrations(of: specification) {
+            for name in inner.values.keys.sorted() {
+                guard let declaration = registration.parameter(name), !declaration.kind.isFile, declaration.kind != .method else { continue }
+                if let problem = declaration.kind.problem(with: inner.values[name]!) {
+                    throw AttributionError(parameter: scope + name, "`\(scope + name)` \(problem), got \(inner.values[name]!.text)")
+                }
+            }
+        }
+    }
+
     // MARK: Building
 
     /// The method `specification` describes, built on its defaults: given values set, the

@@ -48,6 +48,7 @@ public enum ParameterValue: Sendable {
 
     /// The value as help and messages show it.
     public var text: String {
+        if case .number(let x) = self, !x.isFinite { return "\(x)" }
         switch json {
         case .string(let text): return text
         default: return json.description
