@@ -13,11 +13,17 @@ Run by hand from the repository root (made with torch 2.13.0+cpu, numpy 2.4.6):
    loads the directory in Swift and compares.
 2. Checks that the exporter refuses, with a message naming the layer, a residual block, a
    ceil_mode pool, a dilated and a grouped convolution, a BatchNorm after a ReLU, a per-axis
-   padding, and an existing output folder -- and leaves nothing behind. Prints each message.
+   padding, MaxPool2d(return_indices=True), a zero-sized Linear, NaN weights, weights whose
+   logits overflow, an empty and a parameter-free Sequential, an output that is not logits,
+   and an existing output folder -- and leaves nothing behind; and that it answers, in one
+   line and never with a traceback, files that hold no model (a state_dict, a dict, an empty
+   or garbage file, a class pickled from another script's __main__) and an --input-shape the
+   model cannot take. Checks that SiLU exports. Prints each message.
 """
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -93,6 +99,13 @@ def main():
         "BatchNorm after ReLU": nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(72, 10)),
         "per-axis padding": nn.Sequential(nn.Conv2d(1, 2, 3, padding=(1, 0)), nn.Flatten(), nn.Linear(96, 10)),
         "even kernel, padding same": nn.Sequential(nn.Conv2d(1, 2, 2, padding="same"), nn.Flatten(), nn.Linear(128, 10)),
+        "pool returning indices": nn.Sequential(nn.MaxPool2d(2, return_indices=True), nn.Flatten(), nn.Linear(16, 10)),
+        "zero-sized Linear": nn.Sequential(nn.Flatten(), nn.Linear(64, 0)),
+        "NaN weights": nan_model(),
+        "overflowing logits": huge_model(),
+        "empty Sequential": nn.Sequential(),
+        "no parameters": nn.Sequential(nn.Flatten(), nn.ReLU()),
+        "output not logits": nn.Sequential(nn.Conv2d(1, 3, 3)),
     }
     with tempfile.TemporaryDirectory() as scratch:
         for name, bad in refused.items():
@@ -103,7 +116,56 @@ def main():
         # An existing folder is never overwritten.
         os.makedirs(os.path.join(scratch, "taken"))
         assert export_with_cli(model, os.path.join(scratch, "taken")) == 1
+        # SiLU is a layer of the format.
+        silu = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.SiLU(), nn.Linear(16, 10)).double().eval()
+        assert export_with_cli(silu, os.path.join(scratch, "silu")) == 0, "SiLU was refused"
+        check_files_that_hold_no_model(scratch)
     print("refusals checked (messages above)")
+
+
+def nan_model():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    with torch.no_grad():
+        model[1].weight[0, 0] = float("nan")
+    return model
+
+
+def huge_model():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10), nn.Linear(10, 10)).double()
+    with torch.no_grad():
+        for layer in (model[1], model[2]):
+            layer.weight.fill_(1e300)
+    return model
+
+
+def check_files_that_hold_no_model(scratch):
+    """Each file is answered in one line on stderr with status 1: no traceback, nothing written."""
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    files = {}
+    files["state_dict"] = os.path.join(scratch, "state.pt")
+    torch.save(model.state_dict(), files["state_dict"])
+    files["dict"] = os.path.join(scratch, "dict.pt")
+    torch.save({"model": 1}, files["dict"])
+    files["empty"] = os.path.join(scratch, "empty.pt")
+    open(files["empty"], "wb").close()
+    files["garbage"] = os.path.join(scratch, "garbage.pt")
+    with open(files["garbage"], "wb") as f:
+        f.write(b"not a pickle at all")
+    files["__main__ class"] = os.path.join(scratch, "main.pt")
+    subprocess.run([sys.executable, "-c", "import torch\nfrom torch import nn\nclass Net(nn.Module):\n    pass\n"
+                    f"torch.save(Net(), {files['__main__ class']!r})"], check=True)
+    exporter = os.path.join(HERE, "model_directory.py")
+    good = os.path.join(scratch, "good.pt")
+    torch.save(model, good)
+    cases = [(name, [path, "--input-shape", "1", "8", "8"]) for name, path in files.items()]
+    cases += [("shape with a zero", [good, "--input-shape", "0", "8", "8"]), ("shape the model cannot take", [good, "--input-shape", "3", "8", "8"])]
+    for name, arguments in cases:
+        target = os.path.join(scratch, "from-file")
+        run = subprocess.run([sys.executable, exporter, "export", arguments[0], target] + arguments[1:], capture_output=True, text=True)
+        lines = run.stderr.strip().splitlines()
+        assert run.returncode == 1 and len(lines) == 1 and "Traceback" not in run.stderr, f"{name}: {run.returncode} {run.stderr}"
+        assert not os.path.exists(target), f"{name}: wrote {target}"
+        print(f"{name}: {lines[0]}")
 
 
 if __name__ == "__main__":

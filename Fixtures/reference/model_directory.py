@@ -157,7 +157,7 @@ def load_model_directory(directory) -> nn.Sequential:
 
 
 DROPPED = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout, nn.Identity)
-LAYERS = (nn.Linear, nn.Conv2d, nn.ReLU, nn.LeakyReLU, nn.Softplus, nn.Tanh, nn.Sigmoid, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten)
+LAYERS = (nn.Linear, nn.Conv2d, nn.ReLU, nn.LeakyReLU, nn.Softplus, nn.Tanh, nn.Sigmoid, nn.SiLU, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten)
 
 
 def _flattened(model, prefix=""):
@@ -260,6 +260,15 @@ def simplified(model, input_shape):
             if module.padding != (padding, padding):
                 module = _rebuilt(module, module.weight.detach().double(),
                                   None if module.bias is None else module.bias.detach().double(), padding=padding)
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            if module.weight.numel() == 0:
+                raise ExportError(f"{_describe(name, module)}: it has no weights (a zero-sized shape {tuple(module.weight.shape)}); "
+                                  "give every layer at least one input and one output")
+            for role, tensor in (("weight", module.weight), ("bias", module.bias)):
+                if tensor is not None and not torch.isfinite(tensor).all():
+                    raise ExportError(f"{_describe(name, module)}: its {role} holds NaN or infinite values; train or load finite weights")
+        if isinstance(module, nn.MaxPool2d) and module.return_indices:
+            raise ExportError(f"{_describe(name, module)}: return_indices=True returns a tuple, not a tensor; use return_indices=False")
         if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             if module.ceil_mode:
                 raise ExportError(f"{_describe(name, module)}: ceil_mode=True cannot be expressed; use ceil_mode=False")
@@ -276,7 +285,34 @@ def simplified(model, input_shape):
             raise ExportError(f"{_describe(name, module)}: Flatten(start_dim={module.start_dim}) cannot be expressed; flatten from dim 1")
         layers.append(module)
         names.append(name)
+    if not layers:
+        raise ExportError("the model has no layers; export an nn.Sequential of the layers listed in the README")
+    if not any(isinstance(layer, (nn.Linear, nn.Conv2d)) for layer in layers):
+        raise ExportError("the model has no Linear or Conv2d layer, so no parameters: it cannot be a trained classifier; export one that has")
     return nn.Sequential(*layers)
+
+
+def _load(model_file):
+    """The nn.Sequential saved in `model_file`, or an ExportError saying what the file holds instead."""
+    if not os.path.isfile(model_file):
+        raise ExportError(f"{model_file}: no such file; give the file torch.save(model, path) wrote")
+    if os.path.getsize(model_file) == 0:
+        raise ExportError(f"{model_file}: the file is empty; save the model with torch.save(model, path)")
+    try:
+        model = torch.load(model_file, map_location="cpu", weights_only=False)
+    except AttributeError as error:
+        # A pickle of a class the saving script defined (in its __main__) cannot be loaded elsewhere.
+        raise ExportError(f"{model_file}: it pickles a class this process cannot find ({error}); save an nn.Sequential of "
+                          "torch.nn layers, or export from a script that defines or imports that class") from None
+    except Exception as error:
+        raise ExportError(f"{model_file}: not a model torch.save wrote ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
+                          "save it with torch.save(model, path)") from None
+    if isinstance(model, dict):
+        raise ExportError(f"{model_file}: it holds a dict (a state_dict?), not a model: build the nn.Sequential, call "
+                          "load_state_dict on it, and torch.save the model itself")
+    if not isinstance(model, nn.Module):
+        raise ExportError(f"{model_file}: it holds a {type(model).__name__}, not a torch model; save an nn.Sequential with torch.save(model, path)")
+    return model
 
 
 def export(model_file, directory, input_shape):
@@ -287,9 +323,20 @@ def export(model_file, directory, input_shape):
     parent = os.path.dirname(os.path.abspath(directory))
     if not os.path.isdir(parent):
         raise ExportError(f"the folder {parent} does not exist; create it first")
-    model = torch.load(model_file, map_location="cpu", weights_only=False)
-    model = model.double().eval()
+    if not input_shape or any(extent < 1 for extent in input_shape):
+        raise ExportError(f"--input-shape {' '.join(map(str, input_shape))}: every extent must be ≥ 1 (C H W for images, N for vectors)")
+    model = _load(model_file).double().eval()
     layers = simplified(model, input_shape)
+    with torch.no_grad():
+        try:
+            probe = model(torch.zeros((1, *input_shape), dtype=torch.float64))
+        except Exception as error:
+            raise ExportError(f"the model cannot take inputs of shape {tuple(input_shape)} ({str(error).splitlines()[0]}); "
+                              "give --input-shape the shape of one input without the batch axis") from None
+    if not isinstance(probe, torch.Tensor) or probe.dim() != 2 or probe.shape[1] < 2:
+        shape = tuple(probe.shape) if isinstance(probe, torch.Tensor) else type(probe).__name__
+        raise ExportError(f"the model's output has shape {shape}; it must be logits [N, classes] with at least 2 classes: "
+                          "end the network with Flatten and Linear")
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.partial-", dir=parent)
     try:
         save_model_directory(layers, input_shape, staging)
@@ -299,6 +346,9 @@ def export(model_file, directory, input_shape):
         with torch.no_grad():
             expected = model(inputs)
             got = loaded(inputs)
+        if not torch.isfinite(expected).all():
+            raise ExportError("the model's own logits are not finite on inputs in [0, 1) (its weights overflow double precision); "
+                              "nothing was written")
         scale = expected.abs().max().item()
         difference = (got - expected).abs().max().item() / (scale if scale > 0 else 1)
         if not difference <= 1e-10:

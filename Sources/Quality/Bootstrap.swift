@@ -26,7 +26,7 @@ public struct Bootstrap: Sendable {
     /// The interval's coverage, 1 − α.
     public let confidence: Double
 
-    /// The defaults: 2,000 resamples, seed 0, 95%.
+    /// The run's defaults: 2,000 resamples, seed 0, 95%.
     public init(resamples: Int = 2000, seed: UInt64 = 0, confidence: Double = 0.95) {
         precondition(resamples >= 2 && confidence > 0 && confidence < 1, "bootstrap needs at least 2 resamples and a confidence in (0, 1)")
         self.resamples = resamples

@@ -103,7 +103,7 @@ public struct QualityMethod: Sendable, Equatable {
     /// numbers in [0, 1) per feature, seeded per image.
     public static let random = QualityMethod("random", registryName: nil)
 
-    /// Every method the issue lists, with the papers' budgets.
+    /// Every method the three seeds compare, with the papers' budgets.
     public static let all: [QualityMethod] = {
         var methods: [QualityMethod] = [
             .random,

@@ -25,7 +25,7 @@ public struct RemoveAndRetrain: Sendable {
     /// The fractions k of pixels removed.
     public let fractions: [Double]
 
-    /// The fractions: 0.1, 0.2, …, 0.9.
+    /// The fractions removed: 0.1, 0.2, …, 0.9 (LPI's paper's ROAR grid).
     public static let standardFractions = (1...9).map { Double($0) / 10 }
 
     /// The test at `fractions` (each in (0, 1)).

@@ -95,8 +95,8 @@ notebook.say("""
     metrics.json records how often digits-cnn / shapes-cnn recognise the class a sample was
     guided toward (the full 200-step chain, 100 samples per class). Guidance works on digits.
     On shapes the MLP denoiser learned the shapes' outlines only roughly: the samples are
-    recognisable blobs more often than clean shapes, and the accuracy stays below the 90%
-    the issue asked for — a limit of an MLP trained for two minutes at 16×16, stated rather
+    recognisable blobs more often than clean shapes, and the accuracy stays below 90% — a
+    limit of an MLP trained for two minutes at 16×16, stated rather
     than hidden (figures guided-samples-*.png).
     """)
 
@@ -344,8 +344,8 @@ if notebook.fast {
             (\(Walkthrough.fixed(score("digits", "IG from black").overall, 3))): most of the loss is the noisy baseline itself, and DDPath from black
             scores \(Walkthrough.fixed(score("digits", "DDPath-IG: default, from black").overall, 3)). The paper's noisy baseline is kept as the default because the
             paper fixes it; `--baseline zeros` is one option away.
-        These are 8×8 digits and 16×16 shapes with MLP diffusion models, not ImageNet; `bench
-        quality` (issue 15) will put intervals on such comparisons.
+        These are 8×8 digits and 16×16 shapes with MLP diffusion models, not ImageNet; walkthrough
+        07 (`bench quality`) puts bootstrap intervals on such comparisons.
         """)
 }
 notebook.finish()
