@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Diffusion", targets: ["Diffusion"]),
+        .library(name: "Catalogue", targets: ["Catalogue"]),
         .executable(name: "attribute", targets: ["attribute"]),
         .executable(name: "train-fixtures", targets: ["train-fixtures"]),
         .executable(name: "walkthroughs", targets: ["walkthroughs"]),
@@ -110,7 +111,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "ArrayFormats", "_TestSupport"]),
         .testTarget(name: "ArrayFormatsTests", dependencies: ["ArrayFormats", "_TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "_TestSupport"]),
-        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "_TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Diffusion", "_TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FixtureModels", "_TestSupport"]),
         .testTarget(
@@ -120,7 +121,7 @@ let package = Package(
                 "walkthrough-06", "walkthrough-07",
             ]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
-        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "ArgumentParsing", "_TestSupport"]),
+        .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "ArgumentParsing", "Catalogue", "_TestSupport"]),
         .testTarget(
             name: "AttributeCommandTests",
             dependencies: ["AttributeCommand", "attribute", "Diffusion", "_TestSupport"]),

@@ -21,6 +21,7 @@ let package = Package(
             name: "LibraryUser",
             dependencies: [
                 .product(name: "Attribution", package: pathAttribution.lastPathComponent),
+                .product(name: "Catalogue", package: pathAttribution.lastPathComponent),
                 .product(name: "Diffusion", package: pathAttribution.lastPathComponent),
                 .product(name: "Models", package: pathAttribution.lastPathComponent),
                 .product(name: "ArrayFormats", package: pathAttribution.lastPathComponent),

@@ -1,5 +1,7 @@
 import Attribution
 import Catalogue
+import Diffusion
+import Foundation
 import Models
 import Tensors
 
@@ -26,6 +28,11 @@ public enum AxiomMethods {
         case networkImages
         /// A network on vectors: no image-only methods.
         case networkVectors
+    }
+
+    /// The resources of the shipped digits models, by kind: the digits diffusion model (for DDPath).
+    public static func digitsResources() throws -> [ResourceKind: any Sendable] {
+        [.diffusionDirectory: try DiffusionModel.load(FixturePaths.url("diffusion/digits"))]
     }
 
     /// Every quick configuration of every method of `registry` that fits `domain` and has

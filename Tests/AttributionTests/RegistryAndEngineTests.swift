@@ -246,7 +246,9 @@ struct EngineTests {
         let output = try ClassifierOutput(network: network, target: 0, kind: .probability)
         let functions = try ExplainedFunctions(output, targets: targets)
         let references = Tensor.stacking((10..<22).map { inputs.point($0) })
-        for configured in try AxiomMethods.configurations(domain: .networkImages, references: references, network: network) {
+        let all = try AxiomMethods.configurations(domain: .networkImages, references: references, network: network, resources: try AxiomMethods.digitsResources())
+        #expect(Set(all.map(\.registration.name)) == Set(TestRegistry.methods.names), "every method, DDPath and the toy included")
+        for configured in all {
             let keepsLedger = !configured.registration.capabilities.isDisjoint(with: [.walksPath, .keepsLedger])
             let options = RunOptions(batchSize: 7, recordsLedger: keepsLedger, recordsPathPoints: true)
             let batch = try configured.method.attribute(points, of: functions, options: options)

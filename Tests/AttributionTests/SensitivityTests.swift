@@ -57,8 +57,9 @@ struct SensitivityTests {
         let inputs = try ShippedModels.checkInputs("digits-cnn")
         var references = Tensor.stacking((1...8).map { inputs.point($0) })
         for b in 0..<8 { references.scalars[b * 64 + 3 * 8 + 4] = 0.9 }
-        let methods = try AxiomMethods.configurations(domain: .networkImages, references: references, network: masked)
-        #expect(Set(methods.map(\.registration.name)).isSuperset(of: ["expected-gradients", "lpi", "agi"]))
+        let methods = try AxiomMethods.configurations(
+            domain: .networkImages, references: references, network: masked, resources: try AxiomMethods.digitsResources())
+        #expect(Set(methods.map(\.registration.name)).isSuperset(of: ["expected-gradients", "lpi", "agi", "ddpath", "quadratic-schedule-ig"]))
         for configured in methods {
             let a = try configured.method.attribute(image, of: output).attribution
             #expect(a.scalars[3 * 8 + 4] == 0, "\(configured): \(a.scalars[3 * 8 + 4])")

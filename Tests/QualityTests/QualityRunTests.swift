@@ -1,5 +1,6 @@
 import ArgumentParsing
 import ArrayFormats
+import Catalogue
 import Foundation
 import Tensors
 import Testing
@@ -183,5 +184,27 @@ struct SavedRunValidationTests {
         try "x".write(to: file, atomically: true, encoding: .utf8)
         #expect(QualityCommand.main(["--quick", "--out", file.path], machine: "test") == 2)
         #expect(QualityCommand.main(["--models", "", "--out", scratch.path], machine: "test") == 2)
+    }
+}
+
+@Suite("bench quality: claims name methods and metrics that exist")
+struct ClaimResolutionTests {
+    @Test("Every claim's method, base and metric resolve to a quality method and metric, and every quality metric to a catalogue metric")
+    func everyClaimResolves() {
+        for claim in Claim.all {
+            #expect(QualityMethod.named(claim.method) != nil, "\(claim.statement): method \(claim.method)")
+            #expect(QualityMethod.named(claim.base) != nil, "\(claim.statement): base \(claim.base)")
+            #expect(QualityMetric.named(claim.metric) != nil, "\(claim.statement): metric \(claim.metric)")
+        }
+        for metric in QualityMetric.all + QualityMetric.choiceVariants {
+            if case .catalogue(let name, let values, let component) = metric.source {
+                let registration = Catalogue.metrics.registration(named: name)
+                #expect(registration != nil, "\(metric.name): \(name)")
+                #expect(component.map { c in registration?.components.contains { $0.name == c } == true } ?? true, "\(metric.name): \(component ?? "")")
+                #expect(throws: Never.self, "\(metric.name)") { try Catalogue.metrics.scorer(name, text: values) }
+            }
+        }
+        // A misspelled identifier does not resolve (the check above can fail).
+        #expect(QualityMethod.named(QualityMethod.ID("ig+idgj")) == nil && QualityMetric.named(QualityMetric.ID("insertoin")) == nil)
     }
 }

@@ -4,6 +4,7 @@
 //     swift run -c release LibraryUser [OUTPUT.npy]
 import ArrayFormats
 import Attribution
+import Catalogue
 import Diffusion
 import Foundation
 import Models
@@ -15,23 +16,32 @@ let predicted = try network.predictions(for: image.reshaped([1] + image.shape))[
 let output = try ClassifierOutput(network: network, target: predicted, kind: .probability)
 print("digits-cnn predicts \(predicted) with p = \(try output.value(at: image))")
 
-// Every shipped method, from the registry, with its default options; the methods of many
-// references get a reference set (here the model's 64 check digits) and the network.
+// Every method of the catalogue (DDPath included), built by its one builder with its default
+// parameters: a parameter that reads a reference set gets the model's 64 check digits, one that
+// reads a diffusion directory the shipped digits diffusion model (by their kinds), and the
+// methods built from the model get the network.
 let references = try ShippedModels.checkInputs("digits-cnn")  // [64, 1, 8, 8]
-for registration in MethodRegistry.standard.methods {
-    let method = try MethodRegistry.standard.build(registration.name, tensors: ["references": references], network: network)
+let diffusion = try DiffusionModel.load(ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/digits"))
+for registration in Catalogue.methods.methods {
+    var files: [String: ParameterValue] = [:]
+    for parameter in registration.parameters {
+        switch parameter.kind {
+        case .array(.stack): files[parameter.name] = .array(references, source: "the check digits")
+        case .resource(.diffusionDirectory): files[parameter.name] = .resource(diffusion, source: "diffusion/digits")
+        default: break
+        }
+    }
+    let method = try Catalogue.methods.build(registration.name, files: files, network: network)
     let result = try method.attribute(image, of: output)
     let delta = result.completenessDelta.map { String(format: "%.2e", $0) } ?? "—"
     print("\(registration.name.padding(toLength: 18, withPad: " ", startingAt: 0)) Σ A = \(String(format: "%+.6f", result.attribution.sum))  completeness gap \(delta)  gradients \(result.gradientEvaluations)")
 }
 
-// DDPath (in the Diffusion product, so in MethodRegistry.complete): IG's anchors denoised
-// toward the class by the shipped digits diffusion model; the registry takes the loaded model
-// as the `diffusion` resource.
-let diffusion = try DiffusionModel.load(ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/digits"))
-let ddpath = try MethodRegistry.complete.build("ddpath", values: ["steps": "50"], resources: ["diffusion": diffusion])
-    .attribute(image, of: output)
-print("ddpath (50 steps)  Σ A = \(String(format: "%+.6f", ddpath.attribution.sum))  completeness gap \(String(format: "%.2e", ddpath.completenessDelta!))")
+// Parameters as text, an aggregation's base scoped as base.NAME: SmoothGrad over Expected
+// Gradients, each with its own samples and seed.
+let smoothEG = try Catalogue.methods.build(
+    "smoothgrad", text: ["base": "expected-gradients", "base.samples": "20", "samples": "5"], files: ["base.references": .array(references, source: "the check digits")])
+print("SmoothGrad(EG): \(try smoothEG.attribute(image, of: output).gradientEvaluations) gradients")
 
 // Methods built directly, composed across the axes: IDGI on Integrated Gradients with its
 // ledger, and SmoothGrad over IDGI-BlurIG.
