@@ -19,8 +19,20 @@ public enum QualityReport {
         interval.upper < randomizationThreshold ? "passes" : interval.lower > randomizationThreshold ? "fails" : "undecided"
     }
 
-    /// The Markdown report.
+    /// The Markdown report: the header, the verdicts, then each table the run has.
     public static func markdown(_ results: QualityResults, _ summary: QualitySummary, machine: String) -> String {
+        var lines = header(results, machine: machine)
+        lines += verdicts(results, summary)
+        lines += randomizationTable(results, summary)
+        lines += choiceTable(summary)
+        lines += budgetTables(results, summary)
+        lines += removeAndRetrainTables(results)
+        lines += cellTables(results, summary)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The title, the machine and wall time, the images per model, how intervals and verdicts are made.
+    static func header(_ results: QualityResults, machine: String) -> [String] {
         let configuration = results.configuration
         var lines: [String] = []
         lines.append("# Do the papers' claims hold here?")
@@ -35,9 +47,12 @@ public enum QualityReport {
             "- Intervals: 95% percentile bootstrap over images (\(configuration.bootstrap.resamples) resamples, seed "
                 + "\(configuration.bootstrap.seed)); a claim's interval is the paired difference method − base on the same images.")
         lines.append("- Verdict: **holds** when the interval lies on the claimed side of 0, **fails** when on the other side, otherwise undecided.")
-        lines.append("")
-        lines.append("## Verdicts")
-        lines.append("")
+        return lines
+    }
+
+    /// Every claim with data: its ruling per model, and the count of rulings.
+    static func verdicts(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
+        var lines: [String] = ["", "## Verdicts", ""]
         let models = results.models.map(\.model)
         lines.append("| seed | claim | method − base | metric | " + models.map { "`\($0)`" }.joined(separator: " | ") + " | across models |")
         lines.append("|---|---|---|---|" + models.map { _ in "---|" }.joined() + "---|")
@@ -56,6 +71,14 @@ public enum QualityReport {
         let counts = Verdict.allCases.map { verdict in "\(summary.rulings.filter { $0.verdict == verdict && $0.difference != nil }.count) \(verdict.rawValue)" }
         lines.append("")
         lines.append("Rulings with data: " + counts.joined(separator: ", ") + ".")
+        return lines
+    }
+
+    /// The randomization check per method and model, with its pass/fail reading.
+    static func randomizationTable(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
+        let configuration = results.configuration
+        let models = results.models.map(\.model)
+        var lines: [String] = []
         let randomized = summary.cells.filter { $0.metric == "randomization" }
         if !randomized.isEmpty {
             lines.append("")
@@ -77,6 +100,12 @@ public enum QualityReport {
                 if cells.contains(where: { $0 != "–" }) { lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " |") }
             }
         }
+        return lines
+    }
+
+    /// The standard claims ruled again under the evaluation's other choices, flips marked.
+    static func choiceTable(_ summary: QualitySummary) -> [String] {
+        var lines: [String] = []
         if !summary.choiceRulings.isEmpty {
             lines.append("")
             lines.append("## The evaluation's own choices")
@@ -105,6 +134,14 @@ public enum QualityReport {
             lines.append("")
             lines.append("\(flips) of \(summary.choiceRulings.count) rulings under another choice differ from the standard one.")
         }
+        return lines
+    }
+
+    /// LPI's ablation: DiffID of each family at each equal budget, per model.
+    static func budgetTables(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
+        let configuration = results.configuration
+        let models = results.models.map(\.model)
+        var lines: [String] = []
         let budgeted = configuration.methods.filter { $0.name.contains("·") }
         if !budgeted.isEmpty {
             lines.append("")
@@ -124,6 +161,13 @@ public enum QualityReport {
                 }
             }
         }
+        return lines
+    }
+
+    /// ROAR's accuracies per fraction, top and bottom removed, per retrained model.
+    static func removeAndRetrainTables(_ results: QualityResults) -> [String] {
+        let configuration = results.configuration
+        var lines: [String] = []
         for model in results.models where !model.removeAndRetrain.isEmpty {
             let fractions = configuration.removeAndRetrain?.fractions ?? []
             lines.append("")
@@ -141,6 +185,13 @@ public enum QualityReport {
                 lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " |")
             }
         }
+        return lines
+    }
+
+    /// Every method × metric cell per model, with the attribution time.
+    static func cellTables(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
+        let configuration = results.configuration
+        var lines: [String] = []
         for model in results.models {
             lines.append("")
             lines.append("## `\(model.model)`: every method × metric (mean or PAIR's curve aggregate, with its 95% interval)")
@@ -156,7 +207,7 @@ public enum QualityReport {
                 lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " | \(seconds) |")
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
     /// The summary document (`summary.json`, small enough to commit): the run's settings,
