@@ -116,13 +116,7 @@ extension Infidelity {
                 guard case .number(let sigma) = value else { throw AttributionError(parameter: "noise-stddev", "`noise-stddev` must be a number, got \(value.text)") }
                 settings.noiseStandardDeviation = sigma
             }.only("without `perturbations`") { $0.perturbations == nil },
-            Parameter.integer("samples", \.samples, in: 1...1_000_000, help: "S, the number of perturbations drawn")
-                .only("without `perturbations`, which gives them") { $0.perturbations == nil },
-            Parameter.seed("seed", \.seed, help: "the perturbations' seed").only("without `perturbations`, which gives them") { $0.perturbations == nil },
-            Parameter("perturbations", .array(.stack), help: "[S] + inputShape: given perturbations instead of drawn ones", read: nil) { settings, value throws(AttributionError) in
-                guard case .array(let stack, _) = value, stack.rank >= 2 else { throw AttributionError(parameter: "perturbations", "`perturbations` must be an array [S] + the input's shape") }
-                settings.perturbations = (0..<stack.batchCount).map { stack.point($0) }
-            },
+        ] + Parameter.perturbationDraws(samples: \.samples, seed: \.seed, given: \.perturbations) + [
             .flag("normalize", \.normalize, help: "scale A by β, the least-squares fit of I·A to ΔF"),
             .choice("output", \.output, help: "the explained F"),
             .range("data-range", \.dataRange, help: "the inputs' value range (sets σ's default)"),

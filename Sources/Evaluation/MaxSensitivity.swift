@@ -88,15 +88,7 @@ extension MaxSensitivity {
         /// `radius`, `samples`, `seed` (without `perturbations`), `perturbations`, `output`.
         public static let parameters: [Parameter<Settings>] = [
             Parameter.number("radius", \.radius, in: 0...1e9, help: "the perturbations' L∞ radius").only("without `perturbations`") { $0.perturbations == nil },
-            Parameter.integer("samples", \.samples, in: 1...1_000_000, help: "S, the number of perturbations drawn")
-                .only("without `perturbations`, which gives them") { $0.perturbations == nil },
-            Parameter.seed("seed", \.seed, help: "the perturbations' seed").only("without `perturbations`, which gives them") { $0.perturbations == nil },
-            Parameter("perturbations", .array(.stack), help: "[S] + inputShape: given perturbations instead of drawn ones", read: nil) { settings, value throws(AttributionError) in
-                guard case .array(let stack, _) = value, stack.rank >= 2 else { throw AttributionError(parameter: "perturbations", "`perturbations` must be an array [S] + the input's shape") }
-                settings.perturbations = (0..<stack.batchCount).map { stack.point($0) }
-            },
-            .choice("output", \.output, help: "the explained F"),
-        ]
+        ] + Parameter.perturbationDraws(samples: \.samples, seed: \.seed, given: \.perturbations) + [.choice("output", \.output, help: "the explained F")]
     }
 
     /// `max-sensitivity`: re-runs the method at each perturbed input.

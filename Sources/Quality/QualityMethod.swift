@@ -17,20 +17,8 @@ import Tensors
 /// σ = 0.15 of the input's range on x) with 10 copies of X at 20 steps: the same 200
 /// gradients as X and as DDPath-X.
 public struct QualityMethod: Sendable, Equatable {
-    /// A method's name in the tables: a typed identifier, so a claim names a method that
-    /// exists (a test resolves every claim's).
-    public struct ID: RawRepresentable, Hashable, Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
-        /// The name.
-        public let rawValue: String
-        /// An identifier.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// An identifier.
-        public init(_ name: String) { rawValue = name }
-        /// An identifier from a literal.
-        public init(stringLiteral value: String) { rawValue = value }
-        /// The name.
-        public var description: String { rawValue }
-    }
+    /// A method's name in the tables, typed.
+    public typealias ID = Identifier<QualityMethod>
 
     /// The identifier.
     public var id: ID { ID(name) }

@@ -25,20 +25,8 @@ import Tensors
 ///   change of the map over 10 uniform perturbations of radius 0.02), on the first images of
 ///   each model.
 public struct QualityMetric: Sendable, Equatable {
-    /// A metric's name in the tables and the JSON: a typed identifier, so a claim names a
-    /// metric that exists (a test resolves every claim's).
-    public struct ID: RawRepresentable, Hashable, Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
-        /// The name.
-        public let rawValue: String
-        /// An identifier.
-        public init(rawValue: String) { self.rawValue = rawValue }
-        /// An identifier.
-        public init(_ name: String) { rawValue = name }
-        /// An identifier from a literal.
-        public init(stringLiteral value: String) { rawValue = value }
-        /// The name.
-        public var description: String { rawValue }
-    }
+    /// A metric's name in the tables and the JSON, typed.
+    public typealias ID = Identifier<QualityMetric>
 
     /// The name in the tables and the JSON.
     public let name: String
