@@ -98,44 +98,70 @@ public enum GaussLegendre {
     /// 2/((1 − t²) P′_N(t)²). Every coefficient and the state (x₀, y, y′) are double-double,
     /// so the N/2 steps lose nothing visible in double: nodes and weights agree with the
     /// recurrence's to an ulp (tested at N = 600 and 1,000). The coefficients are stored scaled
-    /// by the expansion's reach (see `expand`): unscaled they overflow near ±1 from
+    /// by the expansion's reach (``TaylorSeries``): unscaled they overflow near ±1 from
     /// N = 35,413 on, which gave NaN nodes.
     public static func walk(_ n: Int) -> (nodes: [Double], weights: [Double]) {
-        let terms = 40
-        let reach = 0.3
-        let order = Double(n) * Double(n + 1)
         let one = DoubleDouble(1)
-        var x0 = DoubleDouble(0)
-        var y: DoubleDouble
-        var dy: DoubleDouble
         var nodes = [Double](repeating: 0, count: n)
         var weights = [Double](repeating: 0, count: n)
         let half = n / 2
+        var series: TaylorSeries
         if n % 2 == 0 {
             // P_N(0) = Π_{j=1…N/2} −(2j − 1)/(2j), P′_N(0) = 0.
-            y = one
+            var y = one
             for j in stride(from: 1, through: half, by: 1) { y = -(y * DoubleDouble(Double(2 * j - 1)) / DoubleDouble(Double(2 * j))) }
-            dy = DoubleDouble(0)
+            series = TaylorSeries(n: n, y: y, dy: DoubleDouble(0))
         } else {
             // P_N(0) = 0 (the middle node), P′_N(0) = Π_{j=1…(N−1)/2} −(2j + 1)/(2j).
-            y = DoubleDouble(0)
-            dy = one
+            var dy = one
             for j in stride(from: 1, through: half, by: 1) { dy = -(dy * DoubleDouble(Double(2 * j + 1)) / DoubleDouble(Double(2 * j))) }
             nodes[half] = 0
             weights[half] = (DoubleDouble(2) / (dy * dy)).hi
+            series = TaylorSeries(n: n, y: DoubleDouble(0), dy: dy)
         }
+        // The k-th largest root, k = (N − N mod 2)/2 … 1: the walk goes up from 0.
+        for k in stride(from: half, through: 1, by: -1) {
+            let (node, weight) = series.nextRoot(guess: cos(Double.pi * (Double(k) - 0.25) / (Double(n) + 0.5)))
+            nodes[n - k] = node
+            nodes[k - 1] = -node
+            weights[n - k] = weight
+            weights[k - 1] = weight
+        }
+        return (nodes, weights)
+    }
 
-        // The coefficients are kept scaled by the expansion's reach r = 0.3 (1 − x₀):
-        // d_j = c_j r^j, the series in s = h/r. Unscaled, c_j grows like (N²/(1 − x₀²))^{j/2},
-        // which overflows a double near ±1 once N passes ~35,000; scaled, near the ends
-        // d_j ~ (0.3 N √((1 − x₀)/2))^j / j! stays O(1) (N √(1 − t) is a Bessel zero there),
-        // and in the middle d_j ≤ (0.3 N)^j / j! (~10²¹¹ at N = 10⁷, j = 40) stays finite.
+    /// P_N's Taylor series about the walk's current point x₀, in double-double, and the steps
+    /// of the walk: moving x₀ toward a root's guess, and solving for the root.
+    ///
+    /// The coefficients are kept scaled by the expansion's reach r = 0.3 (1 − x₀):
+    /// d_j = c_j r^j, the series in s = h/r. Unscaled, c_j grows like (N²/(1 − x₀²))^{j/2},
+    /// which overflows a double near ±1 once N passes 35,412; scaled, near the ends
+    /// d_j ~ (0.3 N √((1 − x₀)/2))^j / j! stays O(1) (N √(1 − t) is a Bessel zero there), and in
+    /// the middle d_j ≤ (0.3 N)^j / j! (~10²¹¹ at N = 10⁷, j = 40) stays finite.
+    struct TaylorSeries {
+        static let terms = 40
+        static let reach = 0.3
+        /// N(N + 1)
+        let order: Double
+        /// The expansion point and P_N, P′_N there.
+        var x0 = DoubleDouble(0), y: DoubleDouble, dy: DoubleDouble
+        /// d_j, and their leading doubles for Newton's method in double.
         var d = [DoubleDouble](repeating: DoubleDouble(0), count: terms)
         var approximate = [Double](repeating: 0, count: terms)
         var r = DoubleDouble(reach)
+
+        /// The series about 0 from P_N(0) and P′_N(0).
+        init(n: Int, y: DoubleDouble, dy: DoubleDouble) {
+            order = Double(n) * Double(n + 1)
+            self.y = y
+            self.dy = dy
+            expand()
+        }
+
         /// The scaled Taylor coefficients about x0 from y and dy.
-        func expand() {
-            r = DoubleDouble(reach) * (one - x0)
+        mutating func expand() {
+            let (one, terms) = (DoubleDouble(1), Self.terms)
+            r = DoubleDouble(Self.reach) * (one - x0)
             let r2 = r * r
             d[0] = y
             d[1] = dy * r
@@ -147,8 +173,10 @@ public enum GaussLegendre {
             }
             for j in 0..<terms { approximate[j] = d[j].hi }
         }
+
         /// The series and its derivative at h, in double-double.
         func evaluate(_ h: DoubleDouble) -> (DoubleDouble, DoubleDouble) {
+            let terms = Self.terms
             let s = h / r
             var p = d[terms - 1]
             var dp = DoubleDouble(Double(terms - 1)) * d[terms - 1]
@@ -159,10 +187,10 @@ public enum GaussLegendre {
             return (p * s + d[0], dp / r)
         }
 
-        expand()
-        // The k-th largest root, k = (N − N mod 2)/2 … 1: the walk goes up from 0.
-        for k in stride(from: half, through: 1, by: -1) {
-            let guess = cos(Double.pi * (Double(k) - 0.25) / (Double(n) + 0.5))
+        /// The root near `guess` and its weight: x₀ moved within reach of the guess, Newton in
+        /// double on the series, one Newton step in double-double, and the root made the next x₀.
+        mutating func nextRoot(guess: Double) -> (node: Double, weight: Double) {
+            let (one, terms, reach) = (DoubleDouble(1), Self.terms, Self.reach)
             while guess - x0.hi > reach * (1 - x0.hi) {
                 let h = DoubleDouble(reach * (1 - x0.hi))
                 (y, dy) = evaluate(h)
@@ -193,13 +221,9 @@ public enum GaussLegendre {
             y = DoubleDouble(0)
             dy = slope
             let weight = DoubleDouble(2) / ((one - x0) * (one + x0) * slope * slope)
-            nodes[n - k] = x0.hi
-            nodes[k - 1] = -x0.hi
-            weights[n - k] = weight.hi
-            weights[k - 1] = weight.hi
             expand()
+            return (x0.hi, weight.hi)
         }
-        return (nodes, weights)
     }
 
     /// P_n(t) and P′_n(t) in double precision (for the Newton iterations).
