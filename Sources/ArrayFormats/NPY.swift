@@ -85,6 +85,16 @@ public enum NPY {
             throw fail("\(available - byteCount) unexpected bytes after the data for shape \(header.shape); the file is damaged or not one array")
         }
 
+        let scalars = try elements(bytes, from: dataStart, count: count, header: header, fail: fail)
+        if requireFinite, let bad = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw fail("element \(bad) (of shape \(header.shape)) is \(scalars[bad]); values must be finite numbers")
+        }
+        return Tensor(shape: header.shape, scalars: scalars)
+    }
+
+    /// The `count` elements of `header`'s type from `start`, as doubles (integers exactly).
+    static func elements(_ bytes: [UInt8], from start: Int, count: Int, header: Header, fail: (String) -> NPYError) throws(NPYError) -> [Double] {
+        let dataStart = start
         var scalars = [Double](repeating: 0, count: count)
         var inexact: Int? = nil
         bytes.withUnsafeBytes { raw in
@@ -115,10 +125,7 @@ public enum NPY {
         if let inexact {
             throw fail("element \(inexact) (of shape \(header.shape)) is an integer beyond ±2⁵³, which a double cannot hold exactly")
         }
-        if requireFinite, let bad = scalars.firstIndex(where: { !$0.isFinite }) {
-            throw fail("element \(bad) (of shape \(header.shape)) is \(scalars[bad]); values must be finite numbers")
-        }
-        return Tensor(shape: header.shape, scalars: scalars)
+        return scalars
     }
 
     /// The bytes `numpy.save` writes for this tensor as a float64 C-order array.
