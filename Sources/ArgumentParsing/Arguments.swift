@@ -181,3 +181,17 @@ public struct Arguments: Sendable {
 
     private func format(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
 }
+
+/// A message for a terminal: one line (line breaks become spaces), with control and format
+/// characters — from a corrupt file, say — written as `\u{…}` escapes, never passed through.
+public func oneLine(_ message: String) -> String {
+    var line = ""
+    for scalar in message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars {
+        if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+            line += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+            line.unicodeScalars.append(scalar)
+        }
+    }
+    return line
+}

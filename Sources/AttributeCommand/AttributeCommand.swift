@@ -165,19 +165,6 @@ public enum AttributeCommand {
         let message = CommandLineNames.translate(String(describing: error))
         return Outcome(status: Status.invalidData, standardOutput: "", standardError: "attribute: \(oneLine(message))\n")
     }
-
-    /// A message on one line, with control characters (from a corrupt file, say) escaped.
-    static func oneLine(_ message: String) -> String {
-        var line = ""
-        for scalar in message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars {
-            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
-                line += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                line.unicodeScalars.append(scalar)
-            }
-        }
-        return line
-    }
 }
 
 /// Standard output could not be written.

@@ -67,9 +67,6 @@ public enum QualityCommand {
         }
     }
 
-    /// A message on one line.
-    static func oneLine(_ text: String) -> String { text.split(whereSeparator: \.isNewline).joined(separator: " ") }
-
     /// The files a report writes into its directory: never a directory that is a file, never
     /// the saved run it reads.
     static func checkOutputDirectory(_ directory: URL, reading input: URL?) throws(QualityError) {

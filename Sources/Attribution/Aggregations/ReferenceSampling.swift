@@ -66,7 +66,7 @@ public enum ReferenceSampling {
                 }
                 return .plan(.integrating(path, with: integrator, shape: input.shape))
             },
-            fold: { Fold(draw: draw, count: count, shape: input.shape, riemann: riemann, details: details) })
+            fold: { Fold(draw: draw, weights: (0..<count).map { draw($0).weight }, shape: input.shape, riemann: riemann, details: details) })
     }
 
     /// The weighted mean of the draws' attributions (``Aggregation``'s fold), the start value
@@ -74,29 +74,31 @@ public enum ReferenceSampling {
     /// reference, α and weight.
     struct Fold: PlanFold {
         let draw: (Int) -> Draw
+        let weights: [Double]
         let riemann: Bool
         let details: [JSONValue.Member]
-        var weights: Aggregation.Fold
+        var mean: Aggregation.Fold
         var startValue = 0.0
         var endValue: Double?
         var k = 0
 
-        init(draw: @escaping (Int) -> Draw, count: Int, shape: [Int], riemann: Bool, details: [JSONValue.Member]) {
+        init(draw: @escaping (Int) -> Draw, weights: [Double], shape: [Int], riemann: Bool, details: [JSONValue.Member]) {
             self.draw = draw
+            self.weights = weights
             self.riemann = riemann
             self.details = details
-            weights = Aggregation.Fold(Aggregation(.mean, weights: (0..<count).map { draw($0).weight }), shape: shape, count: count)
+            mean = Aggregation.Fold(Aggregation(.mean, weights: weights), shape: shape, count: weights.count)
         }
 
         mutating func add(_ result: AttributionResult) throws(AttributionError) {
-            try weights.add(result)
-            startValue = startValue + draw(k).weight * (result.startValue ?? .nan)
+            try mean.add(result)
+            startValue = startValue + weights[k] * (result.startValue ?? .nan)
             if k == 0 { endValue = result.endValue }
             k += 1
         }
 
         mutating func finish() throws(AttributionError) -> AttributionResult {
-            var combined = try weights.finish()
+            var combined = try mean.finish()
             combined.startValue = startValue
             combined.endValue = endValue
             if var ledger = combined.ledger {

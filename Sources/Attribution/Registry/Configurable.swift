@@ -25,7 +25,7 @@ extension Configurable {
     /// - Throws: ``AttributionError`` naming the first parameter out of range.
     public func validate() throws(AttributionError) {
         for parameter in Self.parameters {
-            if let problem = parameter.problem(in: self) { throw AttributionError(parameter: parameter.name, problem) }
+            if let error = parameter.error(in: self) { throw error }
         }
         try validateCombination()
     }

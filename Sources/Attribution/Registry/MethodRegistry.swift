@@ -43,6 +43,16 @@ public struct MethodRegistry: Sendable {
         return registration
     }
 
+    /// The base called `name` of aggregation `aggregation`: a registered method that is not
+    /// itself an aggregation.
+    /// - Throws: ``AttributionError`` naming the base parameter and listing the methods it takes.
+    func base(_ name: String, of aggregation: MethodRegistration, parameter: String) throws(AttributionError) -> MethodRegistration {
+        guard let found = registration(named: name), !found.capabilities.contains(.aggregatesBase) else {
+            throw AttributionError(parameter: parameter, "`\(parameter)` \(name) is not a method \(aggregation.name) can run; one of: \(baseNames.joined(separator: ", "))")
+        }
+        return found
+    }
+
     // MARK: Text to a specification
 
     /// Method `name` with parameter values given as text (`"steps": "50"`, `"base": "ig"`,
@@ -57,13 +67,7 @@ public struct MethodRegistry: Sendable {
         var scoped: [String: String] = [:]
         let base = registration.baseParameter
         var baseRegistration: MethodRegistration? = nil
-        if let base {
-            let baseName = text[base.name] ?? base.defaultDescription
-            guard let found = self.registration(named: baseName), !found.capabilities.contains(.aggregatesBase) else {
-                throw AttributionError(parameter: base.name, "`\(base.name)` \(baseName) is not a method \(name) can run; one of: \(baseNames.joined(separator: ", "))")
-            }
-            baseRegistration = found
-        }
+        if let base { baseRegistration = try self.base(text[base.name] ?? base.defaultDescription, of: registration, parameter: base.name) }
         for key in text.keys.sorted() {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
             if parts.count == 2 {
@@ -99,10 +103,7 @@ public struct MethodRegistry: Sendable {
         for (key, value) in own {
             let declaration = registration.parameter(key)!
             if declaration.kind == .method { continue }
-            guard let parsed = declaration.kind.parse(value) else {
-                throw AttributionError(parameter: key, "`\(key)` must be \(declaration.kind.accepted), got \(value)")
-            }
-            values[key] = parsed
+            values[key] = try declaration.kind.value(of: key, from: value)
         }
         if let base, let baseRegistration {
             do {
@@ -122,9 +123,7 @@ public struct MethodRegistry: Sendable {
         for (scope, registration, inner) in registrations(of: specification) {
             for name in inner.values.keys.sorted() {
                 guard let declaration = registration.parameter(name), !declaration.kind.isFile, declaration.kind != .method else { continue }
-                if let problem = declaration.kind.problem(with: inner.values[name]!) {
-                    throw AttributionError(parameter: scope + name, "`\(scope + name)` \(problem), got \(inner.values[name]!.text)")
-                }
+                if let error = declaration.kind.error(for: inner.values[name]!, of: scope + name) { throw error }
             }
         }
     }
@@ -140,9 +139,7 @@ public struct MethodRegistry: Sendable {
         var values = specification.values
         if let base = registration.baseParameter {
             let inner = specification.nested(base.name) ?? MethodSpecification(base.defaultDescription)
-            guard let found = self.registration(named: inner.name), !found.capabilities.contains(.aggregatesBase) else {
-                throw AttributionError(parameter: base.name, "`\(base.name)` \(inner.name) is not a method \(registration.name) can run; one of: \(baseNames.joined(separator: ", "))")
-            }
+            _ = try self.base(inner.name, of: registration, parameter: base.name)
             do {
                 values[base.name] = .attributionMethod(try build(inner, network: network))
             } catch {

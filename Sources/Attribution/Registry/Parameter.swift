@@ -60,10 +60,10 @@ public struct Parameter<Root>: Sendable {
         return AttributionError(parameter: name, "`\(name)` applies only \(condition.clause)")
     }
 
-    /// Why `root`'s value is not a value of this parameter, as a message naming it; nil when it is one.
-    public func problem(in root: Root) -> String? {
-        guard checksValue, let value = read?(root), let problem = kind.problem(with: value) else { return nil }
-        return "`\(name)` \(problem), got \(value.text)"
+    /// The error for `root`'s value of this parameter outside its kind, naming it; nil when it is one.
+    public func error(in root: Root) -> AttributionError? {
+        guard checksValue, let value = read?(root) else { return nil }
+        return kind.error(for: value, of: name)
     }
 
     /// What help shows as the default, read from `defaults`.

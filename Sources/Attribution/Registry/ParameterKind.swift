@@ -148,6 +148,19 @@ public enum ParameterKind: Sendable, Equatable {
         }
     }
 
+    /// `text` as a value of parameter `name`, or the error saying what it accepts — the one
+    /// place text becomes a parameter's value.
+    public func value(of name: String, from text: String) throws(AttributionError) -> ParameterValue {
+        guard let value = parse(text) else { throw AttributionError(parameter: name, "`\(name)` must be \(accepted), got \(text)") }
+        return value
+    }
+
+    /// The error for `value` of parameter `name` outside this kind, or nil — the one wording of
+    /// a range check, for the registry's early check and every `validate`.
+    public func error(for value: ParameterValue, of name: String) -> AttributionError? {
+        problem(with: value).map { AttributionError(parameter: name, "`\(name)` \($0), got \(value.text)") }
+    }
+
     static func format(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }

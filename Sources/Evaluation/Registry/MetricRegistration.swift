@@ -254,10 +254,7 @@ public struct MetricRegistry: Sendable {
         var values = files
         for key in text.keys.sorted() where files[key] == nil {
             guard let declaration = registration.parameter(key) else { throw AttributionError(parameter: key, "`\(key)` does not apply to the metric \(name)") }
-            guard let parsed = declaration.kind.parse(text[key]!) else {
-                throw AttributionError(parameter: key, "`\(key)` must be \(declaration.kind.accepted), got \(text[key]!)")
-            }
-            values[key] = parsed
+            values[key] = try declaration.kind.value(of: key, from: text[key]!)
         }
         return try registration.make(values)
     }
