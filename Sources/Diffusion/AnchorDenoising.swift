@@ -78,8 +78,9 @@ public struct AnchorDenoising: Sendable, Equatable {
     /// its anchors near the noisy baseline are denoised from a high noise level, those near the
     /// input from a low one; a < 1 keeps the noise level high for longer, a > 1 drops it faster.
     public func time(anchor i: Int, of steps: Int, diffusionSteps: Int) -> Int {
-        let fraction = Double(i) / Double(steps)
-        let level = reversed ? fraction : 1 - fraction
+        // (T − i)/T rather than 1 − i/T: exact, so the reversed schedule at i is bit for bit the
+        // forward one at T − i (1 − 110/200 is 0.45 − 2⁻⁵⁴, which rounds a tie the other way).
+        let level = reversed ? Double(i) / Double(steps) : Double(steps - i) / Double(steps)
         let tau = (Double(diffusionSteps) * pow(level, scaling)).rounded()
         return min(diffusionSteps, max(1, Int(tau)))
     }
