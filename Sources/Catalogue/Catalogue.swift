@@ -35,6 +35,7 @@ public enum Catalogue {
         PerformanceInformationCurve.aicRegistration,
         MultiScaleSSIM.registration,
         DiffID.registration,
+        RemoveAndDebias.registration,
         PointingGame.registration,
         Localization.registration,
         Infidelity.registration,
