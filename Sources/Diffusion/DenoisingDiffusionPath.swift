@@ -32,7 +32,7 @@ import Tensors
 /// unless the path is straight. The path depends on the target class (the guidance), on the
 /// seed (stochastic sampling and the noise baseline) and on nothing else: the same seed gives
 /// the same bits whatever the thread count.
-public struct DenoisingDiffusionPath: ConfigurableMethod {
+public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
     /// The base path whose anchors are denoised.
     public enum Base: String, Sendable, CaseIterable, Equatable {
         /// IG's straight line.

@@ -66,6 +66,11 @@ public struct Bootstrap: Sendable {
     /// over n images; nil when n = 0.
     public func interval(count n: Int, samples: [[Int]]? = nil, _ statistic: ([Int]) -> Double) -> Interval? {
         guard n > 0 else { return nil }
+        return interval(estimate: statistic(Array(0..<n)), sortedReplicates: replicates(count: n, samples: samples, statistic), count: n)
+    }
+
+    /// The statistic recomputed on every resample, sorted.
+    public func replicates(count n: Int, samples: [[Int]]? = nil, _ statistic: ([Int]) -> Double) -> [Double] {
         let draws = samples ?? self.samples(count: n)
         precondition(draws.count == resamples && draws.allSatisfy { $0.count == n }, "resamples do not match \(n) images")
         // The replicates in chunks over threads; each is computed alone from its own draw, so
@@ -78,12 +83,23 @@ public struct Bootstrap: Sendable {
             }
         }
         replicates.sort()
+        return replicates
+    }
+
+    /// The percentile interval at this bootstrap's confidence from sorted replicates.
+    public func interval(estimate: Double, sortedReplicates replicates: [Double], count n: Int) -> Interval {
         let alpha = 1 - confidence
         return Interval(
-            estimate: statistic(Array(0..<n)),
-            lower: Bootstrap.quantile(sorted: replicates, alpha / 2),
-            upper: Bootstrap.quantile(sorted: replicates, 1 - alpha / 2),
-            count: n)
+            estimate: estimate, lower: Bootstrap.quantile(sorted: replicates, alpha / 2), upper: Bootstrap.quantile(sorted: replicates, 1 - alpha / 2), count: n)
+    }
+
+    /// The two-sided bootstrap p-value of "the statistic is 0": twice the smaller share of
+    /// replicates on either side of 0, each count + 1 over B + 1 so that it is never 0
+    /// (Davison & Hinkley 1997, §4.4), at most 1. The percentile interval at confidence 1 − α
+    /// excludes 0 about when p ≤ α.
+    public static func pValue(sortedReplicates replicates: [Double]) -> Double {
+        let below = replicates.filter { $0 <= 0 }.count, above = replicates.filter { $0 >= 0 }.count
+        return min(1, 2 * Double(min(below, above) + 1) / Double(replicates.count + 1))
     }
 
     /// The mean of `values` with its interval; nil when empty.
@@ -97,6 +113,14 @@ public struct Bootstrap: Sendable {
         precondition(method.count == base.count, "a paired difference needs the same images for both")
         let differences = zip(method, base).map { $0 - $1 }
         return mean(differences)
+    }
+
+    /// The median (the mean of the two middle values for an even count; 0 for an empty list).
+    public static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// The arithmetic mean (0 for an empty list).

@@ -40,23 +40,46 @@ public struct QualityMethod: Sendable, Equatable {
         case mean
         /// x blurred with a Gaussian of σ = 5 px (BlurIG's and RISE's blur).
         case blur
-        /// Uniform noise in [0, 1), seeded by the image's test index.
+        /// Uniform noise in [0, 1), from the image's seed.
         case uniform
+        /// DDPath's own start for the image and seed, x′ = 0.5 + z/2 with z the noise
+        /// DDPath-IG draws: X started from it is DDPath-X's matched control.
+        case diffusionNoise = "noise"
     }
 
     /// The only metrics this method is scored on (the variants that exist for one claim);
     /// nil for every metric.
     public let scoredOn: Set<String>?
 
+    /// The explained output: the target's probability, or its logit where a paper's code
+    /// explains the logit (LPI's).
+    public let output: OutputKind
+
+    /// A control: the map set to 0 wherever the feature did not move along the path
+    /// (x_i = x′_i, x′ black), which is where IDGI, unlike IG, can still give credit.
+    public let movedOnly: Bool
+
     /// A method as the run builds it; see the properties for each part.
     public init(
-        _ name: String, registryName: String?, values: [String: String] = [:], baseline: Baseline? = nil, scoredOn: Set<String>? = nil
+        _ name: String, registryName: String?, values: [String: String] = [:], baseline: Baseline? = nil, scoredOn: Set<String>? = nil,
+        output: OutputKind = .probability, movedOnly: Bool = false
     ) {
         self.name = name
         self.registryName = registryName
         self.values = values
         self.baseline = baseline
         self.scoredOn = scoredOn
+        self.output = output
+        self.movedOnly = movedOnly
+    }
+
+    /// True when the method draws random numbers at attribution time (its seed, a noise
+    /// baseline, the random floor): the run attributes it once per run seed, each image with
+    /// its own seed (``ImageSeeds``).
+    public var isRandomized: Bool {
+        if registryName == nil || baseline == .uniform || baseline == .diffusionNoise { return true }
+        guard let registration = Catalogue.methods.registration(named: registryName!) else { return false }
+        return registration.capabilities.contains(.randomized)
     }
 
     /// The budgets of LPI's ablation: gradient evaluations per input, equal across methods.
@@ -78,7 +101,7 @@ public struct QualityMethod: Sendable, Equatable {
     /// IG and IDGI-IG from the other baselines: "ig@mean", "ig+idgi@blur", … — what IDGI's
     /// claim on IG looks like when the baseline is not black.
     public static let baselineVariants: [QualityMethod] = ["ig", "ig+idgi"].flatMap { name in
-        Baseline.allCases.map { baseline in
+        [Baseline.mean, .blur, .uniform].map { baseline in
             let method = all.first { $0.name == name }!
             return QualityMethod(
                 "\(name)@\(baseline.rawValue)", registryName: method.registryName, values: method.values, baseline: baseline,
@@ -121,6 +144,36 @@ public struct QualityMethod: Sendable, Equatable {
         return methods
     }()
 
+    /// The matched controls, each isolating one ingredient of a claim:
+    /// - "ig@noise", "guided-ig@noise": X started from DDPath's own noise baseline (per image
+    ///   and seed) — DDPath-X minus this is the path's effect at an equal start;
+    /// - "ddpath-ig@black", "ddpath-guided-ig@black": DDPath started from black — against X
+    ///   (from black) the path's effect at the other start;
+    /// - "ig+idgi·moved", "guided-ig+idgi·moved": IDGI with its credit on features that did not
+    ///   move (x_i = 0) removed — tests whether that credit is what IDGI loses on localization.
+    /// (BlurIG's start is the blurred input for DDPath too, so its comparison is matched already.)
+    public static let controls: [QualityMethod] = {
+        var methods: [QualityMethod] = []
+        for base in ["ig", "guided-ig"] {
+            methods.append(QualityMethod("\(base)@noise", registryName: base, values: ["steps": "200"], baseline: .diffusionNoise))
+            methods.append(QualityMethod("ddpath-\(base)@black", registryName: "ddpath", values: ["base": base, "steps": "200", "baseline": "zeros"]))
+            methods.append(QualityMethod("\(base)+idgi·moved", registryName: base, values: ["steps": "200", "integrator": "idgi"], movedOnly: true))
+        }
+        return methods
+    }()
+
+    /// LPI's comparisons as its paper and official code run them: the logit explained, LPI with
+    /// 20 references × 1 point (20 gradients), EG with 20 draws, IG with 20 steps, AGI and
+    /// input × gradient on the logit.
+    public static let paperBudget: [QualityMethod] = [
+        QualityMethod("lpi·paper", registryName: "lpi", values: ["density": "cluster", "samples-per-reference": "1"], output: .logit),
+        QualityMethod("lpi-random·paper", registryName: "lpi", values: ["density": "random", "samples-per-reference": "1"], output: .logit),
+        QualityMethod("expected-gradients·paper", registryName: "expected-gradients", values: ["samples": "20"], output: .logit),
+        QualityMethod("ig·paper", registryName: "ig", values: ["steps": "20"], output: .logit),
+        QualityMethod("agi·paper", registryName: "agi", values: ["max-iterations": "20"], output: .logit),
+        QualityMethod("input-x-gradient·paper", registryName: "input-x-gradient", output: .logit),
+    ]
+
     /// The three paths IDGI and DDPath compose with.
     public static let pathBases = ["ig", "blur-ig", "guided-ig"]
 
@@ -130,7 +183,9 @@ public struct QualityMethod: Sendable, Equatable {
     }
 
     /// The method by table name (the baseline and budget variants included).
-    public static func named(_ name: String) -> QualityMethod? { (all + baselineVariants + budgetVariants).first { $0.name == name } }
+    public static func named(_ name: String) -> QualityMethod? {
+        (all + baselineVariants + budgetVariants + controls + paperBudget).first { $0.name == name }
+    }
 
     /// The method by identifier.
     public static func named(_ id: ID) -> QualityMethod? { named(id.rawValue) }

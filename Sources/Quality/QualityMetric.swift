@@ -95,7 +95,10 @@ public struct QualityMetric: Sendable, Equatable {
             metrics.append(QualityMetric("\(kind)-\(information)", catalogue: kind, values: ["information": information]))
         }
         metrics += [
-            QualityMetric("diffid", catalogue: "diffid"), QualityMetric("infidelity", catalogue: "infidelity"),
+            QualityMetric("diffid", catalogue: "diffid"),
+            QualityMetric("road", catalogue: "road"), QualityMetric("road-morf", catalogue: "road", component: "morf"),
+            QualityMetric("road-lerf", catalogue: "road", component: "lerf"),
+            QualityMetric("infidelity", catalogue: "infidelity"),
             QualityMetric("path-decrease", run: .lowerIsBetter),
             QualityMetric("roar", run: .lowerIsBetter), QualityMetric("diffroar", run: .higherIsBetter),
             QualityMetric("randomization", run: .lowerIsBetter), QualityMetric("max-sensitivity", run: .lowerIsBetter),
@@ -135,7 +138,7 @@ public struct QualityMetric: Sendable, Equatable {
 
     /// `--quick`'s metrics: the cheap ones every claim family needs.
     public static let quick: [QualityMetric] = all.filter {
-        ["insertion", "deletion", "overall", "insertion-ratio", "aic-compressed", "sic-compressed", "diffid", "pointing-game", "localization-f1", "path-decrease", "roar", "diffroar", "randomization"].contains($0.name)
+        ["insertion", "deletion", "overall", "insertion-ratio", "aic-compressed", "sic-compressed", "diffid", "road", "pointing-game", "localization-f1", "path-decrease", "roar", "diffroar", "randomization"].contains($0.name)
     }
 
     /// The metric by name (the choice variants included).

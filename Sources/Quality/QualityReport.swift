@@ -52,7 +52,8 @@ public enum QualityReport {
 
     /// Every claim with data: its ruling per model, and the count of rulings.
     static func verdicts(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
-        var lines: [String] = ["", "## Verdicts", ""]
+        var lines = primaryVerdicts(results, summary)
+        lines += ["", "## Every claim row (primary, exploratory and controls; unadjusted)", ""]
         let models = results.models.map(\.model)
         lines.append("| seed | claim | method − base | metric | " + models.map { "`\($0)`" }.joined(separator: " | ") + " | across models |")
         lines.append("|---|---|---|---|" + models.map { _ in "---|" }.joined() + "---|")
@@ -71,6 +72,38 @@ public enum QualityReport {
         let counts = Verdict.allCases.map { verdict in "\(summary.rulings.filter { $0.verdict == verdict && $0.difference != nil }.count) \(verdict.rawValue)" }
         lines.append("")
         lines.append("Rulings with data: " + counts.joined(separator: ", ") + ".")
+        return lines
+    }
+
+    /// Per paper: how its primary claims are ranked and explained, then one row per primary
+    /// claim and model with the declared statistic's interval, the Holm-adjusted interval and
+    /// verdict, the paper's effect where it gives one, seeds and budgets.
+    static func primaryVerdicts(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
+        let configuration = results.configuration
+        var lines: [String] = [
+            "", "## Primary claims",
+            "",
+            "Declared before the run (`Claim.all`): one headline metric per claim, Holm–Bonferroni over each paper's primary claims on each model "
+                + "(adjusted intervals at the step's level), \(configuration.seeds) run seed(s) per randomized method with per-image seeds, "
+                + "images resampled with all their seeds. Tuning: \(QualityProtocol.tuningSplit).",
+        ]
+        for (paper, text) in Claim.declarations {
+            lines += ["", "### Paper \(paper)", "", "Primary metric: \(text)", ""]
+            lines.append("| claim | model | statistic | estimate [95%] | Holm-adjusted | verdict (adjusted) | paper's effect | seeds | gradients (method / base) |")
+            lines.append("|---|---|---|---|---|---|---|---|---|")
+            for ruling in summary.rulings where ruling.claim.seed == paper && ruling.claim.primary {
+                guard let judged = ruling.judged else {
+                    lines.append("| \(ruling.claim.statement) | `\(ruling.model)` | – | – (\(ruling.note ?? "not run")) | – | undecided | – | – | – |")
+                    continue
+                }
+                let adjusted = ruling.adjusted.map { String(format: "[%+.3f, %+.3f]", $0.lower, $0.upper) } ?? "–"
+                let effect = ruling.claim.paperEffect.map { String(format: "%+.3f", $0) + (ruling.effectComparison.map { " (\($0))" } ?? "") } ?? "–"
+                let budget = [ruling.budget.method, ruling.budget.base].map { $0.map { String(format: "%.0f", $0) } ?? "–" }.joined(separator: " / ")
+                lines.append(
+                    "| \(ruling.claim.statement) | `\(ruling.model)` | \(ruling.claim.statistic.rawValue) | \(format(judged, signed: true)) | \(adjusted) | "
+                        + "**\((ruling.adjustedVerdict ?? ruling.verdict).rawValue)** | \(effect) | \(ruling.seeds) | \(budget) |")
+            }
+        }
         return lines
     }
 
@@ -245,28 +278,36 @@ public enum QualityReport {
         let models = results.models.map { model -> JSONValue in
             let perMethod = configuration.methods.compactMap { method -> JSONValue? in
                 guard let scores = model.scores[method.name] else { return nil }
-                let metricValues = configuration.metrics.compactMap { metric -> M? in
-                    guard scores.contains(where: { $0.values[metric.name] != nil || $0.skipped[metric.name] != nil }) else { return nil }
-                    return M(metric.name, .array(scores.map { $0.values[metric.name].map { .number($0) } ?? .null }))
+                // One replicate's per-image numbers: every metric's value and every curve.
+                func replicate(_ scores: [ImageScores]) -> [M] {
+                    let metricValues = configuration.metrics.compactMap { metric -> M? in
+                        guard scores.contains(where: { $0.values[metric.name] != nil || $0.skipped[metric.name] != nil }) else { return nil }
+                        return M(metric.name, .array(scores.map { $0.values[metric.name].map { .number($0) } ?? .null }))
+                    }
+                    let curveNames = configuration.metrics.filter { $0.aggregation != .mean || ["insertion", "deletion"].contains($0.name) }.map(\.name)
+                    let curves = curveNames.compactMap { name -> M? in
+                        guard scores.contains(where: { $0.curves[name] != nil }) else { return nil }
+                        return M(name, .array(scores.map { score in
+                            score.curves[name].map { .object([M("x", numbers($0.x)), M("y", numbers($0.y))]) } ?? .null
+                        }))
+                    }
+                    return [M("scores", .object(metricValues)), M("curves", .object(curves))]
                 }
-                let curveNames = configuration.metrics.filter { $0.aggregation != .mean || ["insertion", "deletion"].contains($0.name) }.map(\.name)
-                let curves = curveNames.compactMap { name -> M? in
-                    guard scores.contains(where: { $0.curves[name] != nil }) else { return nil }
-                    return M(name, .array(scores.map { score in
-                        score.curves[name].map { .object([M("x", numbers($0.x)), M("y", numbers($0.y))]) } ?? .null
-                    }))
-                }
+                let replicates = (model.replicates[method.name] ?? []).map { JSONValue.object(replicate($0)) }
                 // ROAR's raw material: per fraction, each image's correctness (1 or 0) after
                 // retraining with the top or the bottom removed.
-                let retrained = model.removeAndRetrain[method.name].map { outcome in
-                    [M("removeAndRetrain", .object([
-                        M("topRemoved", .array(outcome.topRemoved.map(numbers))), M("bottomRemoved", .array(outcome.bottomRemoved.map(numbers))),
-                    ]))]
+                let retrained = model.removeAndRetrain[method.name].map { outcomes in
+                    [M("removeAndRetrain", .array(outcomes.map { outcome in
+                        .object([
+                            M("topRemoved", .array(outcome.topRemoved.map(numbers))), M("bottomRemoved", .array(outcome.bottomRemoved.map(numbers))),
+                        ])
+                    }))]
                 } ?? []
-                return .object([
-                    M("name", .string(method.name)), M("attributionSeconds", .number(model.attributionSeconds[method.name] ?? 0)),
-                    M("scores", .object(metricValues)), M("curves", .object(curves)),
-                ] + retrained)
+                return .object(
+                    [
+                        M("name", .string(method.name)), M("attributionSeconds", .number(model.attributionSeconds[method.name] ?? 0)),
+                        M("gradientEvaluations", .number(model.gradientEvaluations[method.name] ?? 0)),
+                    ] + replicate(scores) + [M("replicates", .array(replicates))] + retrained)
             }
             return .object([
                 M("model", .string(model.model)), M("considered", .number(Double(model.considered))),
@@ -288,12 +329,14 @@ public enum QualityReport {
             .object([
                 M("models", strings(settings.models)), M("methods", strings(settings.methods)),
                 M("fractions", .array(settings.fractions.map { .number($0) })), M("epochs", count(settings.epochs)),
+                M("seeds", .number(Double(settings.seeds))),
             ])
         } ?? .null
         return .object([
             M("models", strings(configuration.models)), M("images", count(configuration.images)), M("references", count(configuration.references)),
             M("budgetOverrides", .object(configuration.budgetOverrides.keys.sorted().map { M($0, .string(configuration.budgetOverrides[$0]!)) })),
             M("randomizationImages", .number(Double(configuration.randomizationImages))), M("removeAndRetrain", retraining),
+            M("seeds", .number(Double(configuration.seeds))),
         ])
     }
 
@@ -326,13 +369,27 @@ public enum QualityReport {
         let cells = summary.cells.map { cell -> JSONValue in
             .object([M("model", .string(cell.model)), M("method", .string(cell.method)), M("metric", .string(cell.metric)), M("interval", interval(cell.interval))])
         }
+        func optionalNumber(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
         let rulings = summary.rulings.map { ruling -> JSONValue in
-            .object([
-                M("seed", .string(ruling.claim.seed)), M("statement", .string(ruling.claim.statement)), M("method", .string(ruling.claim.method.rawValue)),
-                M("base", .string(ruling.claim.base.rawValue)), M("metric", .string(ruling.claim.metric.rawValue)), M("model", .string(ruling.model)),
+            let claim = ruling.claim
+            var members = [
+                M("seed", .string(claim.seed)), M("statement", .string(claim.statement)), M("method", .string(claim.method.rawValue)),
+                M("base", .string(claim.base.rawValue)), M("metric", .string(claim.metric.rawValue)), M("model", .string(ruling.model)),
                 M("difference", interval(ruling.difference)), M("verdict", .string(ruling.verdict.rawValue)),
                 M("note", ruling.note.map { .string($0) } ?? .null),
-            ])
+                M("primary", .bool(claim.primary)), M("statistic", .string(claim.statistic.rawValue)), M("paperEffect", optionalNumber(claim.paperEffect)),
+                M("paperEffectNote", claim.effectNote.map { .string($0) } ?? .null),
+                M("median", ruling.median.map { .object([M("estimate", .number($0.estimate)), M("lower", .number($0.lower)), M("upper", .number($0.upper))]) } ?? .null),
+                M("pValue", optionalNumber(ruling.pValue)), M("seeds", .number(Double(ruling.seeds))),
+                M("budget", .object([M("method", optionalNumber(ruling.budget.method)), M("base", optionalNumber(ruling.budget.base))])),
+                M("control", claim.control.map { .string($0) } ?? .null),
+            ]
+            if claim.primary {
+                members.append(M("adjusted", ruling.adjusted.map { .object([M("lower", .number($0.lower)), M("upper", .number($0.upper))]) } ?? .null))
+                members.append(M("adjustedVerdict", ruling.adjustedVerdict.map { .string($0.rawValue) } ?? .null))
+                members.append(M("effect", ruling.effectComparison.map { .string($0) } ?? .null))
+            }
+            return .object(members)
         }
         let choiceRulings = summary.choiceRulings.map { choice -> JSONValue in
             .object([
@@ -343,11 +400,19 @@ public enum QualityReport {
             ])
         }
         let header = [
-            M("format", .string(format)), M("version", .number(1)), M("machine", .string(machine)),
+            M("format", .string(format)), M("version", .number(2)), M("machine", .string(machine)),
             M("seconds", .number(results.seconds)),
             M("bootstrap", .object([
                 M("resamples", .number(Double(configuration.bootstrap.resamples))), M("seed", .number(Double(configuration.bootstrap.seed))),
                 M("confidence", .number(configuration.bootstrap.confidence)),
+            ])),
+            M("protocol", .object([
+                M("seeds", .number(Double(configuration.seeds))),
+                M("removeAndRetrainSeeds", .number(Double(configuration.removeAndRetrain?.seeds ?? 0))),
+                M("resamples", .number(Double(configuration.bootstrap.resamples))),
+                M("tuningSplit", .string(QualityProtocol.tuningSplit)),
+                M("multipleComparisons", .string("holm")),
+                M("intervals", .string(QualityProtocol.intervals)),
             ])),
             M("configuration", configurationJSON(configuration)),
             M("methods", .array(methods)), M("metrics", .array(metrics)),

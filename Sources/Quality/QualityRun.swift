@@ -1,5 +1,6 @@
 import Attribution
 import Catalogue
+import Diffusion
 import Evaluation
 import FixtureModels
 import Foundation
@@ -30,6 +31,10 @@ public struct QualityConfiguration: Sendable {
     /// ROAR and DiffROAR (``RemoveAndRetrain``): on which models, for which methods, at which
     /// fractions, and (tests only) how many epochs; nil to skip them.
     public var removeAndRetrain: RemoveAndRetrainSettings?
+    /// Run seeds 0 … `seeds − 1`: a randomized method attributes every image once per run seed,
+    /// image i of run seed s drawing from ``ImageSeeds/seed(run:image:)``; the intervals
+    /// resample images with all their seeds, so the spread between seeds is in them.
+    public var seeds: Int
 
     /// Where and how ROAR and DiffROAR run.
     public struct RemoveAndRetrainSettings: Sendable {
@@ -41,29 +46,37 @@ public struct QualityConfiguration: Sendable {
         public var fractions: [Double]
         /// Epochs of each retraining; nil for the model's own recipe.
         public var epochs: Int?
+        /// Retrainings per fraction and end, retraining r with the recipe's seed + r (and a
+        /// randomized method's maps of run seed r): the retraining's own variance enters the
+        /// intervals.
+        public var seeds: Int
 
         /// Settings from their parts.
-        public init(models: [String], methods: [String], fractions: [Double] = RemoveAndRetrain.standardFractions, epochs: Int? = nil) {
+        public init(models: [String], methods: [String], fractions: [Double] = RemoveAndRetrain.standardFractions, epochs: Int? = nil, seeds: Int = 1) {
             self.models = models
             self.methods = methods
             self.fractions = fractions
             self.epochs = epochs
+            self.seeds = seeds
         }
 
-        /// The full run's: every model (one retraining takes about a second on the digits
-        /// models, about ten on shapes-cnn), the methods LPI's claims compare (random density
-        /// included) and the floors, k = 0.1 … 0.9.
+        /// The full run's: the digits models (one retraining takes about a second; shapes-cnn's
+        /// ten would make the run's budget), LPI's comparisons at the paper's budget and the
+        /// random floor, k = 0.1, 0.3, 0.5, 0.7, 0.9, five retrainings each.
         public static let full = RemoveAndRetrainSettings(
-            models: QualityModel.defaultNames,
-            methods: ["random", "gradient", "input-x-gradient", "ig", "expected-gradients", "lpi", "lpi-random", "agi"])
+            models: ["digits-cnn", "digits-mlp"],
+            methods: ["random", "input-x-gradient·paper", "ig·paper", "expected-gradients·paper", "lpi·paper", "lpi-random·paper", "agi·paper"],
+            fractions: [0.1, 0.3, 0.5, 0.7, 0.9], seeds: 5)
     }
 
     /// A configuration; the defaults are the full run's models, the standard methods and metrics, 2,000 resamples, no ROAR.
     public init(
         models: [String] = QualityModel.defaultNames, images: Int? = nil, references: Int? = nil, methods: [QualityMethod] = QualityMethod.all,
         metrics: [QualityMetric] = QualityMetric.all, budgetOverrides: [String: String] = [:], bootstrap: Bootstrap = Bootstrap(),
-        removeAndRetrain: RemoveAndRetrainSettings? = nil, randomizationImages: Int = 50
+        removeAndRetrain: RemoveAndRetrainSettings? = nil, randomizationImages: Int = 50, seeds: Int = 1
     ) {
+        precondition(seeds >= 1, "a run needs at least one seed")
+        self.seeds = seeds
         self.removeAndRetrain = removeAndRetrain
         self.randomizationImages = randomizationImages
         self.models = models
@@ -75,18 +88,22 @@ public struct QualityConfiguration: Sendable {
         self.bootstrap = bootstrap
     }
 
-    /// The full run: every model, method and metric on every test image, with the
-    /// evaluation-choice variants (other baselines, substrates and rankings).
+    /// The full run: every model, method, control and metric on every test image, with the
+    /// evaluation-choice variants (other baselines, substrates and rankings), five run seeds.
     public static let full = QualityConfiguration(
-        methods: QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants, metrics: QualityMetric.all + QualityMetric.choiceVariants,
-        removeAndRetrain: .full)
+        methods: QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants + QualityMethod.controls + QualityMethod.paperBudget,
+        metrics: QualityMetric.all + QualityMetric.choiceVariants, removeAndRetrain: .full, seeds: 5)
 
-    /// `--quick`: digits-cnn and shapes-cnn, 12 test images each, the methods and metrics the
-    /// claims need most — about a minute.
+    /// `--quick`: digits-cnn and shapes-cnn, 12 test images each, the methods, controls and
+    /// metrics the primary claims need, two run seeds and two retrainings — a few minutes.
     public static let quick = QualityConfiguration(
-        models: ["digits-cnn", "shapes-cnn"], images: 12, methods: QualityMethod.quick, metrics: QualityMetric.quick,
+        models: ["digits-cnn", "shapes-cnn"], images: 12,
+        methods: QualityMethod.quick + QualityMethod.controls.filter { !$0.name.hasPrefix("guided-ig") && !$0.name.contains("guided-ig@") } + QualityMethod.paperBudget,
+        metrics: QualityMetric.quick + QualityMetric.choiceVariants.filter { ["insertion-abs", "overall-abs"].contains($0.name) },
         removeAndRetrain: RemoveAndRetrainSettings(
-            models: ["digits-cnn"], methods: ["random", "input-x-gradient", "ig", "expected-gradients", "lpi", "lpi-random", "agi"], fractions: [0.1, 0.5, 0.9]))
+            models: ["digits-cnn"], methods: ["random", "input-x-gradient·paper", "ig·paper", "expected-gradients·paper", "lpi·paper", "lpi-random·paper", "agi·paper"],
+            fractions: [0.1, 0.5, 0.9], seeds: 2),
+        seeds: 2)
 }
 
 /// Every per-image number of a quality run.
@@ -101,16 +118,29 @@ public struct QualityResults: Sendable {
         public let misclassified: Int
         /// Test images considered before leaving those out.
         public let considered: Int
-        /// Method name → one ``ImageScores`` per explained image.
+        /// Method name → one ``ImageScores`` per explained image (run seed 0 for a randomized
+        /// method, retraining 0 for ROAR).
         public var scores: [String: [ImageScores]]
+        /// Method name → the other run seeds' (and retrainings') scores, seed 1 first: a
+        /// randomized method's every metric, a deterministic one's ROAR and DiffROAR only.
+        public var replicates: [String: [[ImageScores]]] = [:]
+        /// Method name → gradient evaluations per image (the mean over images and seeds).
+        public var gradientEvaluations: [String: Double] = [:]
+
+        /// Every replicate of `method`'s scores, seed 0 first; empty when it was not run.
+        public func runs(_ method: String) -> [[ImageScores]] {
+            guard let first = scores[method] else { return [] }
+            return [first] + (replicates[method] ?? [])
+        }
         /// Method name → seconds spent attributing all images.
         public var attributionSeconds: [String: Double]
         /// Method name → its maps of the first few explained images (for the figures).
         public var exampleMaps: [String: [Tensor]] = [:]
         /// The first few explained images.
         public var exampleInputs: [Tensor] = []
-        /// Method name → its ROAR and DiffROAR retrainings, where they ran.
-        public var removeAndRetrain: [String: RemoveAndRetrain.Outcome] = [:]
+        /// Method name → its ROAR and DiffROAR retrainings, where they ran: one outcome per
+        /// retraining seed.
+        public var removeAndRetrain: [String: [RemoveAndRetrain.Outcome]] = [:]
     }
 
     /// What was run.
@@ -145,32 +175,45 @@ public enum QualityRun {
                 // Built once per model (LPI clusters its references when built); a per-image
                 // baseline builds one method per image instead.
                 let built = method.baseline == nil ? try method.build(for: model, overriding: configuration.budgetOverrides) : nil
-                let computed = try attributions(method, built: built, images: model.images, model: model, overrides: configuration.budgetOverrides)
-                results.attributionSeconds[method.name] = Date().timeIntervalSince(methodStart)
-                results.exampleMaps[method.name] = computed.prefix(QualityFigures.exampleCount).map(\.attribution)
-                var scores = try score(computed.map(\.attribution), model: model, scorer: scorer)
-                if metrics.contains(where: { $0.name == "path-decrease" }), method.scoredOn == nil {
-                    for (i, result) in computed.enumerated() {
-                        if let ledger = result.ledger, let decrease = PathMonotonicity.decrease(ledger) { scores[i].values["path-decrease"] = decrease }
+                let seeds = method.isRandomized ? configuration.seeds : 1
+                var runs: [[ImageScores]] = []
+                var evaluations = 0.0
+                for seed in 0..<seeds {
+                    let computed = try attributions(
+                        method, built: built, images: model.images, model: model, overrides: configuration.budgetOverrides, runSeed: UInt64(seed))
+                    evaluations += computed.reduce(0.0) { $0 + Double($1.gradientEvaluations) }
+                    if seed == 0 { results.exampleMaps[method.name] = computed.prefix(QualityFigures.exampleCount).map(\.attribution) }
+                    var scores = try score(computed.map(\.attribution), model: model, scorer: scorer)
+                    if metrics.contains(where: { $0.name == "path-decrease" }), method.scoredOn == nil {
+                        for (i, result) in computed.enumerated() {
+                            if let ledger = result.ledger, let decrease = PathMonotonicity.decrease(ledger) { scores[i].values["path-decrease"] = decrease }
+                        }
                     }
+                    runs.append(scores)
                 }
+                results.gradientEvaluations[method.name] = evaluations / Double(max(1, seeds * model.images.count))
+                results.attributionSeconds[method.name] = Date().timeIntervalSince(methodStart)
                 if method.scoredOn == nil, let built {
                     // The two metrics that re-run the method per image, on the first images only.
                     for name in ["randomization", "max-sensitivity"] where metrics.contains(where: { $0.name == name }) {
                         let values = try rerunning(name, built, model: model, count: configuration.randomizationImages)
-                        for (i, value) in values.enumerated() where value.isFinite { scores[i].values[name] = value }
+                        for (i, value) in values.enumerated() where value.isFinite { runs[0][i].values[name] = value }
                     }
                 }
                 if let settings = configuration.removeAndRetrain, settings.models.contains(name), settings.methods.contains(method.name) {
-                    let outcome = try retrain(
-                        method, built: built, model: model, testMaps: computed.map(\.attribution), settings: settings, overrides: configuration.budgetOverrides)
-                    for i in scores.indices {
-                        scores[i].values["roar"] = outcome.roar[i]
-                        scores[i].values["diffroar"] = outcome.diffROAR[i]
+                    for retraining in 0..<settings.seeds {
+                        let outcome = try retrain(
+                            method, built: built, model: model, settings: settings, overrides: configuration.budgetOverrides, retraining: retraining)
+                        if retraining == runs.count { runs.append(model.images.map { _ in ImageScores() }) }
+                        for i in runs[retraining].indices {
+                            runs[retraining][i].values["roar"] = outcome.roar[i]
+                            runs[retraining][i].values["diffroar"] = outcome.diffROAR[i]
+                        }
+                        results.removeAndRetrain[method.name, default: []].append(outcome)
                     }
-                    results.removeAndRetrain[method.name] = outcome
                 }
-                results.scores[method.name] = scores
+                results.scores[method.name] = runs[0]
+                if runs.count > 1 { results.replicates[method.name] = Array(runs.dropFirst()) }
                 done += 1
                 let elapsed = Date().timeIntervalSince(start)
                 let left = elapsed / Double(done) * Double(totalSteps - done)
@@ -186,45 +229,71 @@ public enum QualityRun {
     /// The method's results for `images` of `model`, each for the image's label, with the
     /// per-step ledger where the method walks a path (for ``PathMonotonicity``). `built` is
     /// the method built for `model`; nil for the random floor, and for a per-image baseline,
-    /// which builds one method per image.
+    /// which builds one method per image. A randomized method gives image i the seed
+    /// ``ImageSeeds/seed(run:image:)`` of `runSeed` and its index.
     static func attributions(
-        _ method: QualityMethod, built: (any AttributionMethod)?, images: [QualityModel.Image], model: QualityModel, overrides: [String: String]
+        _ method: QualityMethod, built: (any AttributionMethod)?, images: [QualityModel.Image], model: QualityModel, overrides: [String: String],
+        runSeed: UInt64
     ) throws -> [AttributionResult] {
         guard !images.isEmpty else { return [] }
-        if let choice = method.baseline {
-            return try images.map { image in
-                let baseline = try Self.baseline(choice, for: image)
-                let method = try method.build(for: model, overriding: overrides, baseline: baseline)!
-                let output = try ClassifierOutput(network: model.network, target: image.label, kind: .probability)
-                return try method.attribute(image.input, of: output, options: RunOptions(recordsLedger: true))
-            }
+        let options = RunOptions(recordsLedger: true)
+        func explained(_ image: QualityModel.Image) throws -> ClassifierOutput {
+            try ClassifierOutput(network: model.network, target: image.label, kind: method.output)
         }
-        guard let built else {
-            // The random floor: uniform numbers in [0, 1), one generator per image (its index).
-            return images.map { image in
-                var generator = Xoshiro256StarStar(seed: UInt64(image.index))
+        var results: [AttributionResult]
+        if let choice = method.baseline {
+            results = try images.map { image in
+                let baseline = try Self.baseline(choice, for: image, model: model, seed: ImageSeeds.seed(run: runSeed, image: image.index))
+                let built = try method.build(for: model, overriding: overrides, baseline: baseline)!
+                return try built.attribute(image.input, of: try explained(image), options: options)
+            }
+        } else if let built {
+            if var seeded = built as? any SeededMethod {
+                // One seed per image: the draws of one image are not shared by the others.
+                results = try images.map { image in
+                    seeded.seed = ImageSeeds.seed(run: runSeed, image: image.index)
+                    return try seeded.attribute(image.input, of: try explained(image), options: options)
+                }
+            } else {
+                let output = try explained(images[0])
+                let functions = try ExplainedFunctions(output, targets: images.map(\.label))
+                results = try built.attribute(images.map(\.input), of: functions, options: options)
+            }
+        } else {
+            // The random floor: uniform numbers in [0, 1), from the image's seed.
+            results = images.map { image in
+                var generator = Xoshiro256StarStar(seed: ImageSeeds.seed(run: runSeed, image: image.index))
                 return AttributionResult(attribution: Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator), gradientEvaluations: 0, valueEvaluations: 0)
             }
         }
-        let output = try ClassifierOutput(network: model.network, target: images[0].label, kind: .probability)
-        let functions = try ExplainedFunctions(output, targets: images.map(\.label))
-        return try built.attribute(images.map(\.input), of: functions, options: RunOptions(recordsLedger: true))
+        if method.movedOnly {
+            // The control's maps: credit only where x_i ≠ x′_i (x′ black: x_i ≠ 0).
+            for (i, image) in images.enumerated() {
+                results[i].attribution = Tensor(shape: image.input.shape, scalars: zip(results[i].attribution.scalars, image.input.scalars).map { $1 == 0 ? 0 : $0 })
+            }
+        }
+        return results
     }
 
-    /// ROAR and DiffROAR for `method` (`built` for `model`): its maps of every training image,
-    /// each for its label (numbered from 1,000,000, apart from the test indices that seed the
-    /// random floor), then the retrainings.
+    /// ROAR and DiffROAR for `method` (`built` for `model`), retraining `retraining`: its maps
+    /// of every test and training image, each for its label (training images numbered from
+    /// 1,000,000, apart from the test indices), at run seed `retraining` for a randomized
+    /// method; the model retrained with its recipe's seed + `retraining`.
     static func retrain(
-        _ method: QualityMethod, built: (any AttributionMethod)?, model: QualityModel, testMaps: [Tensor],
-        settings: QualityConfiguration.RemoveAndRetrainSettings, overrides: [String: String]
+        _ method: QualityMethod, built: (any AttributionMethod)?, model: QualityModel,
+        settings: QualityConfiguration.RemoveAndRetrainSettings, overrides: [String: String], retraining: Int
     ) throws -> RemoveAndRetrain.Outcome {
         let training = model.training
         let trainImages = (0..<training.count).map {
             QualityModel.Image(index: 1_000_000 + $0, input: training.inputs.point($0), label: training.labels[$0], mask: nil)
         }
-        let trainMaps = try attributions(method, built: built, images: trainImages, model: model, overrides: overrides).map(\.attribution)
+        let seed = UInt64(method.isRandomized ? retraining : 0)
+        let trainMaps = try attributions(method, built: built, images: trainImages, model: model, overrides: overrides, runSeed: seed).map(\.attribution)
+        let testMaps = try attributions(method, built: built, images: model.images, model: model, overrides: overrides, runSeed: seed).map(\.attribution)
+        var recipe = model.recipe
+        recipe.seed &+= UInt64(retraining)
         return try RemoveAndRetrain(fractions: settings.fractions).run(
-            recipe: model.recipe, train: training, trainMaps: trainMaps, test: model.images.map(\.input), testLabels: model.images.map(\.label),
+            recipe: recipe, train: training, trainMaps: trainMaps, test: model.images.map(\.input), testLabels: model.images.map(\.label),
             testMaps: testMaps, epochs: settings.epochs)
     }
 
@@ -266,8 +335,8 @@ public enum QualityRun {
         return values.map { $0! }
     }
 
-    /// The baseline x′ a per-image choice gives for `image`.
-    static func baseline(_ choice: QualityMethod.Baseline, for image: QualityModel.Image) throws -> Tensor {
+    /// The baseline x′ a per-image choice gives for `image`, whose seed is `seed`.
+    static func baseline(_ choice: QualityMethod.Baseline, for image: QualityModel.Image, model: QualityModel, seed: UInt64) throws -> Tensor {
         let grid = try PixelGrid(shape: image.input.shape)
         switch choice {
         case .mean:
@@ -275,8 +344,15 @@ public enum QualityRun {
         case .blur:
             return try InsertionDeletion(substrate: .blur(sigma: 5)).substrateImage(for: image.input, grid: grid)
         case .uniform:
-            var generator = Xoshiro256StarStar(seed: 0x5EED_0000 &+ UInt64(image.index))
+            var generator = Xoshiro256StarStar(seed: seed)
             return Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator)
+        case .diffusionNoise:
+            // DDPath-IG's own start for this image and seed, taken from DDPath itself.
+            guard var ddpath = try QualityMethod.named("ddpath-ig")!.build(for: model) as? DenoisingDiffusionPath else {
+                throw QualityError("ddpath-ig did not build as DDPath")
+            }
+            ddpath.seed = seed
+            return try ddpath.startPoint(for: image.input)
         }
     }
 
@@ -292,4 +368,14 @@ public enum QualityRun {
 struct UncheckedPointer<Element>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Element>
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
+
+/// The seed of one image in one run seed.
+public enum ImageSeeds {
+    /// The first number of `Xoshiro256StarStar(seed: run).derived(index)`: a stream per
+    /// (run seed, image), the same whichever thread or order computes it.
+    public static func seed(run: UInt64, image index: Int) -> UInt64 {
+        var generator = Xoshiro256StarStar(seed: run).derived(index)
+        return generator.next()
+    }
 }

@@ -16,13 +16,41 @@ public struct QualitySummary: Sendable {
         public let claim: Claim
         /// The model it was judged on.
         public let model: String
-        /// method − base over the images both were scored on; nil when the claim cannot be
-        /// judged on this model (a method or metric not run, or no common image).
+        /// method − base over the images both were scored on (the metric's aggregate, each
+        /// image with all its seeds); nil when the claim cannot be judged on this model (a
+        /// method or metric not run, or no common image).
         public let difference: Bootstrap.Interval?
-        /// What the interval says (undecided without one).
+        /// The median over images of the paired per-image differences (each image's seeds
+        /// averaged first); nil for a curve-aggregated metric or without data.
+        public let median: Bootstrap.Interval?
+        /// What the interval of the claim's declared statistic says (undecided without one).
         public let verdict: Verdict
         /// Why there is no difference, when there is none.
         public let note: String?
+        /// The bootstrap p-value of the declared statistic (``Bootstrap/pValue(sortedReplicates:)``).
+        public var pValue: Double? = nil
+        /// The most replicates (run seeds, retrainings) either side has per image.
+        public var seeds: Int = 1
+        /// Gradient evaluations per image: the method's and the base's.
+        public var budget: (method: Double?, base: Double?) = (nil, nil)
+        /// A primary claim's Holm-adjusted interval (at its step's level) and verdict.
+        public var adjusted: Bootstrap.Interval? = nil
+        /// The Holm-adjusted verdict of a primary claim.
+        public var adjustedVerdict: Verdict? = nil
+
+        /// The interval the verdict reads: the median's for a claim declared on the median.
+        public var judged: Bootstrap.Interval? { claim.statistic == .median ? median : difference }
+
+        /// Against the paper's effect (primary claims that have one): "at least the paper's
+        /// size" when the (adjusted) verdict holds and the interval reaches the paper's effect,
+        /// "smaller than the paper's" when it holds but lies wholly below it.
+        public var effectComparison: String? {
+            guard let effect = claim.paperEffect, let interval = adjusted ?? judged, (adjustedVerdict ?? verdict) == .holds,
+                let metric = QualityMetric.named(claim.metric)
+            else { return nil }
+            let upper = metric.direction == .higherIsBetter ? interval.upper : -interval.lower
+            return upper >= effect ? "at least the paper's size" : "smaller than the paper's"
+        }
     }
 
     /// A claim ruled on under another evaluation choice (substrate, ranking, baseline).
@@ -58,9 +86,10 @@ public struct QualitySummary: Sendable {
         var cells: [Cell] = []
         for model in results.models {
             for method in results.configuration.methods {
-                guard let scores = model.scores[method.name] else { continue }
+                let runs = model.runs(method.name)
+                guard !runs.isEmpty else { continue }
                 for metric in metrics {
-                    let statistic = ImageStatistic(metric: metric, scores: scores)
+                    let statistic = ImageStatistic(metric: metric, runs: runs)
                     let n = statistic.count
                     // No cell where no image has a score: a mask metric on a model without
                     // masks, the path metric for a method without a path.
@@ -73,26 +102,43 @@ public struct QualitySummary: Sendable {
         // One ruling: `method` − `base` on `metricName` over the images both were scored on.
         func rule(_ claim: Claim, method methodName: String, base baseName: String, metric metricName: String, model: QualityResults.ModelResults) -> Ruling {
             guard let metric = metrics.first(where: { $0.name == metricName }) else {
-                return Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: "metric not run")
+                return Ruling(claim: claim, model: model.model, difference: nil, median: nil, verdict: .undecided, note: "metric not run")
             }
-            guard let methodScores = model.scores[methodName], let baseScores = model.scores[baseName] else {
-                return Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: "method not run")
+            let (methodRuns, baseRuns) = (model.runs(methodName), model.runs(baseName))
+            guard !methodRuns.isEmpty, !baseRuns.isEmpty else {
+                return Ruling(claim: claim, model: model.model, difference: nil, median: nil, verdict: .undecided, note: "method not run")
             }
             // The images both were scored on, in the same order: the pairing.
-            let common = methodScores.indices.filter { methodScores[$0].values[metric.name] != nil && baseScores[$0].values[metric.name] != nil }
+            func scored(_ runs: [[ImageScores]], _ i: Int) -> Bool { runs.contains { $0[i].values[metric.name] != nil } }
+            let common = methodRuns[0].indices.filter { scored(methodRuns, $0) && scored(baseRuns, $0) }
             guard !common.isEmpty else {
                 let note =
                     metric.needsMask
                     ? "no masks on this model" : metric.name == "path-decrease" ? "no path" : ["roar", "diffroar"].contains(metric.name) ? "not retrained on this model" : "no image scored"
-                return Ruling(claim: claim, model: model.model, difference: nil, verdict: .undecided, note: note)
+                return Ruling(claim: claim, model: model.model, difference: nil, median: nil, verdict: .undecided, note: note)
             }
-            let method = ImageStatistic(metric: metric, scores: common.map { methodScores[$0] })
-            let base = ImageStatistic(metric: metric, scores: common.map { baseScores[$0] })
-            let difference = bootstrap.interval(count: common.count, samples: samples(common.count)) { indices in
-                method.value(over: indices) - base.value(over: indices)
+            let method = ImageStatistic(metric: metric, runs: methodRuns.map { run in common.map { run[$0] } })
+            let base = ImageStatistic(metric: metric, runs: baseRuns.map { run in common.map { run[$0] } })
+            let n = common.count
+            let draws = samples(n)
+            let differenceReplicates = bootstrap.replicates(count: n, samples: draws) { method.value(over: $0) - base.value(over: $0) }
+            let all = Array(0..<n)
+            let difference = bootstrap.interval(estimate: method.value(over: all) - base.value(over: all), sortedReplicates: differenceReplicates, count: n)
+            var median: Bootstrap.Interval?
+            var medianReplicates: [Double] = []
+            if metric.aggregation == .mean {
+                let paired = zip(method.values, base.values).map { $0 - $1 }
+                medianReplicates = bootstrap.replicates(count: n, samples: draws) { indices in Bootstrap.median(indices.map { paired[$0] }) }
+                median = bootstrap.interval(estimate: Bootstrap.median(paired), sortedReplicates: medianReplicates, count: n)
             }
-            return Ruling(
-                claim: claim, model: model.model, difference: difference, verdict: Verdict(difference: difference, direction: metric.direction), note: nil)
+            let judged = claim.statistic == .median ? median : difference
+            var ruling = Ruling(
+                claim: claim, model: model.model, difference: difference, median: median, verdict: Verdict(difference: judged, direction: metric.direction),
+                note: judged == nil ? "no median for a curve aggregate" : nil)
+            ruling.pValue = Bootstrap.pValue(sortedReplicates: claim.statistic == .median && median != nil ? medianReplicates : differenceReplicates)
+            ruling.seeds = max(methodRuns.count, baseRuns.count)
+            ruling.budget = (model.gradientEvaluations[methodName], model.gradientEvaluations[baseName])
+            return ruling
         }
         var rulings: [Ruling] = []
         var choiceRulings: [ChoiceRuling] = []
@@ -100,13 +146,15 @@ public struct QualitySummary: Sendable {
             for model in results.models {
                 let ruling = rule(claim, method: claim.method.rawValue, base: claim.base.rawValue, metric: claim.metric.rawValue, model: model)
                 rulings.append(ruling)
-                guard ruling.difference != nil else { continue }
+                guard ruling.difference != nil, claim.control == nil else { continue }
                 // The same claim under the evaluation's other choices, where they were run.
-                for variant in QualityMetric.variants(of: claim.metric.rawValue) where metrics.contains(where: { $0.name == variant.metric }) {
-                    let other = rule(claim, method: claim.method.rawValue, base: claim.base.rawValue, metric: variant.metric, model: model)
-                    if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: variant.choice, ruling: other, standard: ruling)) }
+                let standardMetric = claim.metric.rawValue.hasSuffix("-abs") ? String(claim.metric.rawValue.dropLast(4)) : claim.metric.rawValue
+                for variant in [(standardMetric, "signed ranking")] + QualityMetric.variants(of: standardMetric)
+                where variant.0 != claim.metric.rawValue && metrics.contains(where: { $0.name == variant.0 }) {
+                    let other = rule(claim, method: claim.method.rawValue, base: claim.base.rawValue, metric: variant.0, model: model)
+                    if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: variant.1, ruling: other, standard: ruling)) }
                 }
-                for baseline in QualityMethod.Baseline.allCases {
+                for baseline in [QualityMethod.Baseline.mean, .blur, .uniform] {
                     let (method, base) = ("\(claim.method)@\(baseline.rawValue)", "\(claim.base)@\(baseline.rawValue)")
                     guard model.scores[method] != nil, model.scores[base] != nil else { continue }
                     let other = rule(claim, method: method, base: base, metric: claim.metric.rawValue, model: model)
@@ -114,9 +162,47 @@ public struct QualitySummary: Sendable {
                 }
             }
         }
+        // Holm over each paper's primary claims on each model, at the run's α.
+        let alpha = 1 - bootstrap.confidence
+        for model in results.models {
+            for paper in Set(Claim.all.map(\.seed)) {
+                let family = rulings.indices.filter { rulings[$0].model == model.model && rulings[$0].claim.seed == paper && rulings[$0].claim.primary && rulings[$0].pValue != nil }
+                guard !family.isEmpty else { continue }
+                let pValues = family.map { rulings[$0].pValue! }
+                let adjusted = Holm.adjusted(pValues), levels = Holm.stepLevels(pValues, alpha: alpha)
+                for (k, index) in family.enumerated() {
+                    let claim = rulings[index].claim
+                    let stepped = Bootstrap(resamples: bootstrap.resamples, seed: bootstrap.seed, confidence: 1 - levels[k])
+                    let interval = Self.interval(claim, model: model, metrics: metrics, bootstrap: stepped, samples: samples)
+                    rulings[index].adjusted = interval
+                    let direction = QualityMetric.named(claim.metric)?.direction ?? .higherIsBetter
+                    let verdict = Verdict(difference: rulings[index].judged, direction: direction)
+                    rulings[index].adjustedVerdict = adjusted[k] <= alpha ? verdict : .undecided
+                }
+            }
+        }
         self.cells = cells
         self.rulings = rulings
         self.choiceRulings = choiceRulings
+    }
+
+    /// A claim's declared statistic's interval under `bootstrap` (another confidence, the same
+    /// resamples).
+    static func interval(
+        _ claim: Claim, model: QualityResults.ModelResults, metrics: [QualityMetric], bootstrap: Bootstrap, samples: (Int) -> [[Int]]
+    ) -> Bootstrap.Interval? {
+        guard let metric = metrics.first(where: { $0.name == claim.metric.rawValue }) else { return nil }
+        let (methodRuns, baseRuns) = (model.runs(claim.method.rawValue), model.runs(claim.base.rawValue))
+        func scored(_ runs: [[ImageScores]], _ i: Int) -> Bool { runs.contains { $0[i].values[metric.name] != nil } }
+        let common = methodRuns[0].indices.filter { scored(methodRuns, $0) && scored(baseRuns, $0) }
+        let method = ImageStatistic(metric: metric, runs: methodRuns.map { run in common.map { run[$0] } })
+        let base = ImageStatistic(metric: metric, runs: baseRuns.map { run in common.map { run[$0] } })
+        let n = common.count
+        if claim.statistic == .median {
+            let paired = zip(method.values, base.values).map { $0 - $1 }
+            return bootstrap.interval(count: n, samples: samples(n)) { indices in Bootstrap.median(indices.map { paired[$0] }) }
+        }
+        return bootstrap.interval(count: n, samples: samples(n)) { method.value(over: $0) - base.value(over: $0) }
     }
 
     /// The cell for (model, method, metric).
@@ -126,29 +212,58 @@ public struct QualitySummary: Sendable {
 }
 
 /// A metric's aggregate over a multiset of images (indices into the scored images, repeats
-/// allowed): the mean of the per-image scores, or the area of the median curve (SIC).
+/// allowed), each image with all its replicates (run seeds, retrainings): the mean over images
+/// of each image's replicate mean, or the area of the median curve over every (image,
+/// replicate) curve, an image drawn k times counting each of its curves k times.
+///
+/// Resampling images with all their seeds kept — the first stage with replacement, the second
+/// without (Davison & Hinkley 1997, §3.8) — gives the mean's bootstrap variance
+/// S_b/n, S_b = (1/n) Σ_i (ȳ_i − ȳ)², whose expectation under y_is = μ + a_i + e_is is
+/// (n − 1)/n · (σ_a²/n + σ_e²/(n s)): the between-seed part is in it. Resampling the seeds with
+/// replacement as well would count that part twice.
 struct ImageStatistic {
     let aggregation: QualityMetric.Aggregation
-    /// The scored images' values (mean and mean-curve aggregation).
+    /// The scored images' values (each image's mean over its replicates).
     let values: [Double]
-    /// Median curve: per grid point, the scored images' values at it and their sorted order.
+    /// Median curve: per grid point, every unit's value at it and the units in sorted order;
+    /// `units[i]` the units (image, replicate) of scored image i.
     let columns: [[Double]]
     let orders: [[Int]]
+    let units: [[Int]]
 
-    /// The images scored on `metric` among `scores`, in order.
-    init(metric: QualityMetric, scores: [ImageScores]) {
+    /// The images scored on `metric` in any replicate of `runs` ([replicate][image]), in order.
+    init(metric: QualityMetric, runs: [[ImageScores]]) {
         aggregation = metric.aggregation
-        let scored = scores.filter { $0.values[metric.name] != nil }
-        values = scored.map { $0.values[metric.name]! }
+        let imageCount = runs.first?.count ?? 0
+        let scored = (0..<imageCount).filter { i in runs.contains { $0[i].values[metric.name] != nil } }
+        values = scored.map { i in
+            let replicates = runs.compactMap { $0[i].values[metric.name] }
+            return replicates.reduce(0, +) / Double(replicates.count)
+        }
         if metric.aggregation == .medianCurve {
-            let sampled = scored.map { PerformanceGrid.sample($0.curves[metric.name]!) }
+            var sampled: [[Double]] = []
+            var units: [[Int]] = []
+            for i in scored {
+                var own: [Int] = []
+                for run in runs {
+                    guard let curve = run[i].curves[metric.name] else { continue }
+                    own.append(sampled.count)
+                    sampled.append(PerformanceGrid.sample(curve))
+                }
+                units.append(own)
+            }
+            self.units = units
             columns = PerformanceGrid.x.indices.map { g in sampled.map { $0[g] } }
             orders = columns.map { column in column.indices.sorted { column[$0] != column[$1] ? column[$0] < column[$1] : $0 < $1 } }
         } else {
+            units = []
             columns = []
             orders = []
         }
     }
+
+    /// One replicate's scores.
+    init(metric: QualityMetric, scores: [ImageScores]) { self.init(metric: metric, runs: [scores]) }
 
     /// The number of scored images.
     var count: Int { values.count }
@@ -162,9 +277,13 @@ struct ImageStatistic {
             for i in indices { total += values[i] }
             return total / Double(indices.count)
         case .medianCurve:
-            var multiplicity = [Int](repeating: 0, count: values.count)
-            for i in indices { multiplicity[i] += 1 }
-            let n = indices.count
+            let unitCount = columns.first?.count ?? 0
+            var multiplicity = [Int](repeating: 0, count: unitCount)
+            var n = 0
+            for i in indices {
+                for unit in units[i] { multiplicity[unit] += 1 }
+                n += units[i].count
+            }
             // The median of the multiset at each grid point: the value at rank n/2 (odd n), or
             // the mean of ranks n/2 − 1 and n/2 (even n), walking the column in sorted order.
             let (lowRank, highRank) = n % 2 == 1 ? (n / 2, n / 2) : (n / 2 - 1, n / 2)

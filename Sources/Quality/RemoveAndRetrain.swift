@@ -130,3 +130,15 @@ public struct RemoveAndRetrain: Sendable {
         return Outcome(topRemoved: top, bottomRemoved: bottom)
     }
 }
+
+extension Array where Element == RemoveAndRetrain.Outcome {
+    /// Per fraction: the test accuracy after removing the top, averaged over the retrainings.
+    public var topAccuracy: [Double] { averaged(map(\.topAccuracy)) }
+    /// Per fraction: the test accuracy after removing the bottom, averaged over the retrainings.
+    public var bottomAccuracy: [Double] { averaged(map(\.bottomAccuracy)) }
+
+    private func averaged(_ rows: [[Double]]) -> [Double] {
+        guard let first = rows.first else { return [] }
+        return first.indices.map { k in rows.map { $0[k] }.reduce(0, +) / Double(rows.count) }
+    }
+}

@@ -40,7 +40,7 @@ public enum SavedRun {
                     ? "this is a summary.json, which keeps no per-image numbers; pass the run's results.json"
                     : "not a bench quality results file: its format is \"\(format)\", not \"pathattribution.quality\"")
         }
-        guard json["version"]?.intValue == 1 else { throw SavedRunError("results file version \(json["version"].map { "\($0)" } ?? "missing"); this bench reads version 1") }
+        guard json["version"]?.intValue == 2 else { throw SavedRunError("results file version \(json["version"].map { "\($0)" } ?? "missing"); this bench reads version 2 (re-run bench quality)") }
         let machine = try string(json["machine"], "machine")
         let seconds = try number(json["seconds"], "seconds")
         let bootstrapJSON = try member(json, "bootstrap")
@@ -75,7 +75,8 @@ public enum SavedRun {
         if let settings = json["removeAndRetrain"], settings != .null {
             retraining = .init(
                 models: try strings(settings["models"], "removeAndRetrain.models"), methods: try strings(settings["methods"], "removeAndRetrain.methods"),
-                fractions: try numbers(settings["fractions"], "removeAndRetrain.fractions"), epochs: try optionalWhole(settings["epochs"], "removeAndRetrain.epochs"))
+                fractions: try numbers(settings["fractions"], "removeAndRetrain.fractions"), epochs: try optionalWhole(settings["epochs"], "removeAndRetrain.epochs"),
+                seeds: try positive(settings["seeds"], "removeAndRetrain.seeds"))
         }
         let models = try distinct(try strings(json["models"], "configuration.models"), "configuration.models")
         for name in models where !QualityModel.defaultNames.contains(name) {
@@ -85,7 +86,15 @@ public enum SavedRun {
             models: models, images: try optionalWhole(json["images"], "configuration.images"),
             references: try optionalWhole(json["references"], "configuration.references"), methods: methods, metrics: metrics,
             budgetOverrides: overrides, bootstrap: bootstrap, removeAndRetrain: retraining,
-            randomizationImages: try whole(json["randomizationImages"], "configuration.randomizationImages"))
+            randomizationImages: try whole(json["randomizationImages"], "configuration.randomizationImages"),
+            seeds: try positive(json["seeds"], "configuration.seeds"))
+    }
+
+    /// A whole number of at least 1 (a count of seeds).
+    static func positive(_ value: JSONValue?, _ field: String) throws -> Int {
+        let n = try whole(value, field)
+        guard n >= 1 else { throw SavedRunError("results file: \(field) is \(n); it must be at least 1") }
+        return n
     }
 
     /// One model's per-image numbers.
@@ -103,37 +112,48 @@ public enum SavedRun {
             }
             guard results.scores[methodName] == nil else { throw SavedRunError("results file: \(name).methods names '\(methodName)' twice") }
             let place = "\(name) \(methodName)"
-            var scores = [ImageScores](repeating: ImageScores(), count: images.count)
-            let values = try member(method, "scores")
-            for metric in values.keys {
-                guard metrics.contains(where: { $0.name == metric }) else {
-                    throw SavedRunError("results file: \(place) scores.\(metric) is not among the file's metrics")
+            // One replicate's per-image numbers: the metric values and the curves.
+            func replicate(_ json: JSONValue, _ place: String) throws -> [ImageScores] {
+                var scores = [ImageScores](repeating: ImageScores(), count: images.count)
+                let values = try member(json, "scores")
+                for metric in values.keys {
+                    guard metrics.contains(where: { $0.name == metric }) else {
+                        throw SavedRunError("results file: \(place) scores.\(metric) is not among the file's metrics")
+                    }
+                    let column = try array(values[metric], "\(place) scores.\(metric)")
+                    guard column.count == images.count else { throw SavedRunError("results file: \(place) scores.\(metric) has \(column.count) numbers for \(images.count) images") }
+                    for (i, value) in column.enumerated() {
+                        if value == .null { scores[i].skipped[metric] = "not scored" } else { scores[i].values[metric] = try number(value, "\(place) \(metric)[\(i)]") }
+                    }
                 }
-                let column = try array(values[metric], "\(place) scores.\(metric)")
-                guard column.count == images.count else { throw SavedRunError("results file: \(place) scores.\(metric) has \(column.count) numbers for \(images.count) images") }
-                for (i, value) in column.enumerated() {
-                    if value == .null { scores[i].skipped[metric] = "not scored" } else { scores[i].values[metric] = try number(value, "\(place) \(metric)[\(i)]") }
+                let curves = try member(json, "curves")
+                for metric in curves.keys {
+                    let column = try array(curves[metric], "\(place) curves.\(metric)")
+                    guard column.count == images.count else { throw SavedRunError("\(place): \(metric) has \(column.count) curves for \(images.count) images") }
+                    for (i, curve) in column.enumerated() where curve != .null {
+                        let x = try numbers(curve["x"], "\(place) curves.\(metric)[\(i)].x"), y = try numbers(curve["y"], "\(place) curves.\(metric)[\(i)].y")
+                        guard x.count == y.count else { throw SavedRunError("\(place) curves.\(metric)[\(i)]: \(x.count) x but \(y.count) y") }
+                        scores[i].curves[metric] = (x, y)
+                    }
                 }
+                return scores
             }
-            let curves = try member(method, "curves")
-            for metric in curves.keys {
-                let column = try array(curves[metric], "\(place) curves.\(metric)")
-                guard column.count == images.count else { throw SavedRunError("\(place): \(metric) has \(column.count) curves for \(images.count) images") }
-                for (i, curve) in column.enumerated() where curve != .null {
-                    let x = try numbers(curve["x"], "\(place) curves.\(metric)[\(i)].x"), y = try numbers(curve["y"], "\(place) curves.\(metric)[\(i)].y")
-                    guard x.count == y.count else { throw SavedRunError("\(place) curves.\(metric)[\(i)]: \(x.count) x but \(y.count) y") }
-                    scores[i].curves[metric] = (x, y)
-                }
+            results.scores[methodName] = try replicate(method, place)
+            let replicates = try array(method["replicates"], "\(place) replicates").enumerated().map { r, json in
+                try replicate(json, "\(place) replicates[\(r)]")
             }
-            results.scores[methodName] = scores
+            if !replicates.isEmpty { results.replicates[methodName] = replicates }
             results.attributionSeconds[methodName] = try number(method["attributionSeconds"], "\(place) attributionSeconds")
+            results.gradientEvaluations[methodName] = try number(method["gradientEvaluations"], "\(place) gradientEvaluations")
             if let retrained = method["removeAndRetrain"] {
-                let top = try array(retrained["topRemoved"], "\(place) topRemoved").map { try numbers($0, "\(place) topRemoved[]") }
-                let bottom = try array(retrained["bottomRemoved"], "\(place) bottomRemoved").map { try numbers($0, "\(place) bottomRemoved[]") }
-                guard top.count == bottom.count, (top + bottom).allSatisfy({ $0.count == images.count }) else {
-                    throw SavedRunError("\(place): ROAR needs one correctness per image at every fraction, from both ends")
+                results.removeAndRetrain[methodName] = try array(retrained, "\(place) removeAndRetrain").map { retraining in
+                    let top = try array(retraining["topRemoved"], "\(place) topRemoved").map { try numbers($0, "\(place) topRemoved[]") }
+                    let bottom = try array(retraining["bottomRemoved"], "\(place) bottomRemoved").map { try numbers($0, "\(place) bottomRemoved[]") }
+                    guard top.count == bottom.count, (top + bottom).allSatisfy({ $0.count == images.count }) else {
+                        throw SavedRunError("\(place): ROAR needs one correctness per image at every fraction, from both ends")
+                    }
+                    return RemoveAndRetrain.Outcome(topRemoved: top, bottomRemoved: bottom)
                 }
-                results.removeAndRetrain[methodName] = RemoveAndRetrain.Outcome(topRemoved: top, bottomRemoved: bottom)
             }
         }
         return results

@@ -52,13 +52,13 @@ struct QualityRunTests {
         #expect(summary.rulings.count == Claim.all.count * 2)
         for ruling in summary.rulings {
             let metric = try #require(QualityMetric.named(ruling.claim.metric))
-            #expect(ruling.verdict == Verdict(difference: ruling.difference, direction: metric.direction))
+            #expect(ruling.verdict == Verdict(difference: ruling.judged, direction: metric.direction))
             if ruling.difference == nil { #expect(ruling.note != nil) }
         }
         let judged = summary.rulings.filter { $0.difference != nil }
         #expect(judged.count >= 10, "the quick methods and metrics judge most claim families")
         let markdown = QualityReport.markdown(results, summary, machine: "test")
-        #expect(markdown.contains("## Verdicts") && markdown.contains("## `shapes-cnn`"))
+        #expect(markdown.contains("## Primary claims") && markdown.contains("## `shapes-cnn`"))
         for ruling in judged { #expect(markdown.contains("| \(ruling.claim.statement) |"), "\(ruling.claim.statement)") }
         // The JSON parses back and holds one number (or null) per image for every method and metric.
         let json = try JSONValue.parse(QualityReport.json(results, summary, machine: "test").description)
@@ -80,7 +80,7 @@ struct QualityRunTests {
         #expect(sameMarkdown, "RESULTS.md differs when rebuilt from the JSON")
         let sameSummary = QualityReport.summaryJSON(reread, again, machine: machine) == QualityReport.summaryJSON(results, summary, machine: "test")
         #expect(sameSummary, "summary.json differs when rebuilt from the JSON")
-        #expect(reread.models[0].removeAndRetrain["input-x-gradient"]?.diffROAR == results.models[0].removeAndRetrain["input-x-gradient"]?.diffROAR)
+        #expect(reread.models[0].removeAndRetrain["input-x-gradient"]?.map(\.diffROAR) == results.models[0].removeAndRetrain["input-x-gradient"]?.map(\.diffROAR))
         // A summary keeps no per-image numbers, and says so when given in its place.
         let summaryDocument = QualityReport.summaryJSON(results, summary, machine: "test")
         let refusal = #expect(throws: SavedRunError.self) { try SavedRun.read(summaryDocument) }

@@ -20,8 +20,8 @@ notebook.cell(1, "How a claim is judged: a small run made here")
 // The fast mode (a debug build, for the tests) explains 4 images at 8 steps per path.
 let live = QualityConfiguration(
     models: ["digits-cnn"], images: notebook.fast ? 4 : 40, references: notebook.fast ? 100 : nil,
-    methods: ["random", "gradient", "ig", "ig+idgi", "expected-gradients", "lpi"].map { QualityMethod.named($0)! },
-    metrics: ["insertion", "deletion", "overall", "diffid"].map { QualityMetric.named($0)! },
+    methods: ["random", "gradient", "ig", "ig+idgi", "expected-gradients", "lpi", "expected-gradients·paper", "lpi·paper"].map { QualityMethod.named($0)! },
+    metrics: ["insertion", "deletion", "overall", "insertion-abs", "diffid"].map { QualityMetric.named($0)! },
     budgetOverrides: notebook.fast ? ["steps": "8"] : [:], bootstrap: Bootstrap(resamples: notebook.fast ? 200 : 2000))
 let liveResults = orExit { try QualityRun.run(live) }
 let liveSummary = QualitySummary(liveResults)
@@ -38,16 +38,16 @@ notebook.say("""
     interval is on the claimed side of 0, fails when it is on the other side, undecided when it
     contains 0.
     """)
-let liveClaims = ["IDGI improves ig on insertion", "vanilla gradient scores lowest on insertion (below ig)", "LPI beats expected-gradients on DiffID",
-                  "LPI beats ig on DiffID"]
+let liveClaims = ["IDGI improves ig on insertion", "vanilla gradient scores lowest (below ig) on insertion", "LPI beats expected-gradients on DiffID",
+                  "LPI (×5 points) beats expected-gradients on DiffID"]
 var liveRows: [[String]] = []
 for statement in liveClaims {
-    guard let ruling = liveSummary.rulings.first(where: { $0.claim.statement == statement }), let difference = ruling.difference else { continue }
+    guard let ruling = liveSummary.rulings.first(where: { $0.claim.statement == statement }), ruling.difference != nil else { continue }
     let method = liveSummary.cell("digits-cnn", ruling.claim.method.rawValue, ruling.claim.metric.rawValue)?.interval
     let base = liveSummary.cell("digits-cnn", ruling.claim.base.rawValue, ruling.claim.metric.rawValue)?.interval
     liveRows.append([
         statement, method.map { Walkthrough.fixed($0.estimate, 3) } ?? "–", base.map { Walkthrough.fixed($0.estimate, 3) } ?? "–",
-        "\(Walkthrough.fixed(difference.estimate, 3)) [\(Walkthrough.fixed(difference.lower, 3)), \(Walkthrough.fixed(difference.upper, 3))]",
+        ruling.judged.map { "\(Walkthrough.fixed($0.estimate, 3)) [\(Walkthrough.fixed($0.lower, 3)), \(Walkthrough.fixed($0.upper, 3))] (\(ruling.claim.statistic.rawValue))" } ?? "–",
         ruling.verdict.rawValue,
     ])
 }
