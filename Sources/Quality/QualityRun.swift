@@ -242,8 +242,12 @@ public enum QualityRun {
         }
         var results: [AttributionResult]
         if let choice = method.baseline {
+            // DDPath-IG's own start comes from DDPath itself: built once, reseeded per image.
+            let ddpath = choice == .diffusionNoise ? try QualityMethod.named("ddpath-ig")!.build(for: model) as? DenoisingDiffusionPath : nil
+            if choice == .diffusionNoise && ddpath == nil { throw QualityError("ddpath-ig did not build as DDPath") }
             results = try images.map { image in
-                let baseline = try Self.baseline(choice, for: image, model: model, seed: ImageSeeds.seed(run: runSeed, image: image.index))
+                let seed = ImageSeeds.seed(run: runSeed, image: image.index)
+                let baseline = try Self.baseline(choice, for: image, seed: seed, ddpath: ddpath)
                 let built = try method.build(for: model, overriding: overrides, baseline: baseline)!
                 return try built.attribute(image.input, of: try explained(image), options: options)
             }
@@ -335,8 +339,9 @@ public enum QualityRun {
         return values.map { $0! }
     }
 
-    /// The baseline x′ a per-image choice gives for `image`, whose seed is `seed`.
-    static func baseline(_ choice: QualityMethod.Baseline, for image: QualityModel.Image, model: QualityModel, seed: UInt64) throws -> Tensor {
+    /// The baseline x′ a per-image choice gives for `image`, whose seed is `seed`; `ddpath`
+    /// (DDPath-IG built for the model) gives the diffusion-noise start.
+    static func baseline(_ choice: QualityMethod.Baseline, for image: QualityModel.Image, seed: UInt64, ddpath: DenoisingDiffusionPath?) throws -> Tensor {
         let grid = try PixelGrid(shape: image.input.shape)
         switch choice {
         case .mean:
@@ -347,10 +352,7 @@ public enum QualityRun {
             var generator = Xoshiro256StarStar(seed: seed)
             return Tensor.uniform(shape: image.input.shape, in: 0, 1, using: &generator)
         case .diffusionNoise:
-            // DDPath-IG's own start for this image and seed, taken from DDPath itself.
-            guard var ddpath = try QualityMethod.named("ddpath-ig")!.build(for: model) as? DenoisingDiffusionPath else {
-                throw QualityError("ddpath-ig did not build as DDPath")
-            }
+            guard var ddpath else { throw QualityError("the diffusion-noise baseline needs DDPath built for the model") }
             ddpath.seed = seed
             return try ddpath.startPoint(for: image.input)
         }
@@ -370,12 +372,3 @@ struct UncheckedPointer<Element>: @unchecked Sendable {
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
 
-/// The seed of one image in one run seed.
-public enum ImageSeeds {
-    /// The first number of `Xoshiro256StarStar(seed: run).derived(index)`: a stream per
-    /// (run seed, image), the same whichever thread or order computes it.
-    public static func seed(run: UInt64, image index: Int) -> UInt64 {
-        var generator = Xoshiro256StarStar(seed: run).derived(index)
-        return generator.next()
-    }
-}

@@ -108,28 +108,20 @@ public struct QualitySummary: Sendable {
             guard !methodRuns.isEmpty, !baseRuns.isEmpty else {
                 return Ruling(claim: claim, model: model.model, difference: nil, median: nil, verdict: .undecided, note: "method not run")
             }
-            // The images both were scored on, in the same order: the pairing.
-            func scored(_ runs: [[ImageScores]], _ i: Int) -> Bool { runs.contains { $0[i].values[metric.name] != nil } }
-            let common = methodRuns[0].indices.filter { scored(methodRuns, $0) && scored(baseRuns, $0) }
-            guard !common.isEmpty else {
+            guard let pair = PairedImages(metric: metric, method: methodRuns, base: baseRuns) else {
                 let note =
                     metric.needsMask
                     ? "no masks on this model" : metric.name == "path-decrease" ? "no path" : ["roar", "diffroar"].contains(metric.name) ? "not retrained on this model" : "no image scored"
                 return Ruling(claim: claim, model: model.model, difference: nil, median: nil, verdict: .undecided, note: note)
             }
-            let method = ImageStatistic(metric: metric, runs: methodRuns.map { run in common.map { run[$0] } })
-            let base = ImageStatistic(metric: metric, runs: baseRuns.map { run in common.map { run[$0] } })
-            let n = common.count
-            let draws = samples(n)
-            let differenceReplicates = bootstrap.replicates(count: n, samples: draws) { method.value(over: $0) - base.value(over: $0) }
-            let all = Array(0..<n)
-            let difference = bootstrap.interval(estimate: method.value(over: all) - base.value(over: all), sortedReplicates: differenceReplicates, count: n)
+            let (n, draws) = (pair.count, samples(pair.count))
+            let differenceReplicates = bootstrap.replicates(count: n, samples: draws) { pair.difference(over: $0) }
+            let difference = bootstrap.interval(estimate: pair.difference(over: Array(0..<n)), sortedReplicates: differenceReplicates, count: n)
             var median: Bootstrap.Interval?
             var medianReplicates: [Double] = []
             if metric.aggregation == .mean {
-                let paired = zip(method.values, base.values).map { $0 - $1 }
-                medianReplicates = bootstrap.replicates(count: n, samples: draws) { indices in Bootstrap.median(indices.map { paired[$0] }) }
-                median = bootstrap.interval(estimate: Bootstrap.median(paired), sortedReplicates: medianReplicates, count: n)
+                medianReplicates = bootstrap.replicates(count: n, samples: draws) { pair.medianDifference(over: $0) }
+                median = bootstrap.interval(estimate: pair.medianDifference(over: Array(0..<n)), sortedReplicates: medianReplicates, count: n)
             }
             let judged = claim.statistic == .median ? median : difference
             var ruling = Ruling(
@@ -191,24 +183,46 @@ public struct QualitySummary: Sendable {
     static func interval(
         _ claim: Claim, model: QualityResults.ModelResults, metrics: [QualityMetric], bootstrap: Bootstrap, samples: (Int) -> [[Int]]
     ) -> Bootstrap.Interval? {
-        guard let metric = metrics.first(where: { $0.name == claim.metric.rawValue }) else { return nil }
-        let (methodRuns, baseRuns) = (model.runs(claim.method.rawValue), model.runs(claim.base.rawValue))
-        func scored(_ runs: [[ImageScores]], _ i: Int) -> Bool { runs.contains { $0[i].values[metric.name] != nil } }
-        let common = methodRuns[0].indices.filter { scored(methodRuns, $0) && scored(baseRuns, $0) }
-        let method = ImageStatistic(metric: metric, runs: methodRuns.map { run in common.map { run[$0] } })
-        let base = ImageStatistic(metric: metric, runs: baseRuns.map { run in common.map { run[$0] } })
-        let n = common.count
-        if claim.statistic == .median {
-            let paired = zip(method.values, base.values).map { $0 - $1 }
-            return bootstrap.interval(count: n, samples: samples(n)) { indices in Bootstrap.median(indices.map { paired[$0] }) }
-        }
-        return bootstrap.interval(count: n, samples: samples(n)) { method.value(over: $0) - base.value(over: $0) }
+        guard let metric = metrics.first(where: { $0.name == claim.metric.rawValue }),
+            let pair = PairedImages(metric: metric, method: model.runs(claim.method.rawValue), base: model.runs(claim.base.rawValue))
+        else { return nil }
+        let n = pair.count
+        if claim.statistic == .median { return bootstrap.interval(count: n, samples: samples(n)) { pair.medianDifference(over: $0) } }
+        return bootstrap.interval(count: n, samples: samples(n)) { pair.difference(over: $0) }
     }
 
     /// The cell for (model, method, metric).
     public func cell(_ model: String, _ method: String, _ metric: String) -> Cell? {
         cells.first { $0.model == model && $0.method == method && $0.metric == metric }
     }
+}
+
+/// A method and its base on the images both were scored on, in the same order — the pairing
+/// every ruling resamples.
+struct PairedImages {
+    let method: ImageStatistic, base: ImageStatistic
+    /// Per image: the method's replicate mean minus the base's.
+    let differences: [Double]
+
+    /// The pair on `metric`; nil when no image was scored under both (or either was not run).
+    init?(metric: QualityMetric, method methodRuns: [[ImageScores]], base baseRuns: [[ImageScores]]) {
+        guard let first = methodRuns.first, !baseRuns.isEmpty else { return nil }
+        func scored(_ runs: [[ImageScores]], _ i: Int) -> Bool { runs.contains { $0[i].values[metric.name] != nil } }
+        let common = first.indices.filter { scored(methodRuns, $0) && scored(baseRuns, $0) }
+        guard !common.isEmpty else { return nil }
+        method = ImageStatistic(metric: metric, runs: methodRuns.map { run in common.map { run[$0] } })
+        base = ImageStatistic(metric: metric, runs: baseRuns.map { run in common.map { run[$0] } })
+        differences = zip(method.values, base.values).map { $0 - $1 }
+    }
+
+    /// The number of paired images.
+    var count: Int { differences.count }
+
+    /// The metric's aggregate difference, method − base, over a multiset of images.
+    func difference(over indices: [Int]) -> Double { method.value(over: indices) - base.value(over: indices) }
+
+    /// The median of the per-image differences over a multiset of images.
+    func medianDifference(over indices: [Int]) -> Double { Bootstrap.median(indices.map { differences[$0] }) }
 }
 
 /// A metric's aggregate over a multiset of images (indices into the scored images, repeats
