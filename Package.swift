@@ -72,7 +72,7 @@ let package = Package(
             path: "Walkthroughs/05-ManyReferences", swiftSettings: hostTuning),
         .executableTarget(
             name: "walkthrough-06",
-            dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "WalkthroughSupport"],
+            dependencies: ["Tensors", "ArrayFormats", "Models", "Datasets", "Attribution", "Evaluation", "Diffusion", "FixtureModels", "WalkthroughSupport"],
             path: "Walkthroughs/06-DenoisingDiffusionPaths", swiftSettings: hostTuning),
         .executableTarget(
             name: "walkthrough-07", dependencies: ["Tensors", "ArrayFormats", "Quality", "WalkthroughSupport"],
@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "WalkthroughTests",
             dependencies: [
-                "_TestSupport", "WalkthroughSupport", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05",
+                "_TestSupport", "WalkthroughSupport", "Quality", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05",
                 "walkthrough-06", "walkthrough-07",
             ]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),

@@ -26,7 +26,7 @@ public struct Claim: Sendable, Equatable {
     /// The statistic judged: the mean of the per-image differences, or their median where the
     /// scores are heavy-tailed.
     public let statistic: Statistic
-    /// The control this row is ("matched-baseline", "black-start", "baseline-only",
+    /// The control this row is ("matched-baseline", "black-start", "baseline-only", "random-floor",
     /// "moved-features"); nil for a paper's own claim.
     public let control: String?
 
@@ -65,6 +65,12 @@ public struct Claim: Sendable, Equatable {
     /// IDGI's Table 1 (insertion, probability): method − base, the median over its 11 ImageNet models.
     static let idgiEffects = ["ig": 0.128, "guided-ig": 0.056, "blur-ig": 0.112]
 
+    /// A metric as an exploratory row's statement names it: insertion, deletion and overall
+    /// say "(signed ranking)", since the primary rows of the same name rank by |A|.
+    static func named(_ metric: String) -> String {
+        ["insertion", "deletion", "overall"].contains(metric) ? "\(metric) (signed ranking)" : metric
+    }
+
     /// The seeds' claims: primary rows first within each paper, then exploratory rows and controls.
     public static let all: [Claim] = {
         var claims: [Claim] = []
@@ -85,7 +91,7 @@ public struct Claim: Sendable, Equatable {
         // Exploratory: the paper's other metrics.
         for base in QualityMethod.pathBases {
             for metric in ["insertion", "insertion-ratio", "sic-compressed", "sic-ms-ssim", "aic-compressed", "aic-ms-ssim", "localization-f1", "localization-auc", "localization-mae"] {
-                claims.append(Claim(seed: "001", statement: "IDGI improves \(base) on \(metric)", method: "\(base)+idgi", base: .init(base), metric: .init(metric)))
+                claims.append(Claim(seed: "001", statement: "IDGI improves \(base) on \(named(metric))", method: "\(base)+idgi", base: .init(base), metric: .init(metric)))
             }
         }
         for other in variants {
@@ -116,12 +122,12 @@ public struct Claim: Sendable, Equatable {
         // Exploratory: the other tables' metrics and the path's monotonicity; deletion against noise.
         for base in QualityMethod.pathBases {
             for metric in ["overall", "pointing-game", "path-decrease"] {
-                claims.append(Claim(seed: "000", statement: "DDPath-\(base) beats \(base) on \(metric)", method: "ddpath-\(base)", base: .init(base), metric: .init(metric)))
+                claims.append(Claim(seed: "000", statement: "DDPath-\(base) beats \(base) on \(named(metric))", method: "ddpath-\(base)", base: .init(base), metric: .init(metric)))
             }
             for noisy in ["noisy-\(base)", "smoothgrad"] {
                 for metric in ["aic-compressed", "insertion", "deletion"] {
                     claims.append(Claim(
-                        seed: "000", statement: "DDPath-\(base) beats adding plain noise (\(noisy)) on \(metric)", method: "ddpath-\(base)", base: .init(noisy),
+                        seed: "000", statement: "DDPath-\(base) beats adding plain noise (\(noisy)) on \(named(metric))", method: "ddpath-\(base)", base: .init(noisy),
                         metric: .init(metric)))
                 }
             }
@@ -173,6 +179,14 @@ public struct Claim: Sendable, Equatable {
             claims.append(Claim(
                 seed: "002", statement: "random density still beats EG on \(label)", method: "lpi-random·paper", base: "expected-gradients·paper",
                 metric: .init(metric), statistic: statistic))
+        }
+        // Controls: ROAR against random removal, the floor. Removing a method's top pixels should
+        // leave the retrained model less accurate than removing random ones; more accurate means
+        // the removal pattern itself tells the retrained model the class (the mask leaks).
+        for method in ["expected-gradients", "ig", "agi", "input-x-gradient", "lpi", "lpi-random"] {
+            claims.append(Claim(
+                seed: "002", statement: "\(method)·paper removes more than random on ROAR", method: "\(method)·paper", base: "random", metric: "roar",
+                control: "random-floor"))
         }
         return claims
     }()

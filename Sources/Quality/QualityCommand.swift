@@ -13,8 +13,8 @@ public enum QualityCommand {
     public static let usage = """
         USAGE: bench quality [--quick] [--images N] [--models M,…] [--methods M,…] [--resamples B] [--out DIR]
                bench quality --report FILE [--resamples B] [--out DIR]
-          --quick          digits-cnn and shapes-cnn, 12 images each, the claims' main methods and metrics (about a minute)
-          --images N       the first N test images of each model (before leaving out misclassified ones; default all)
+          --quick          digits-cnn and shapes-cnn, 12 images each, 2 run seeds, the primary claims' methods, controls and metrics (under 2 minutes)
+          --images N       the first N test images of each model (before leaving out misclassified ones; default 360: every test digit, 360 of the 1,000 test shapes)
           --models M,…     of digits-cnn, digits-mlp, shapes-cnn (default all three)
           --methods M,…    of \(QualityMethod.all.map(\.name).joined(separator: ", "))
           --resamples B    bootstrap resamples (default 2000)

@@ -13,20 +13,24 @@ public enum QualityFigures {
     /// The methods the curves show (the others would crowd them; the tables have every one).
     public static let plotted = ["random", "gradient", "smoothgrad", "ig", "ig+idgi", "blur-ig", "guided-ig", "ddpath-ig", "expected-gradients", "lpi", "agi"]
 
+    /// The insertion and deletion curves a run keeps per image (zero substrate): signed
+    /// ranking, and ranked by |A| as the primary claims are.
+    public static let insertionCurves = ["insertion", "deletion", "insertion-abs", "deletion-abs"]
+
     /// One figure's curves: per plotted method, x and y.
     public struct Curves: Sendable {
-        /// "insertion", "deletion", "sic-compressed", "aic-compressed".
+        /// "insertion", "deletion", "insertion-abs", "deletion-abs", "sic-compressed", "aic-compressed".
         public let name: String
         /// One curve per plotted method that has one.
         public let series: [(method: String, x: [Double], y: [Double])]
     }
 
-    /// The mean insertion and deletion curves and PAIR's SIC/AIC aggregates (compressed
+    /// The mean insertion and deletion curves (both rankings) and PAIR's SIC/AIC aggregates (compressed
     /// information, every tenth grid point) of the plotted methods on `model`.
     public static func curves(_ model: QualityResults.ModelResults, configuration: QualityConfiguration) -> [Curves] {
         let methods = configuration.methods.filter { plotted.contains($0.name) }.map(\.name)
         var result: [Curves] = []
-        for curve in ["insertion", "deletion"] {
+        for curve in insertionCurves {
             let series = methods.compactMap { name -> (method: String, x: [Double], y: [Double])? in
                 guard let scores = model.scores[name] else { return nil }
                 let curves = scores.compactMap { $0.curves[curve] }
@@ -61,8 +65,8 @@ public enum QualityFigures {
                 let isPIC = curves.name.hasSuffix("compressed")
                 let title = isPIC
                     ? "\(model.model): PAIR's \(curves.name.hasPrefix("sic") ? "median" : "mean") curve over images (\(curves.name))"
-                    : "\(model.model): mean \(curves.name) curve (zero substrate, signed ranking)"
-                let xLabel = isPIC ? "normalized information (compressed size)" : "fraction of pixels \(curves.name == "insertion" ? "revealed" : "removed")"
+                    : "\(model.model): mean \(curves.name) curve (zero substrate, \(curves.name.hasSuffix("-abs") ? "ranked by |A|" : "signed ranking"))"
+                let xLabel = isPIC ? "normalized information (compressed size)" : "fraction of pixels \(curves.name.hasPrefix("insertion") ? "revealed" : "removed")"
                 let yLabel = isPIC ? (curves.name.hasPrefix("sic") ? "normalized softmax" : "accuracy") : "probability of the true class"
                 try LinePlot(
                     title: title, xLabel: xLabel, yLabel: yLabel,

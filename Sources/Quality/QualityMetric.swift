@@ -121,6 +121,11 @@ public struct QualityMetric: Sendable, Equatable {
         return ["insertion", "deletion", "overall"].flatMap { base in variants.map { $0.first { $0.name.hasPrefix(base) }! } }
     }()
 
+    /// The insertion-deletion parameters whose per-image curves a run keeps, and the suffix of
+    /// the curves' names: the zero substrate ranked signed ("insertion") and by |A|
+    /// ("insertion-abs", the primary claims' ranking).
+    static let curveSuffixes: [[String: String]: String] = [[:]: "", ["rank": "absolute"]: "-abs"]
+
     /// The evaluation's other choices for insertion, deletion and overall, each as the name
     /// suffix of its metric, the catalogue parameters it sets, and what it is called in the report.
     static let evaluationChoices: [(suffix: String, values: [String: String], choice: String)] = [
@@ -222,10 +227,11 @@ struct MetricScorer: Sendable {
                 } else {
                     scores.skipped[metric.name] = result.skipped ?? "skipped"
                 }
-                // The standard insertion and deletion curves (zeros, signed) for the figures.
-                if values.isEmpty, let insertion = result.curves["insertion"], let deletion = result.curves["deletion"] {
-                    scores.curves["insertion"] = insertion
-                    scores.curves["deletion"] = deletion
+                // The insertion and deletion curves on the zero substrate for the figures: signed
+                // ranking (the standard) and absolute ranking (the primary claims').
+                if let suffix = QualityMetric.curveSuffixes[values], let insertion = result.curves["insertion"], let deletion = result.curves["deletion"] {
+                    scores.curves["insertion" + suffix] = insertion
+                    scores.curves["deletion" + suffix] = deletion
                 }
             }
         }

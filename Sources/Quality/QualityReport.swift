@@ -26,7 +26,7 @@ public enum QualityReport {
         lines += randomizationTable(results, summary)
         lines += choiceTable(summary)
         lines += budgetTables(results, summary)
-        lines += removeAndRetrainTables(results)
+        lines += removeAndRetrainTables(results, summary)
         lines += cellTables(results, summary)
         return lines.joined(separator: "\n") + "\n"
     }
@@ -197,8 +197,10 @@ public enum QualityReport {
         return lines
     }
 
-    /// ROAR's accuracies per fraction, top and bottom removed, per retrained model.
-    static func removeAndRetrainTables(_ results: QualityResults) -> [String] {
+    /// ROAR's accuracies per fraction, top and bottom removed, per retrained model, and the
+    /// methods flagged as leaking: those whose ROAR lies above random removal's (the random-floor
+    /// controls that fail).
+    static func removeAndRetrainTables(_ results: QualityResults, _ summary: QualitySummary) -> [String] {
         let configuration = results.configuration
         var lines: [String] = []
         for model in results.models where !model.removeAndRetrain.isEmpty {
@@ -216,6 +218,15 @@ public enum QualityReport {
                 guard let outcome = model.removeAndRetrain[method.name] else { continue }
                 let cells = zip(outcome.topAccuracy, outcome.bottomAccuracy).map { String(format: "%.3f / %.3f", $0, $1) }
                 lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " |")
+            }
+            let floor = summary.rulings.filter { $0.model == model.model && $0.claim.control == "random-floor" && $0.difference != nil }
+            if !floor.isEmpty {
+                let leaking = floor.filter { $0.verdict == .fails }.map { "`\($0.claim.method.rawValue)` (\(format($0.difference, signed: true)))" }
+                lines.append("")
+                lines.append(
+                    "Against the random floor (method − random on ROAR, paired over images and retrainings; above 0 means removing the method's top pixels "
+                        + "leaves the retrained model *more* accurate than removing random ones, so the removal pattern leaks the class): "
+                        + (leaking.isEmpty ? "no method is flagged as leaking." : "flagged as leaking: " + leaking.joined(separator: ", ") + "."))
             }
         }
         return lines
@@ -284,7 +295,7 @@ public enum QualityReport {
                         guard scores.contains(where: { $0.values[metric.name] != nil || $0.skipped[metric.name] != nil }) else { return nil }
                         return M(metric.name, .array(scores.map { $0.values[metric.name].map { .number($0) } ?? .null }))
                     }
-                    let curveNames = configuration.metrics.filter { $0.aggregation != .mean || ["insertion", "deletion"].contains($0.name) }.map(\.name)
+                    let curveNames = configuration.metrics.filter { $0.aggregation != .mean }.map(\.name) + QualityFigures.insertionCurves
                     let curves = curveNames.compactMap { name -> M? in
                         guard scores.contains(where: { $0.curves[name] != nil }) else { return nil }
                         return M(name, .array(scores.map { score in

@@ -153,3 +153,22 @@ struct PlaneDataTests {
         }
     }
 }
+
+@Suite("The validation part of a training set")
+struct ValidationPartTests {
+    /// Points whose single value is their index, so a point's position is readable from it.
+    static func indexed(_ count: Int) -> LabeledData {
+        LabeledData(inputs: Tensor(shape: [count, 1], scalars: (0..<count).map(Double.init)), labels: (0..<count).map { $0 % 3 }, classCount: 3)
+    }
+
+    @Test("The last ⌈0.2 N⌉ points, in order: N = 10 → 8, 9; N = 11 → 8, 9, 10; N = 1,437 → the last 288")
+    func lastFifth() {
+        #expect(Self.indexed(10).validationPart().inputs.scalars == [8, 9])
+        #expect(Self.indexed(11).validationPart().inputs.scalars == [8, 9, 10])
+        let digits = Self.indexed(1437).validationPart()
+        #expect(digits.count == 288)
+        #expect(digits.inputs.scalars == (1149..<1437).map(Double.init))
+        #expect(digits.labels == (1149..<1437).map { $0 % 3 })
+        #expect(Self.indexed(5).validationPart(fraction: 1).inputs.scalars == [0, 1, 2, 3, 4])
+    }
+}

@@ -204,6 +204,9 @@ struct ClaimResolutionTests {
                 #expect(throws: Never.self, "\(metric.name)") { try Catalogue.metrics.scorer(name, text: values) }
             }
         }
+        // A statement names one claim: a report row is found by its statement and model.
+        let statements = Claim.all.map(\.statement)
+        #expect(Set(statements).count == statements.count, "\(Dictionary(grouping: statements) { $0 }.filter { $0.value.count > 1 }.keys.sorted())")
         // A misspelled identifier does not resolve (the check above can fail).
         #expect(QualityMethod.named(QualityMethod.ID("ig+idgj")) == nil && QualityMetric.named(QualityMetric.ID("insertoin")) == nil)
     }

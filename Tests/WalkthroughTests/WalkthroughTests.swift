@@ -1,5 +1,6 @@
 import ArrayFormats
 import Foundation
+import Quality
 import Testing
 import WalkthroughSupport
 import _TestSupport
@@ -152,7 +153,11 @@ struct WalkthroughTests {
         let (status, summary, output, directory) = try Self.run("walkthrough-07")
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(status == 0, "\(output)")
+        // The four primaries the live run can judge on digits-cnn (three IDGI, one LPI) and the
+        // moved-features control.
         #expect(try Self.number(summary, "liveClaimsJudged") == 4)
+        #expect(try Self.number(summary, "liveControlsJudged") == 1)
+        #expect(try Self.number(summary, "primaryClaimsDeclared") == Double(Claim.all.filter(\.primary).count))
         #expect(try Self.number(summary, "liveIntervalsContainTheirMeans") == 1)
         // quality/summary.json is committed: its rulings are read, counted and plotted.
         #expect(try Self.number(summary, "claimsJudged") > 0)
