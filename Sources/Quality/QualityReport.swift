@@ -37,7 +37,7 @@ public enum QualityReport {
         var lines: [String] = []
         lines.append("# Do the papers' claims hold here?")
         lines.append("")
-        lines.append("`bench quality` on \(machine); \(String(format: "%.0f", results.seconds)) s of wall time.")
+        lines.append("`bench quality` on \(machine); \(String(format: "%.0f", results.seconds)) s of wall time attributing, scoring and retraining (the intervals not counted).")
         for model in results.models {
             lines.append(
                 "- `\(model.model)`: \(model.imageIndices.count) test images explained for their true label "

@@ -151,7 +151,8 @@ public struct QualityResults: Sendable {
     public let configuration: QualityConfiguration
     /// One part per model, in the configuration's order.
     public var models: [ModelResults]
-    /// Wall time of the whole run.
+    /// Wall time of attributing, scoring and retraining (the intervals, computed afterwards
+    /// and again by every `--report`, are not counted).
     public var seconds: Double
 }
 
