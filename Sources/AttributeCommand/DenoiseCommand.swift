@@ -11,12 +11,19 @@ import Tensors
 ///
 ///     attribute denoise --diffusion DIR --input U.npy --time t [--target y | --targets T.npy]
 ///                       [--guidance-scale s] [--variant mean|x0|ddim] [--to-time t′] --out OUT.npy
+///     attribute denoise --diffusion DIR --denoiser empirical --references R.npy
+///                       [--reference-labels L.npy --target y | --targets T.npy]
+///                       --input U.npy --time t [--variant x0|mean] --out OUT.npy
 ///
 /// The input is one image of the diffusion model's shape or a batch [N] + shape, in the data's
 /// scale ([LO, HI]); it is mapped to u ∈ [−1, 1], given the step at time t, and mapped back:
 /// `mean` (default) writes the guided posterior mean, `x0` the guided x̂_0, `ddim` the
 /// deterministic DDIM step to t′ (DiffusionModel's formulas). Guidance needs a class and a
-/// scale together; without them the step is unguided. stdout: one JSON object per image.
+/// scale together; without them the step is unguided. With `--denoiser empirical` the step is
+/// the exact denoiser of the references (``EmpiricalDenoiser``, the directory's schedule and
+/// scale): `x0` its posterior mean, `mean` DDPM's reverse mean from it; a class restricts the
+/// references to that class's (the exact class-conditional denoiser, no guidance scale).
+/// stdout: one JSON object per image.
 enum DenoiseCommand {
     static let options: [OptionSpec] = [
         .value("diffusion", "DIR", "the diffusion directory (diffusion.json, denoiser/, classifier/)"),
@@ -25,7 +32,10 @@ enum DenoiseCommand {
         .value("target", "y", "the class guiding every image (with --guidance-scale)"),
         .value("targets", "T.npy", "one class per image (with --guidance-scale)"),
         .value("guidance-scale", "s", "the classifier guidance's scale s ≥ 0 (with --target or --targets); default: unguided"),
-        .value("variant", "V", "mean | x0 | ddim (default mean)"),
+        .value("variant", "V", "mean | x0 | ddim (default mean; the empirical denoiser takes mean or x0)"),
+        .value("denoiser", "D", "learned (the directory's network, default) | empirical (the exact denoiser of --references)"),
+        .value("references", "R.npy", "empirical: the data set, [N] + the model's shape, in the data's scale"),
+        .value("reference-labels", "L.npy", "empirical: one class per reference (for --target / --targets)"),
         .value("to-time", "t′", "ddim: the time to step to, 0 ≤ t′ < t"),
         .value("out", "OUT.npy", "where to write the result: float64, the input file's shape, written atomically"),
         .value("threads", "N", "at most N threads"),
@@ -35,11 +45,18 @@ enum DenoiseCommand {
         """
         USAGE: attribute denoise --diffusion DIR --input U.npy --time t [--target y | --targets T.npy]
                                  [--guidance-scale s] [--variant mean|x0|ddim] [--to-time t′] --out OUT.npy
+               attribute denoise --diffusion DIR --denoiser empirical --references R.npy
+                                 [--reference-labels L.npy --target y | --targets T.npy]
+                                 --input U.npy --time t [--variant x0|mean] --out OUT.npy
 
         One classifier-guided reverse step of a diffusion model, in the data's scale:
           mean  μ + s σ_t² ∇log p(y | u_t, t), with μ = (u_t − β_t/√(1 − ᾱ_t) ε̂)/√α_t
           x0    x̂_0 = (u_t − √(1 − ᾱ_t) ε̂′)/√ᾱ_t, with ε̂′ = ε̂ − s √(1 − ᾱ_t) ∇log p(y | u_t, t)
           ddim  √ᾱ_{t′} x̂_0 + √(1 − ᾱ_{t′}) ε̂′
+
+        With --denoiser empirical --references R.npy, the exact denoiser of the references (u_i in [−1, 1]):
+          x0    x̂_0 = Σ_i w_i u_i, w_i = softmax_i(−‖u_t − √ᾱ_t u_i‖² / (2(1 − ᾱ_t))), over class y's references with a target
+          mean  √ᾱ_{t−1} β_t/(1 − ᾱ_t) x̂_0 + √α_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) u_t
 
         OPTIONS:
         \(OptionSpec.help(options))
@@ -68,10 +85,24 @@ enum DenoiseCommand {
         let target = try parsed.integer("target", in: 0...Int.max)
         let targetsFile = try parsed.text("targets").map { URL(fileURLWithPath: $0) }
         let guided = target != nil || targetsFile != nil
-        if guided && scale == nil { throw UsageError("--target and --targets guide with a scale: give --guidance-scale s too") }
-        if !guided && scale != nil { throw UsageError("--guidance-scale needs the class to guide toward: give --target y or --targets T.npy") }
+        let empirical = try parsed.choice("denoiser", from: ["learned", "empirical"]) == "empirical"
+        let referencesFile = try parsed.text("references").map { URL(fileURLWithPath: $0) }
+        let labelsFile = try parsed.text("reference-labels").map { URL(fileURLWithPath: $0) }
+        if empirical {
+            guard referencesFile != nil else { throw UsageError("--denoiser empirical needs --references R.npy (the data set whose exact denoiser it is)") }
+            if variant == .ddim { throw UsageError("--denoiser empirical takes --variant x0 or mean, not ddim") }
+            if scale != nil { throw UsageError("--guidance-scale applies to the learned denoiser; the empirical one conditions on the class exactly and takes no scale") }
+            if guided && labelsFile == nil { throw UsageError("--target and --targets with --denoiser empirical need --reference-labels L.npy (one class per reference)") }
+            if !guided && labelsFile != nil { throw UsageError("--reference-labels is read with --target y or --targets T.npy only; give a class or drop it") }
+        } else {
+            if referencesFile != nil || labelsFile != nil { throw UsageError("--references and --reference-labels apply to --denoiser empirical only") }
+            if guided && scale == nil { throw UsageError("--target and --targets guide with a scale: give --guidance-scale s too") }
+            if !guided && scale != nil { throw UsageError("--guidance-scale needs the class to guide toward: give --target y or --targets T.npy") }
+        }
         var inputs: [OutputSafety.Named] = [("--input", inputFile.path)]
         if let targetsFile { inputs.append(("--targets", targetsFile.path)) }
+        if let referencesFile { inputs.append(("--references", referencesFile.path)) }
+        if let labelsFile { inputs.append(("--reference-labels", labelsFile.path)) }
         try OutputSafety.check(outputs: [("--out", outputFile.path)], inputs: inputs, directories: [("--diffusion", directory.path)])
         let threads = try parsed.integer("threads", in: 1...4096)
 
@@ -90,21 +121,66 @@ enum DenoiseCommand {
             } else {
                 classes = Array(repeating: nil, count: count)
             }
-            let result = try model.denoise(
-                batch, times: Array(repeating: time, count: count), classes: classes, scale: scale ?? 0, variant: variant,
-                toTimes: toTime.map { Array(repeating: $0, count: count) })
+            let result: Tensor
+            if empirical, let referencesFile {
+                let references = try NPY.read(contentsOf: referencesFile)
+                guard references.rank == model.inputShape.count + 1, references.pointShape == model.inputShape, references.batchCount > 0 else {
+                    throw DiffusionError("\(referencesFile.path): the references have shape \(references.shape); give [N] + \(model.inputShape), N ≥ 1, in the data's scale")
+                }
+                let labels = try labelsFile.map { try Self.readLabels($0, count: references.batchCount, classes: model.classCount) }
+                let denoiser: EmpiricalDenoiser
+                do {
+                    denoiser = try EmpiricalDenoiser(references: references, labels: labels, model: model)
+                } catch {
+                    throw DiffusionError("\(referencesFile.path): \(error)")
+                }
+                let u = model.diffusionScale(batch)
+                let times = Array(repeating: time, count: count)
+                // One class per call: images are grouped by class, each image's bits its own.
+                var scalars = [Double](repeating: 0, count: u.count)
+                let features = model.featureCount
+                for target in Set(classes.map { $0 ?? -1 }).sorted() {
+                    let members = classes.indices.filter { (classes[$0] ?? -1) == target }
+                    let part = Tensor(shape: [members.count] + model.inputShape, scalars: members.flatMap { Array(u.scalars[($0 * features)..<(($0 + 1) * features)]) })
+                    let denoised = variant == .x0
+                        ? try denoiser.predictedStart(part, times: Array(times.prefix(members.count)), target: target < 0 ? nil : target)
+                        : try denoiser.posteriorMean(part, times: Array(times.prefix(members.count)), target: target < 0 ? nil : target)
+                    for (row, b) in members.enumerated() {
+                        scalars.replaceSubrange((b * features)..<((b + 1) * features), with: denoised.scalars[(row * features)..<((row + 1) * features)])
+                    }
+                }
+                result = model.dataScale(Tensor(shape: batch.shape, scalars: scalars))
+            } else {
+                result = try model.denoise(
+                    batch, times: Array(repeating: time, count: count), classes: classes, scale: scale ?? 0, variant: variant,
+                    toTimes: toTime.map { Array(repeating: $0, count: count) })
+            }
             if let bad = result.scalars.firstIndex(where: { !$0.isFinite }) {
                 throw DiffusionError("the result is not finite at element \(bad); the model's output overflows for this input")
             }
             let staged = try StagedFile(NPY.encode(Tensor(shape: input.shape, scalars: result.scalars)), for: outputFile)
             let lines = (0..<count).map { b -> String in
                 JSONValue.object([
-                    .init("input", .number(Double(b))), .init("time", .number(Double(time))),
-                    .init("target", classes[b].map { .number(Double($0)) } ?? .null), .init("guidanceScale", .number(scale ?? 0)),
+                    .init("input", .number(Double(b))), .init("time", .number(Double(time))), .init("denoiser", .string(empirical ? "empirical" : "learned")),
+                    .init("target", classes[b].map { .number(Double($0)) } ?? .null), .init("guidanceScale", empirical ? .null : .number(scale ?? 0)),
                     .init("variant", .string(variant.rawValue)), .init("toTime", toTime.map { .number(Double($0)) } ?? .null),
                 ]).description + "\n"
             }.joined()
             return AttributeCommand.Run(standardOutput: lines, files: [staged])
+        }
+    }
+
+    /// The references' classes: `count` whole numbers in 0…classes − 1 (any dtype NPY reads).
+    static func readLabels(_ file: URL, count: Int, classes: Int) throws -> [Int] {
+        let tensor = try NPY.read(contentsOf: file)
+        guard tensor.count == count, tensor.rank <= 1 || tensor.shape.dropFirst().allSatisfy({ $0 == 1 }) else {
+            throw ModelError("\(file.path): the reference labels have shape \(tensor.shape); give \(count) numbers, one class per reference (shape [\(count)])")
+        }
+        return try tensor.scalars.enumerated().map { i, value in
+            guard value == value.rounded(), value >= 0, value < Double(classes) else {
+                throw ModelError("\(file.path): label \(i) is \(value); each label must be a whole number in 0…\(classes - 1)")
+            }
+            return Int(value)
         }
     }
 }
