@@ -130,13 +130,20 @@ struct Computation {
             return Array(repeating: target, count: count)
         }
         guard let file else { return predicted }
+        return try readClasses(file, count: count, classes: classes, naming: ("targets", "target", "input"))
+    }
+
+    /// `count` classes from an NPY file of whole numbers in 0…classes − 1 (any dtype NPY
+    /// reads, shape [count] or [count, 1, …]); `naming` says what they are in the messages:
+    /// the file's contents, one entry, and what each belongs to.
+    static func readClasses(_ file: URL, count: Int, classes: Int, naming: (all: String, one: String, owner: String)) throws -> [Int] {
         let tensor = try NPY.read(contentsOf: file)
         guard tensor.count == count, tensor.rank <= 1 || tensor.shape.dropFirst().allSatisfy({ $0 == 1 }) else {
-            throw ModelError("\(file.path): the targets have shape \(tensor.shape); give \(count) numbers, one class per input (shape [\(count)])")
+            throw ModelError("\(file.path): the \(naming.all) have shape \(tensor.shape); give \(count) numbers, one class per \(naming.owner) (shape [\(count)])")
         }
         return try tensor.scalars.enumerated().map { b, value in
             guard value == value.rounded(), value >= 0, value < Double(classes) else {
-                throw ModelError("\(file.path): target \(b) is \(value); each target must be a whole number in 0…\(classes - 1)")
+                throw ModelError("\(file.path): \(naming.one) \(b) is \(value); each \(naming.one) must be a whole number in 0…\(classes - 1)")
             }
             return Int(value)
         }

@@ -127,7 +127,7 @@ enum DenoiseCommand {
                 guard references.rank == model.inputShape.count + 1, references.pointShape == model.inputShape, references.batchCount > 0 else {
                     throw DiffusionError("\(referencesFile.path): the references have shape \(references.shape); give [N] + \(model.inputShape), N ≥ 1, in the data's scale")
                 }
-                let labels = try labelsFile.map { try Self.readLabels($0, count: references.batchCount, classes: model.classCount) }
+                let labels = try labelsFile.map { try Computation.readClasses($0, count: references.batchCount, classes: model.classCount, naming: ("reference labels", "label", "reference")) }
                 let denoiser: EmpiricalDenoiser
                 do {
                     denoiser = try EmpiricalDenoiser(references: references, labels: labels, model: model)
@@ -167,20 +167,6 @@ enum DenoiseCommand {
                 ]).description + "\n"
             }.joined()
             return AttributeCommand.Run(standardOutput: lines, files: [staged])
-        }
-    }
-
-    /// The references' classes: `count` whole numbers in 0…classes − 1 (any dtype NPY reads).
-    static func readLabels(_ file: URL, count: Int, classes: Int) throws -> [Int] {
-        let tensor = try NPY.read(contentsOf: file)
-        guard tensor.count == count, tensor.rank <= 1 || tensor.shape.dropFirst().allSatisfy({ $0 == 1 }) else {
-            throw ModelError("\(file.path): the reference labels have shape \(tensor.shape); give \(count) numbers, one class per reference (shape [\(count)])")
-        }
-        return try tensor.scalars.enumerated().map { i, value in
-            guard value == value.rounded(), value >= 0, value < Double(classes) else {
-                throw ModelError("\(file.path): label \(i) is \(value); each label must be a whole number in 0…\(classes - 1)")
-            }
-            return Int(value)
         }
     }
 }

@@ -102,13 +102,7 @@ public struct DiffusionModel: Sendable {
         guard u.rank == inputShape.count + 1, u.pointShape == inputShape else {
             throw DiffusionError("expected a batch of shape [B] + \(inputShape), got \(u.shape)")
         }
-        guard times.count == u.batchCount else { throw DiffusionError("\(u.batchCount) images but \(times.count) times") }
-        if let bad = times.first(where: { !(1...schedule.steps).contains($0) }) {
-            throw DiffusionError("time \(bad) is outside 1…\(schedule.steps), the model's diffusion steps")
-        }
-        if let bad = u.scalars.firstIndex(where: { !$0.isFinite }) {
-            throw DiffusionError("element \(bad) of the image batch is \(u.scalars[bad]); values must be finite")
-        }
+        try schedule.check(u, times: times)
     }
 
     /// ε̂ = ε_θ(u_t, t) for each image of a batch [B] + inputShape in the diffusion scale.

@@ -134,12 +134,6 @@ public struct EmpiricalDenoiser: Sendable {
         guard u.rank >= 2, u.count == u.batchCount * featureCount else {
             throw DiffusionError("expected a batch of images of \(featureCount) numbers each, got shape \(u.shape)")
         }
-        guard times.count == u.batchCount else { throw DiffusionError("\(u.batchCount) images but \(times.count) times") }
-        if let bad = times.first(where: { !(1...schedule.steps).contains($0) }) {
-            throw DiffusionError("time \(bad) is outside 1…\(schedule.steps), the schedule's diffusion steps")
-        }
-        if let bad = u.scalars.firstIndex(where: { !$0.isFinite }) {
-            throw DiffusionError("element \(bad) of the image batch is \(u.scalars[bad]); values must be finite")
-        }
+        try schedule.check(u, times: times)
     }
 }

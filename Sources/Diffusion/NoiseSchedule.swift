@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// DDPM's forward process (Ho et al., "Denoising Diffusion Probabilistic Models", NeurIPS
 /// 2020) with a linear variance schedule over T_d steps:
@@ -44,6 +45,18 @@ public struct NoiseSchedule: Sendable, Equatable {
     public func alpha(_ t: Int) -> Double { 1 - betas[t - 1] }
     /// ᾱ_t, t in 0…T_d.
     public func alphaBar(_ t: Int) -> Double { alphaBars[t] }
+
+    /// Checks one time per image of a batch `u`, each in 1…T_d, and that `u` is finite: what
+    /// every denoiser needs of its input besides the image shape.
+    func check(_ u: Tensor, times: [Int]) throws(DiffusionError) {
+        guard times.count == u.batchCount else { throw DiffusionError("\(u.batchCount) images but \(times.count) times") }
+        if let bad = times.first(where: { !(1...steps).contains($0) }) {
+            throw DiffusionError("time \(bad) is outside 1…\(steps), the model's diffusion steps")
+        }
+        if let bad = u.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw DiffusionError("element \(bad) of the image batch is \(u.scalars[bad]); values must be finite")
+        }
+    }
 
     /// σ_t² = β_t (1 − ᾱ_{t−1}) / (1 − ᾱ_t), the variance of one reverse step to t − 1.
     public func posteriorVariance(_ t: Int) -> Double {
