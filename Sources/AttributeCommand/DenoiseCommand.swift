@@ -124,6 +124,7 @@ enum DenoiseCommand {
             let result: Tensor
             if empirical, let referencesFile {
                 let references = try NPY.read(contentsOf: referencesFile)
+                // The shape first: the labels are counted against the references' first axis.
                 guard references.rank == model.inputShape.count + 1, references.pointShape == model.inputShape, references.batchCount > 0 else {
                     throw DiffusionError("\(referencesFile.path): the references have shape \(references.shape); give [N] + \(model.inputShape), N ≥ 1, in the data's scale")
                 }
@@ -134,22 +135,10 @@ enum DenoiseCommand {
                 } catch {
                     throw DiffusionError("\(referencesFile.path): \(error)")
                 }
-                let u = model.diffusionScale(batch)
-                let times = Array(repeating: time, count: count)
-                // One class per call: images are grouped by class, each image's bits its own.
-                var scalars = [Double](repeating: 0, count: u.count)
-                let features = model.featureCount
-                for target in Set(classes.map { $0 ?? -1 }).sorted() {
-                    let members = classes.indices.filter { (classes[$0] ?? -1) == target }
-                    let part = Tensor(shape: [members.count] + model.inputShape, scalars: members.flatMap { Array(u.scalars[($0 * features)..<(($0 + 1) * features)]) })
-                    let denoised = variant == .x0
-                        ? try denoiser.predictedStart(part, times: Array(times.prefix(members.count)), target: target < 0 ? nil : target)
-                        : try denoiser.posteriorMean(part, times: Array(times.prefix(members.count)), target: target < 0 ? nil : target)
-                    for (row, b) in members.enumerated() {
-                        scalars.replaceSubrange((b * features)..<((b + 1) * features), with: denoised.scalars[(row * features)..<((row + 1) * features)])
-                    }
-                }
-                result = model.dataScale(Tensor(shape: batch.shape, scalars: scalars))
+                let (u, times) = (model.diffusionScale(batch), Array(repeating: time, count: count))
+                let denoised = variant == .x0
+                    ? try denoiser.predictedStart(u, times: times, targets: classes) : try denoiser.posteriorMean(u, times: times, targets: classes)
+                result = model.dataScale(denoised)
             } else {
                 result = try model.denoise(
                     batch, times: Array(repeating: time, count: count), classes: classes, scale: scale ?? 0, variant: variant,

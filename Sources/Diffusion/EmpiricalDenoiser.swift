@@ -93,14 +93,24 @@ public struct EmpiricalDenoiser: Sendable {
     /// `times` (one per image, each in 1…T_d), over class `target`'s references (or all).
     /// - Throws: ``DiffusionError`` for a shape, time or class that does not fit.
     public func predictedStart(_ u: Tensor, times: [Int], target: Int? = nil) throws(DiffusionError) -> Tensor {
+        try predictedStart(u, times: times, targets: Array(repeating: target, count: times.count))
+    }
+
+    /// x̂₀ for each image of a batch, image b over class `targets[b]`'s references (all of them
+    /// where it is nil). Each image's bits are the ones it gets alone.
+    /// - Throws: ``DiffusionError`` for a shape, time or class that does not fit.
+    public func predictedStart(_ u: Tensor, times: [Int], targets: [Int?]) throws(DiffusionError) -> Tensor {
         try check(u, times: times)
-        let members = try members(of: target)
+        guard targets.count == times.count else { throw DiffusionError("\(times.count) images but \(targets.count) classes") }
+        var membersOf: [Int?: [Int]] = [:]
+        for target in targets where membersOf[target] == nil { membersOf[target] = try members(of: target) }
         let features = featureCount
         var result = [Double](repeating: 0, count: u.count)
         let references = self.references
         result.withUnsafeMutableBufferPointer { output in
             // Image b writes only its own rows of the output.
             Parallelism.forEachChunk(times.count) { b in
+                let members = membersOf[targets[b]]!
                 let image = Array(u.scalars[(b * features)..<((b + 1) * features)])
                 let weights = self.weights(image, time: times[b], members: members)
                 for (weight, i) in zip(weights, members) {
@@ -115,7 +125,13 @@ public struct EmpiricalDenoiser: Sendable {
     /// this denoiser's x̂₀, for each image of a batch in the diffusion scale.
     /// - Throws: ``DiffusionError`` as ``predictedStart(_:times:target:)``.
     public func posteriorMean(_ u: Tensor, times: [Int], target: Int? = nil) throws(DiffusionError) -> Tensor {
-        let start = try predictedStart(u, times: times, target: target)
+        try posteriorMean(u, times: times, targets: Array(repeating: target, count: times.count))
+    }
+
+    /// The reverse mean for each image of a batch, image b over class `targets[b]`'s references.
+    /// - Throws: ``DiffusionError`` as ``predictedStart(_:times:targets:)``.
+    public func posteriorMean(_ u: Tensor, times: [Int], targets: [Int?]) throws(DiffusionError) -> Tensor {
+        let start = try predictedStart(u, times: times, targets: targets)
         let features = featureCount
         var result = u.scalars
         for (b, t) in times.enumerated() {

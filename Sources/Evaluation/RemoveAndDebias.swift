@@ -43,12 +43,17 @@ public struct RemoveAndDebias: Sendable {
         public var mostRelevantFirst: [Double]
         /// F with the least relevant pixels imputed, per fraction.
         public var leastRelevantFirst: [Double]
+        /// LeRF − MoRF per fraction (the metric's curve).
+        public var gap: [Double] { zip(leastRelevantFirst, mostRelevantFirst).map { $0 - $1 } }
         /// mean(LeRF − MoRF)
-        public var score: Double { zip(leastRelevantFirst, mostRelevantFirst).map { $0 - $1 }.reduce(0, +) / Double(max(1, fractions.count)) }
+        public var score: Double { mean(gap) }
         /// mean MoRF (lower is better).
-        public var mostRelevantMean: Double { mostRelevantFirst.reduce(0, +) / Double(max(1, fractions.count)) }
+        public var mostRelevantMean: Double { mean(mostRelevantFirst) }
         /// mean LeRF (higher is better).
-        public var leastRelevantMean: Double { leastRelevantFirst.reduce(0, +) / Double(max(1, fractions.count)) }
+        public var leastRelevantMean: Double { mean(leastRelevantFirst) }
+
+        /// The mean over the fractions (0 with none).
+        private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, fractions.count)) }
     }
 
     /// The imputed images, MoRF then LeRF for each fraction in turn.
@@ -110,7 +115,7 @@ extension RemoveAndDebias {
         let road = RemoveAndDebias(imputation: NoisyLinearImputation(noise: settings.noise), seed: settings.seed)
         let result = try road.evaluate(input: context.input, attribution: try context.requireAttribution(), output: output)
         let numbers = MetricScore.numbers
-        let gap = zip(result.leastRelevantFirst, result.mostRelevantFirst).map { $0 - $1 }
+        let gap = result.gap
         return MetricScore(
             score: result.score,
             members: [

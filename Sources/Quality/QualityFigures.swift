@@ -15,7 +15,7 @@ public enum QualityFigures {
 
     /// The insertion and deletion curves a run keeps per image (zero substrate): signed
     /// ranking, and ranked by |A| as the primary claims are.
-    public static let insertionCurves = ["insertion", "deletion", "insertion-abs", "deletion-abs"]
+    public static let insertionCurves = QualityMetric.curveSuffixes.flatMap { ["insertion" + $0.suffix, "deletion" + $0.suffix] }
 
     /// One figure's curves: per plotted method, x and y.
     public struct Curves: Sendable {

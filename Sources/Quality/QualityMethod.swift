@@ -45,6 +45,10 @@ public struct QualityMethod: Sendable, Equatable {
         /// DDPath's own start for the image and seed, x′ = 0.5 + z/2 with z the noise
         /// DDPath-IG draws: X started from it is DDPath-X's matched control.
         case diffusionNoise = "noise"
+
+        /// The baselines that are evaluation choices (every claim on IG is ruled again from
+        /// each); DDPath's noise start is a control's, not a choice.
+        public static let evaluationChoices: [Baseline] = [.mean, .blur, .uniform]
     }
 
     /// The only metrics this method is scored on (the variants that exist for one claim);
@@ -101,7 +105,7 @@ public struct QualityMethod: Sendable, Equatable {
     /// IG and IDGI-IG from the other baselines: "ig@mean", "ig+idgi@blur", … — what IDGI's
     /// claim on IG looks like when the baseline is not black.
     public static let baselineVariants: [QualityMethod] = ["ig", "ig+idgi"].flatMap { name in
-        [Baseline.mean, .blur, .uniform].map { baseline in
+        Baseline.evaluationChoices.map { baseline in
             let method = all.first { $0.name == name }!
             return QualityMethod(
                 "\(name)@\(baseline.rawValue)", registryName: method.registryName, values: method.values, baseline: baseline,

@@ -124,7 +124,7 @@ public struct QualityMetric: Sendable, Equatable {
     /// The insertion-deletion parameters whose per-image curves a run keeps, and the suffix of
     /// the curves' names: the zero substrate ranked signed ("insertion") and by |A|
     /// ("insertion-abs", the primary claims' ranking).
-    static let curveSuffixes: [[String: String]: String] = [[:]: "", ["rank": "absolute"]: "-abs"]
+    static let curveSuffixes: [(values: [String: String], suffix: String)] = [([:], ""), (["rank": "absolute"], "-abs")]
 
     /// The evaluation's other choices for insertion, deletion and overall, each as the name
     /// suffix of its metric, the catalogue parameters it sets, and what it is called in the report.
@@ -213,7 +213,7 @@ struct MetricScorer: Sendable {
             // The run's own rules apply (a zero map is scored, not skipped; non-finite numbers are skipped below).
             let result = try scorer.score(MetricContext(input: input, attribution: attribution, network: network, target: target, mask: mask), screening: false)
             for metric in qualityMetrics {
-                guard case .catalogue(_, let values, let component) = metric.source else { continue }
+                guard case .catalogue(_, _, let component) = metric.source else { continue }
                 if metric.aggregation != .mean {
                     // SIC and AIC: the area of the image's curve sampled on PAIR's grid.
                     if let curve = result.curves["curve"], result.score != nil {
@@ -227,12 +227,14 @@ struct MetricScorer: Sendable {
                 } else {
                     scores.skipped[metric.name] = result.skipped ?? "skipped"
                 }
-                // The insertion and deletion curves on the zero substrate for the figures: signed
-                // ranking (the standard) and absolute ranking (the primary claims').
-                if let suffix = QualityMetric.curveSuffixes[values], let insertion = result.curves["insertion"], let deletion = result.curves["deletion"] {
-                    scores.curves["insertion" + suffix] = insertion
-                    scores.curves["deletion" + suffix] = deletion
-                }
+            }
+            // The insertion and deletion curves on the zero substrate for the figures, once per
+            // group: signed ranking (the standard) and absolute ranking (the primary claims').
+            if case .catalogue(_, let values, _) = qualityMetrics[0].source, let suffix = QualityMetric.curveSuffixes.first(where: { $0.values == values })?.suffix,
+                let insertion = result.curves["insertion"], let deletion = result.curves["deletion"]
+            {
+                scores.curves["insertion" + suffix] = insertion
+                scores.curves["deletion" + suffix] = deletion
             }
         }
         for (name, value) in scores.values where !value.isFinite {

@@ -206,9 +206,14 @@ public enum QualityRun {
                     }
                 }
                 if let settings = configuration.removeAndRetrain, settings.models.contains(name), settings.methods.contains(method.name) {
+                    // A deterministic method's maps are the same for every retraining: made once.
+                    var maps: [UInt64: (train: [Tensor], test: [Tensor])] = [:]
                     for retraining in 0..<settings.seeds {
-                        let outcome = try retrain(
-                            method, built: built, model: model, settings: settings, overrides: configuration.budgetOverrides, retraining: retraining)
+                        let runSeed = UInt64(method.isRandomized ? retraining : 0)
+                        if maps[runSeed] == nil {
+                            maps[runSeed] = try removalMaps(method, built: built, model: model, overrides: configuration.budgetOverrides, runSeed: runSeed)
+                        }
+                        let outcome = try retrain(model: model, maps: maps[runSeed]!, settings: settings, retraining: retraining)
                         if retraining == runs.count { runs.append(model.images.map { _ in ImageScores() }) }
                         for i in runs[retraining].indices {
                             runs[retraining][i].values["roar"] = outcome.roar[i]
@@ -284,26 +289,32 @@ public enum QualityRun {
         return results
     }
 
-    /// ROAR and DiffROAR for `method` (`built` for `model`), retraining `retraining`: its maps
-    /// of every test and training image, each for its label (training images numbered from
-    /// 1,000,000, apart from the test indices), at run seed `retraining` for a randomized
-    /// method; the model retrained with its recipe's seed + `retraining`.
-    static func retrain(
-        _ method: QualityMethod, built: (any AttributionMethod)?, model: QualityModel,
-        settings: QualityConfiguration.RemoveAndRetrainSettings, overrides: [String: String], retraining: Int
-    ) throws -> RemoveAndRetrain.Outcome {
+    /// The maps ROAR and DiffROAR rank by: `method`'s (`built` for `model`) maps of every
+    /// training and test image, each for its label (training images numbered from 1,000,000,
+    /// apart from the test indices), at run seed `runSeed`.
+    static func removalMaps(
+        _ method: QualityMethod, built: (any AttributionMethod)?, model: QualityModel, overrides: [String: String], runSeed: UInt64
+    ) throws -> (train: [Tensor], test: [Tensor]) {
         let training = model.training
         let trainImages = (0..<training.count).map {
             QualityModel.Image(index: 1_000_000 + $0, input: training.inputs.point($0), label: training.labels[$0], mask: nil)
         }
-        let seed = UInt64(method.isRandomized ? retraining : 0)
-        let trainMaps = try attributions(method, built: built, images: trainImages, model: model, overrides: overrides, runSeed: seed).map(\.attribution)
-        let testMaps = try attributions(method, built: built, images: model.images, model: model, overrides: overrides, runSeed: seed).map(\.attribution)
+        let train = try attributions(method, built: built, images: trainImages, model: model, overrides: overrides, runSeed: runSeed).map(\.attribution)
+        let test = try attributions(method, built: built, images: model.images, model: model, overrides: overrides, runSeed: runSeed).map(\.attribution)
+        return (train, test)
+    }
+
+    /// ROAR and DiffROAR, retraining `retraining`: the model retrained with its recipe's seed
+    /// + `retraining` on images modified by `maps` (a randomized method's maps of run seed
+    /// `retraining`).
+    static func retrain(
+        model: QualityModel, maps: (train: [Tensor], test: [Tensor]), settings: QualityConfiguration.RemoveAndRetrainSettings, retraining: Int
+    ) throws -> RemoveAndRetrain.Outcome {
         var recipe = model.recipe
         recipe.seed &+= UInt64(retraining)
         return try RemoveAndRetrain(fractions: settings.fractions).run(
-            recipe: recipe, train: training, trainMaps: trainMaps, test: model.images.map(\.input), testLabels: model.images.map(\.label),
-            testMaps: testMaps, epochs: settings.epochs)
+            recipe: recipe, train: model.training, trainMaps: maps.train, test: model.images.map(\.input), testLabels: model.images.map(\.label),
+            testMaps: maps.test, epochs: settings.epochs)
     }
 
     /// A metric that re-runs the method, for the first `count` images (images over threads):
@@ -376,4 +387,3 @@ struct UncheckedPointer<Element>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Element>
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
-

@@ -37,6 +37,9 @@ public struct QualitySummary: Sendable {
         public var adjusted: Bootstrap.Interval? = nil
         /// The Holm-adjusted verdict of a primary claim.
         public var adjustedVerdict: Verdict? = nil
+        /// The declared statistic's bootstrap replicates, sorted: an interval at another level
+        /// is read off them (Holm's steps) without resampling again.
+        var judgedReplicates: [Double] = []
 
         /// The interval the verdict reads: the median's for a claim declared on the median.
         public var judged: Bootstrap.Interval? { claim.statistic == .median ? median : difference }
@@ -127,7 +130,8 @@ public struct QualitySummary: Sendable {
             var ruling = Ruling(
                 claim: claim, model: model.model, difference: difference, median: median, verdict: Verdict(difference: judged, direction: metric.direction),
                 note: judged == nil ? "no median for a curve aggregate" : nil)
-            ruling.pValue = Bootstrap.pValue(sortedReplicates: claim.statistic == .median && median != nil ? medianReplicates : differenceReplicates)
+            ruling.judgedReplicates = claim.statistic == .median && median != nil ? medianReplicates : differenceReplicates
+            ruling.pValue = Bootstrap.pValue(sortedReplicates: ruling.judgedReplicates)
             ruling.seeds = max(methodRuns.count, baseRuns.count)
             ruling.budget = (model.gradientEvaluations[methodName], model.gradientEvaluations[baseName])
             return ruling
@@ -146,7 +150,7 @@ public struct QualitySummary: Sendable {
                     let other = rule(claim, method: claim.method.rawValue, base: claim.base.rawValue, metric: variant.0, model: model)
                     if other.difference != nil { choiceRulings.append(ChoiceRuling(choice: variant.1, ruling: other, standard: ruling)) }
                 }
-                for baseline in [QualityMethod.Baseline.mean, .blur, .uniform] {
+                for baseline in QualityMethod.Baseline.evaluationChoices {
                     let (method, base) = ("\(claim.method)@\(baseline.rawValue)", "\(claim.base)@\(baseline.rawValue)")
                     guard model.scores[method] != nil, model.scores[base] != nil else { continue }
                     let other = rule(claim, method: method, base: base, metric: claim.metric.rawValue, model: model)
@@ -165,8 +169,9 @@ public struct QualitySummary: Sendable {
                 for (k, index) in family.enumerated() {
                     let claim = rulings[index].claim
                     let stepped = Bootstrap(resamples: bootstrap.resamples, seed: bootstrap.seed, confidence: 1 - levels[k])
-                    let interval = Self.interval(claim, model: model, metrics: metrics, bootstrap: stepped, samples: samples)
-                    rulings[index].adjusted = interval
+                    rulings[index].adjusted = rulings[index].judged.map {
+                        stepped.interval(estimate: $0.estimate, sortedReplicates: rulings[index].judgedReplicates, count: $0.count)
+                    }
                     let direction = QualityMetric.named(claim.metric)?.direction ?? .higherIsBetter
                     let verdict = Verdict(difference: rulings[index].judged, direction: direction)
                     rulings[index].adjustedVerdict = adjusted[k] <= alpha ? verdict : .undecided
@@ -176,19 +181,6 @@ public struct QualitySummary: Sendable {
         self.cells = cells
         self.rulings = rulings
         self.choiceRulings = choiceRulings
-    }
-
-    /// A claim's declared statistic's interval under `bootstrap` (another confidence, the same
-    /// resamples).
-    static func interval(
-        _ claim: Claim, model: QualityResults.ModelResults, metrics: [QualityMetric], bootstrap: Bootstrap, samples: (Int) -> [[Int]]
-    ) -> Bootstrap.Interval? {
-        guard let metric = metrics.first(where: { $0.name == claim.metric.rawValue }),
-            let pair = PairedImages(metric: metric, method: model.runs(claim.method.rawValue), base: model.runs(claim.base.rawValue))
-        else { return nil }
-        let n = pair.count
-        if claim.statistic == .median { return bootstrap.interval(count: n, samples: samples(n)) { pair.medianDifference(over: $0) } }
-        return bootstrap.interval(count: n, samples: samples(n)) { pair.difference(over: $0) }
     }
 
     /// The cell for (model, method, metric).
