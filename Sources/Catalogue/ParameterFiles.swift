@@ -41,6 +41,15 @@ public enum ParameterFiles {
 
     /// `array` in the shape `kind` asks for (a point may come as [1] + shape).
     static func fitted(_ array: Tensor, kind: ParameterKind, parameter: String, path: String, inputShape: [Int]?) throws -> Tensor {
+        if kind == .array(.classes) {
+            guard array.count > 0, array.rank <= 1 || array.shape.dropFirst().allSatisfy({ $0 == 1 }) else {
+                throw ParameterFileError("\(path): `\(parameter)` has shape \(array.shape); it must be [M], one class per reference")
+            }
+            if let bad = array.scalars.firstIndex(where: { $0 != $0.rounded() || $0 < 0 || $0 > 1e9 }) {
+                throw ParameterFileError("\(path): `\(parameter)` element \(bad) is \(array.scalars[bad]); each class must be a whole number ≥ 0")
+            }
+            return array.reshaped([array.count])
+        }
         guard let shape = inputShape else { return array }
         switch kind {
         case .baseline, .array(.point):

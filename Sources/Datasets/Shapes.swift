@@ -36,6 +36,14 @@ public enum ShapeKind: Int, Sendable, CaseIterable, CustomStringConvertible {
     }
 }
 
+/// What the shapes are painted on.
+public enum ShapesBackground: String, Sendable {
+    /// Smooth texture and noise, b₀ ∈ [0.05, 0.25] (the shipped data).
+    case textured
+    /// Zero everywhere.
+    case black
+}
+
 /// Synthetic images with a known object and its mask.
 public struct ShapesData: Sendable, Equatable {
     /// The images, shape [N, 1, 16, 16], values in [0, 1].
@@ -67,7 +75,12 @@ extension Datasets {
     ///
     /// clamped to [0, 1]. The class is drawn uniformly; image `i` uses its own generator
     /// derived from (`seed`, i).
-    public static func shapes(count: Int, seed: UInt64) -> ShapesData {
+    ///
+    /// With `background` ``ShapesBackground/black`` the texture is drawn (so every later draw,
+    /// and with it every object, distractor and label, is the same as with the texture) and
+    /// then replaced by 0: the same images on black, where IG's black baseline equals the
+    /// background.
+    public static func shapes(count: Int, seed: UInt64, background backgroundKind: ShapesBackground = .textured) -> ShapesData {
         precondition(count >= 0, "count must be ≥ 0")
         let size = shapesImageSize
         let area = size * size
@@ -80,6 +93,7 @@ extension Datasets {
             let kind = ShapeKind(rawValue: draw.nextIndex(below: ShapeKind.allCases.count))!
             labels[i] = kind.rawValue
             var image = background(size: size, using: &draw)
+            if backgroundKind == .black { image = [Double](repeating: 0, count: area) }
             paintClutter(&image, size: size, using: &draw)
             let (coverage, brightness) = object(kind, size: size, using: &draw)
             for p in 0..<area {
@@ -93,7 +107,7 @@ extension Datasets {
     }
 
     /// Smooth texture (three random plane waves) plus white noise.
-    private static func background<G: RandomNumberGenerator>(size: Int, using draw: inout G) -> [Double] {
+    static func background<G: RandomNumberGenerator>(size: Int, using draw: inout G) -> [Double] {
         let base = draw.nextUniform(in: 0.05, 0.25)
         let waves = (0..<3).map { _ in
             let angle = draw.nextUniform(in: 0, 2 * .pi)

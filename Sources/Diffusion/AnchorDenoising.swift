@@ -51,8 +51,22 @@ public struct AnchorDenoising: Sendable, Equatable {
         case mean
     }
 
+    /// Where the anchors' diffusion times come from.
+    public enum Times: String, Sendable, CaseIterable {
+        /// τ_i = round(T_d (1 − i/T)^a), or the reversed scheme: ``time(anchor:of:diffusionSteps:)``.
+        case schedule
+        /// The time whose signal-to-noise ratio is the anchor's own (``SignalMatchedTimes``). An
+        /// exploratory alternative: the schedule labels anchors with times 3–7 times noisier.
+        case snr
+    }
+
     /// The rule.
     public var rule: Rule
+    /// The schedule's times or SNR-matched ones.
+    public var times: Times
+    /// Keeps every path point in the data's range [LO, HI] (clamped after denoising): the
+    /// denoised points otherwise leave it (17–29% of the pixels on the shipped models).
+    public var clip: Bool
     /// a, the exponent of the time schedule.
     public var scaling: Double
     /// The reversed schedule: noisy near the input instead of near the baseline.
@@ -65,8 +79,14 @@ public struct AnchorDenoising: Sendable, Equatable {
     /// A configuration; the defaults are DDPath's reconstructed ones, chosen by walkthrough
     /// 06's ablation: one guided reverse step, a = 1, the forward schedule, s = 4, one shared
     /// noise image per path.
-    public init(rule: Rule = .step, scaling: Double = 1, reversed: Bool = false, guidanceScale: Double = 4, sampling: Sampling = .shared) {
+    /// The times come from the schedule and the points are not clipped.
+    public init(
+        rule: Rule = .step, scaling: Double = 1, reversed: Bool = false, guidanceScale: Double = 4, sampling: Sampling = .shared,
+        times: Times = .schedule, clip: Bool = false
+    ) {
         self.rule = rule
+        self.times = times
+        self.clip = clip
         self.scaling = scaling
         self.reversed = reversed
         self.guidanceScale = guidanceScale
@@ -86,14 +106,17 @@ public struct AnchorDenoising: Sendable, Equatable {
     }
 
     /// The denoised points of `anchors` (data scale, each of the model's input shape) at
-    /// `times`, guided toward `target`; noise comes from `generator`: D normals per anchor
-    /// that draws, in anchor order (stochastic), or D normals once (shared).
+    /// `times`, guided toward `target` — or, with `empirical`, denoised by the exact denoiser
+    /// of its references (over class `target`'s when it has labels); noise comes from
+    /// `generator`: D normals per anchor that draws, in anchor order (stochastic), or D
+    /// normals once (shared).
     /// - Throws: ``DiffusionError`` from the model (a shape or class that does not fit).
     public func denoise(
-        _ anchors: [[Double]], times: [Int], target: Int, model: DiffusionModel, using generator: inout Xoshiro256StarStar
+        _ anchors: [[Double]], times: [Int], target: Int, model: DiffusionModel, empirical: EmpiricalDenoiser? = nil,
+        using generator: inout Xoshiro256StarStar
     ) throws(DiffusionError) -> [[Double]] {
         guard !anchors.isEmpty else { return [] }
-        var denoiser = Denoiser(self, target: target, model: model, generator: generator)
+        var denoiser = Denoiser(self, target: target, model: model, empirical: empirical, generator: generator)
         let result = try denoiser.denoise(anchors, times: times)
         generator = denoiser.generator
         return result
@@ -109,18 +132,23 @@ public struct AnchorDenoising: Sendable, Equatable {
         public let configuration: AnchorDenoising
         /// The class guided toward.
         public let target: Int
-        /// The diffusion model.
+        /// The diffusion model: its schedule and scale, and its networks unless `empirical` is given.
         public let model: DiffusionModel
+        /// The exact denoiser that replaces the learned one and its guidance, when given.
+        public let empirical: EmpiricalDenoiser?
         /// The noise source, after the draws so far.
         public private(set) var generator: Xoshiro256StarStar
         /// The shared noise image (shared sampling).
         let shared: [Double]
 
         /// A denoiser; with shared sampling it draws the shared noise image now.
-        public init(_ configuration: AnchorDenoising, target: Int, model: DiffusionModel, generator: Xoshiro256StarStar) {
+        public init(
+            _ configuration: AnchorDenoising, target: Int, model: DiffusionModel, empirical: EmpiricalDenoiser? = nil, generator: Xoshiro256StarStar
+        ) {
             self.configuration = configuration
             self.target = target
             self.model = model
+            self.empirical = empirical
             var generator = generator
             shared = configuration.sampling == .shared ? (0..<model.featureCount).map { _ in generator.nextNormal() } : []
             self.generator = generator
@@ -130,11 +158,10 @@ public struct AnchorDenoising: Sendable, Equatable {
         /// - Throws: ``DiffusionError`` from the model.
         public mutating func denoise(_ anchors: [[Double]], times: [Int]) throws(DiffusionError) -> [[Double]] {
             guard !anchors.isEmpty else { return [] }
-            let (rule, sampling, guidanceScale, model, target) = (configuration.rule, configuration.sampling, configuration.guidanceScale, model, target)
+            let (rule, sampling, model) = (configuration.rule, configuration.sampling, model)
             let features = model.featureCount
             let batch = Tensor(shape: [anchors.count] + model.inputShape, scalars: anchors.flatMap { $0 })
             let u = model.diffusionScale(batch)
-            let classes: [Int?] = Array(repeating: target, count: anchors.count)
             let schedule = model.schedule
             let shared = self.shared
             var generator = self.generator
@@ -144,7 +171,7 @@ public struct AnchorDenoising: Sendable, Equatable {
             var result: Tensor
             switch rule {
             case .step:
-                result = try model.guidedMean(u, times: times, classes: classes, scale: guidanceScale)
+                result = try reverseMean(u, times: times)
                 if sampling != .mean {
                     for (b, t) in times.enumerated() where t > 1 {
                         let deviation = schedule.posteriorVariance(t).squareRoot()
@@ -152,7 +179,7 @@ public struct AnchorDenoising: Sendable, Equatable {
                     }
                 }
             case .renoise:
-                let (guidedNoise, clean) = try model.guidedCleanEstimate(u, times: times, classes: classes, scale: guidanceScale)
+                let (guidedNoise, clean) = try cleanEstimate(u, times: times)
                 result = Tensor(zeros: u.shape)
                 for (b, t) in times.enumerated() {
                     let previous = schedule.alphaBar(t - 1)
@@ -173,15 +200,53 @@ public struct AnchorDenoising: Sendable, Equatable {
                     let subset = Tensor(
                         shape: [moving.count] + model.inputShape,
                         scalars: moving.flatMap { Array(result.scalars[($0 * features)..<(($0 + 1) * features)]) })
-                    let stepped = try model.ddimStep(
-                        subset, times: moving.map { from[$0] }, to: moving.map { to[$0] }, classes: moving.map { _ in target }, scale: guidanceScale)
+                    // DDIM's step to t′: √ᾱ_{t′} x̂_0 + √(1 − ᾱ_{t′}) ε̂′.
+                    let (stepNoise, clean) = try cleanEstimate(subset, times: moving.map { from[$0] })
                     for (row, b) in moving.enumerated() {
-                        for i in 0..<features { result.scalars[b * features + i] = stepped.scalars[row * features + i] }
+                        let alphaBar = schedule.alphaBar(to[b])
+                        let (signal, spread) = (alphaBar.squareRoot(), (1 - alphaBar).squareRoot())
+                        for i in 0..<features {
+                            result.scalars[b * features + i] = signal * clean.scalars[row * features + i] + spread * stepNoise.scalars[row * features + i]
+                        }
                     }
                 }
             }
-            let data = model.dataScale(result)
+            var data = model.dataScale(result)
+            if configuration.clip {
+                let range = model.dataRange
+                for i in data.scalars.indices { data.scalars[i] = min(range.upperBound, max(range.lowerBound, data.scalars[i])) }
+            }
             return (0..<anchors.count).map { Array(data.scalars[($0 * features)..<(($0 + 1) * features)]) }
+        }
+
+        /// The classes the exact denoiser averages over: the target's references when it has
+        /// labels, all of them otherwise.
+        private func empiricalTargets(_ count: Int) -> [Int?] {
+            Array(repeating: empirical?.labels == nil ? nil : target, count: count)
+        }
+
+        /// DDPM's reverse mean from u_t: the learned model's, shifted by s σ_t² ∇log p(y | u_t),
+        /// or the exact denoiser's.
+        private func reverseMean(_ u: Tensor, times: [Int]) throws(DiffusionError) -> Tensor {
+            if let empirical { return try empirical.posteriorMean(u, times: times, targets: empiricalTargets(times.count)) }
+            return try model.guidedMean(u, times: times, classes: Array(repeating: target, count: times.count), scale: configuration.guidanceScale)
+        }
+
+        /// The noise estimate ε̂′ and the clean estimate x̂_0 from u_t: the learned model's,
+        /// guided; or the exact x̂_0 with the noise it implies, ε̂ = (u_t − √ᾱ_t x̂_0)/√(1 − ᾱ_t).
+        private func cleanEstimate(_ u: Tensor, times: [Int]) throws(DiffusionError) -> (noise: Tensor, clean: Tensor) {
+            guard let empirical else {
+                return try model.guidedCleanEstimate(u, times: times, classes: Array(repeating: target, count: times.count), scale: configuration.guidanceScale)
+            }
+            let clean = try empirical.predictedStart(u, times: times, targets: empiricalTargets(times.count))
+            let features = u.count / max(1, times.count)
+            var noise = [Double](repeating: 0, count: u.count)
+            for (b, t) in times.enumerated() {
+                let alphaBar = model.schedule.alphaBar(t)
+                let (signal, spread) = (alphaBar.squareRoot(), (1 - alphaBar).squareRoot())
+                for i in (b * features)..<((b + 1) * features) { noise[i] = (u.scalars[i] - signal * clean.scalars[i]) / spread }
+            }
+            return (Tensor(shape: u.shape, scalars: noise), clean)
         }
     }
 }

@@ -53,8 +53,24 @@ public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
         case point(Tensor)
     }
 
-    /// The frozen diffusion model (denoiser and noisy classifier); required.
+    /// Which denoiser makes the path points.
+    public enum DenoiserKind: String, Sendable, CaseIterable, Equatable {
+        /// The diffusion directory's network, guided by its noisy classifier (the paper's).
+        case learned
+        /// The exact denoiser of a finite data set (``EmpiricalDenoiser``): the limit a learned
+        /// denoiser tends to; class-conditional, with no guidance scale, when labels are given.
+        case empirical
+    }
+
+    /// The frozen diffusion model (denoiser and noisy classifier); required: the empirical
+    /// denoiser takes its schedule and data range.
     public var model: DiffusionModel?
+    /// The learned denoiser or the exact one.
+    public var denoiser: DenoiserKind
+    /// The exact denoiser's data set, [N] + the input's shape in the data's scale.
+    public var references: Tensor?
+    /// One class per reference: the exact denoiser then averages over the explained class's.
+    public var referenceLabels: [Int]?
     /// The base path.
     public var base: Base
     /// T, the path's steps (gradient evaluations along it).
@@ -76,11 +92,14 @@ public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
 
     /// A DDPath.
     public init(
-        model: DiffusionModel? = nil, base: Base = .ig, steps: Int = 200, denoising: AnchorDenoising = AnchorDenoising(), start: Start = .noise, seed: UInt64 = 0,
+        model: DiffusionModel? = nil, denoiser: DenoiserKind = .learned, references: Tensor? = nil, referenceLabels: [Int]? = nil, base: Base = .ig, steps: Int = 200, denoising: AnchorDenoising = AnchorDenoising(), start: Start = .noise, seed: UInt64 = 0,
         term: PolylinePath.Term = .path, integrator: any Integrator = RiemannSum(), maxSigma: Double = 50, fraction: Double = 0.25,
         maxDistance: Double = 0.02
     ) {
         self.model = model
+        self.denoiser = denoiser
+        self.references = references
+        self.referenceLabels = referenceLabels
         self.base = base
         self.steps = steps
         self.denoising = denoising
@@ -129,7 +148,8 @@ public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
             try Validate.within(maxSigma, 0...1e6, "max sigma")
         }
         let start = try startPoint(for: input)
-        let walk = DiffusionPathWalk(method: self, model: model, input: input.scalars, start: start.scalars, shape: input.shape)
+        let empirical = try empiricalDenoiser(model)
+        let walk = DiffusionPathWalk(method: self, model: model, empirical: empirical, input: input.scalars, start: start.scalars, shape: input.shape)
         return AttributionPlan(walks: [walk]) { results in
             var result = results[0]
             result.attribution = result.attribution.reshaped(input.shape)
@@ -137,12 +157,24 @@ public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
         }
     }
 
+    /// The exact denoiser of ``references`` under `model`'s schedule and scale, or nil for the learned one.
+    func empiricalDenoiser(_ model: DiffusionModel) throws(AttributionError) -> EmpiricalDenoiser? {
+        guard denoiser == .empirical, let references else { return nil }
+        do {
+            return try EmpiricalDenoiser(references: references, labels: referenceLabels, model: model)
+        } catch {
+            throw AttributionError(parameter: "references", "the empirical denoiser cannot use the references: \(error.description)")
+        }
+    }
+
     /// The reconstructed defaults: IG's anchors, 200 steps, ``AnchorDenoising``'s defaults, a
     /// noise baseline, the path's Riemann term; no diffusion model.
     public static var defaults: DenoisingDiffusionPath { DenoisingDiffusionPath() }
 
-    /// `base`, `diffusion`, `steps`, `guidance-scale`, `scaling`, `reversed`, `anchor-rule`,
-    /// `sampling`, `integrator`, `attribution`, `baseline` (not with BlurIG), `seed`.
+    /// `base`, `diffusion`, `denoiser`, `references` and `reference-labels` (empirical),
+    /// `steps`, `guidance-scale` (learned), `anchor-times`, `scaling` and `reversed` (schedule
+    /// times), `anchor-rule`, `sampling`, `clip`, `integrator`, `attribution`, `baseline` (not
+    /// with BlurIG), `seed`.
     public static let parameters: [Parameter<DenoisingDiffusionPath>] = [
         .choice("base", \.base, help: "the path whose anchors are denoised"),
         Parameter(
@@ -154,12 +186,32 @@ public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
             }
             method.model = model
         },
+        .choice("denoiser", \.denoiser, help: "learned: the diffusion directory's network with classifier guidance; empirical: the exact denoiser of `references`"),
+        Parameter(
+            "references", .array(.stack), help: "the empirical denoiser's data set in the data's scale (the classifier's training images)",
+            absentDefault: "none (required with `denoiser` empirical)", read: nil
+        ) { method, value throws(AttributionError) in
+            guard case .array(let references, _) = value else { throw AttributionError(parameter: "references", "`references` must be \(ParameterKind.array(.stack).accepted), got \(value.text)") }
+            method.references = references
+        }.only("with `denoiser` empirical") { $0.denoiser == .empirical },
+        Parameter(
+            "reference-labels", .array(.classes), help: "one class per reference: the empirical denoiser then averages over the explained class's references",
+            absentDefault: "none (unconditional)", read: nil
+        ) { method, value throws(AttributionError) in
+            guard case .array(let labels, _) = value else { throw AttributionError(parameter: "reference-labels", "`reference-labels` must be \(ParameterKind.array(.classes).accepted), got \(value.text)") }
+            method.referenceLabels = labels.scalars.map { Int($0) }
+        }.only("with `denoiser` empirical") { $0.denoiser == .empirical },
         .integer("steps", \.steps, in: 1...10_000_000, help: "gradient evaluations along the path"),
-        .number("guidance-scale", \.denoising.guidanceScale, in: 0...1e6, help: "s, the classifier guidance's scale"),
-        .number("scaling", \.denoising.scaling, in: 0...64, excludingLowerBound: true, help: "a: anchor i of T is denoised at diffusion time T_d·(1 − i/T)^a"),
-        .flag("reversed", \.denoising.reversed, help: "the reversed schedule T_d·(i/T)^a: noisy near the input"),
+        .number("guidance-scale", \.denoising.guidanceScale, in: 0...1e6, help: "s, the classifier guidance's scale")
+            .only("with `denoiser` learned: the empirical denoiser conditions on the class exactly") { $0.denoiser == .learned },
+        .choice("anchor-times", \.denoising.times, help: "schedule: T_d·(1 − i/T)^a; snr: the time whose ᾱ/(1 − ᾱ) is the anchor's own α²/((1 − α)² m)"),
+        .number("scaling", \.denoising.scaling, in: 0...64, excludingLowerBound: true, help: "a: anchor i of T is denoised at diffusion time T_d·(1 − i/T)^a")
+            .only("with `anchor-times` schedule") { $0.denoising.times == .schedule },
+        .flag("reversed", \.denoising.reversed, help: "the reversed schedule T_d·(i/T)^a: noisy near the input")
+            .only("with `anchor-times` schedule") { $0.denoising.times == .schedule },
         .choice("anchor-rule", \.denoising.rule, help: "how an anchor is denoised: one guided reverse step, x̂_0 re-noised, or a short DDIM chain"),
         .choice("sampling", \.denoising.sampling, help: "stochastic: fresh noise at each point; shared: one noise image for the path; mean: none (deterministic)"),
+        .flag("clip", \.denoising.clip, help: "clamp every path point to the data's range [LO, HI]"),
         .integrator(\.integrator),
         .choice("attribution", \.term, help: "the Riemann term: g_k ⊙ (p_{k+1} − p_k), or Algorithm 1's (x − x′)/T ⊙ g_k"),
         Parameter(
@@ -182,9 +234,22 @@ public struct DenoisingDiffusionPath: ConfigurableMethod, SeededMethod {
         .seed("seed", \.seed, help: "seeds the noise baseline and the stochastic sampling"),
     ]
 
-    /// The diffusion model is required.
+    /// The diffusion model is required; the empirical denoiser needs its references, one label
+    /// per reference when labels are given; SNR-matched times need anchors that carry noise.
     public func validateCombination() throws(AttributionError) {
         if model == nil { throw AttributionError(parameter: "diffusion", "`diffusion` is required: the diffusion directory trained on the model's data") }
+        if denoiser == .empirical {
+            guard let references else {
+                throw AttributionError(parameter: "references", "`references` is required with `denoiser` empirical: the training images, [N] + the input's shape")
+            }
+            if let referenceLabels, referenceLabels.count != references.batchCount {
+                throw AttributionError(
+                    parameter: "reference-labels", "\(referenceLabels.count) reference labels for \(references.batchCount) references; give one class per reference")
+            }
+        }
+        if denoising.times == .snr && base == .blurIG {
+            throw AttributionError(parameter: "anchor-times", "`anchor-times` snr applies only with `base` ig or guided-ig: BlurIG's anchors carry no noise to match")
+        }
     }
 
     /// The method `ddpath`.

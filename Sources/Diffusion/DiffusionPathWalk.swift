@@ -23,6 +23,8 @@ import Tensors
 struct DiffusionPathWalk: Walk {
     let method: DenoisingDiffusionPath
     let model: DiffusionModel
+    /// The exact denoiser used instead of the learned one, when the method names it.
+    let empirical: EmpiricalDenoiser?
     let input: [Double]
     let start: [Double]
     let shape: [Int]
@@ -46,9 +48,10 @@ struct DiffusionPathWalk: Walk {
     /// Gradient points the anchor phase evaluated (Guided IG's walk).
     private var anchorEvaluations = 0
 
-    init(method: DenoisingDiffusionPath, model: DiffusionModel, input: [Double], start: [Double], shape: [Int]) {
+    init(method: DenoisingDiffusionPath, model: DiffusionModel, empirical: EmpiricalDenoiser?, input: [Double], start: [Double], shape: [Int]) {
         self.method = method
         self.model = model
+        self.empirical = empirical
         self.input = input
         self.start = start
         self.shape = shape
@@ -95,6 +98,22 @@ struct DiffusionPathWalk: Walk {
         }
     }
 
+    /// τ_i of interior anchor i: the schedule's, or the one whose SNR is the anchor's
+    /// (``SignalMatchedTimes``; progress i/T on IG's line, the L1 share on Guided IG's walk;
+    /// m the baseline's mean square in the diffusion scale).
+    private func anchorTime(_ i: Int, baselineMeanSquare m: Double) -> Int {
+        let (steps, schedule) = (method.steps, model.schedule)
+        switch method.denoising.times {
+        case .schedule:
+            return method.denoising.time(anchor: i, of: steps, diffusionSteps: schedule.steps)
+        case .snr:
+            let progress = method.base == .guidedIG
+                ? SignalMatchedTimes.progress(of: guidedAnchors[i], from: start, to: input) : Double(i) / Double(steps)
+            let ratio = SignalMatchedTimes.anchorRatio(progress: progress, baselineMeanSquare: m)
+            return SignalMatchedTimes.time(matching: ratio, schedule: schedule)
+        }
+    }
+
     /// Starts the polyline's integration over points denoised as the walk reaches them.
     private mutating func buildPath() {
         guard let target = context?.explainedClass else {
@@ -102,12 +121,13 @@ struct DiffusionPathWalk: Walk {
             return
         }
         let steps = method.steps
-        let diffusionSteps = model.schedule.steps
-        times = [0] + (1..<steps).map { method.denoising.time(anchor: $0, of: steps, diffusionSteps: diffusionSteps) } + [0]
+        let baseline = model.diffusionScale(Tensor(shape: [start.count], scalars: start)).scalars
+        let meanSquare = SignalMatchedTimes.meanSquare(baseline)
+        times = [0] + (1..<steps).map { anchorTime($0, baselineMeanSquare: meanSquare) } + [0]
         let generator = Xoshiro256StarStar(seed: method.seed).derived(1)
         let points = DenoisedPoints(
             anchor: anchorSource(), start: start, input: input, times: times,
-            denoiser: AnchorDenoising.Denoiser(method.denoising, target: target, model: model, generator: generator))
+            denoiser: AnchorDenoising.Denoiser(method.denoising, target: target, model: model, empirical: empirical, generator: generator))
         let path = PolylinePath(count: steps + 1, shape: shape, term: method.term) { points.point($0) }
         var integration = Self.integration(path, method.integrator, featureCount: input.count)
         integration.begin(context!)

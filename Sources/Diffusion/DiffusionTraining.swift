@@ -33,13 +33,18 @@ public enum DiffusionTraining {
     }
 
     /// Trains `model`'s denoiser in place on clean images `u0` ([N] + inputShape, diffusion
-    /// scale) for `steps` Adam steps; `progress` gets a report every `reportEvery` steps.
+    /// scale) for `steps` Adam steps; `progress` gets a report every `reportEvery` steps, and
+    /// `checkpoint` the denoiser after each step of `checkpoints` (the same weights a run of
+    /// that many steps ends with).
     public static func trainDenoiser(
         _ model: inout DiffusionModel, data u0: Tensor, steps: Int, batchSize: Int, optimizer: inout some Optimizer, seed: UInt64,
-        reportEvery: Int = 1000, progress: (Report) -> Void = { _ in }
+        reportEvery: Int = 1000, progress: (Report) -> Void = { _ in }, checkpoints: Set<Int> = [], checkpoint: (Int, Sequential) -> Void = { _, _ in }
     ) throws(DiffusionError) {
         var network = model.denoiser
-        train(&network, model, data: u0, steps: steps, batchSize: batchSize, optimizer: &optimizer, seed: seed, reportEvery: reportEvery, progress: progress) {
+        train(
+            &network, model, data: u0, steps: steps, batchSize: batchSize, optimizer: &optimizer, seed: seed, reportEvery: reportEvery, progress: progress,
+            checkpoints: checkpoints, checkpoint: checkpoint
+        ) {
             output, batch in
             // L = Σ (ε̂ − ε)² / (B·D): the mean over pixels and images.
             let scale = 2 / Double(output.count)
@@ -78,7 +83,7 @@ public enum DiffusionTraining {
     /// gets the block's mean loss.
     private static func train(
         _ network: inout Sequential, _ model: DiffusionModel, data u0: Tensor, steps: Int, batchSize: Int, optimizer: inout some Optimizer,
-        seed: UInt64, reportEvery: Int, progress: (Report) -> Void,
+        seed: UInt64, reportEvery: Int, progress: (Report) -> Void, checkpoints: Set<Int> = [], checkpoint: (Int, Sequential) -> Void = { _, _ in },
         loss: (_ output: Tensor, _ batch: (indices: [Int], times: [Int], noise: Tensor, input: Tensor)) -> (Double, Tensor)
     ) {
         let source = Xoshiro256StarStar(seed: seed)
@@ -92,6 +97,7 @@ public enum DiffusionTraining {
             var parameters = network.parameters
             optimizer.update(&parameters, gradients: network.gradients(activations: activations, logitGradient: outputGradient).parameters)
             network.parameters = parameters
+            if checkpoints.contains(step) { checkpoint(step, network) }
             if step % reportEvery == 0 || step == steps {
                 progress(Report(step: step, meanLoss: total / Double(step % reportEvery == 0 ? reportEvery : step % reportEvery)))
                 total = 0
@@ -101,6 +107,15 @@ public enum DiffusionTraining {
 
     /// The denoising loss on `u0`: each image noised at `draws` seeded (t, ε) pairs.
     public static func denoisingLoss(_ model: DiffusionModel, data u0: Tensor, draws: Int, seed: UInt64) throws(DiffusionError) -> Double {
+        try denoisingLoss(model, data: u0, draws: draws, seed: seed) { u, times throws(DiffusionError) in try model.predictedNoise(u, times: times) }
+    }
+
+    /// The denoising loss of any noise predictor under `model`'s schedule, on the same seeded
+    /// draws: ‖ε̂ − ε‖²/D averaged over images and draws (the exact denoiser's ε̂ is
+    /// ``EmpiricalDenoiser/predictedNoise(_:times:)``).
+    public static func denoisingLoss(
+        _ model: DiffusionModel, data u0: Tensor, draws: Int, seed: UInt64, predictor: (Tensor, [Int]) throws(DiffusionError) -> Tensor
+    ) throws(DiffusionError) -> Double {
         let source = Xoshiro256StarStar(seed: seed)
         var total = 0.0
         var count = 0
@@ -109,7 +124,7 @@ public enum DiffusionTraining {
             let features = model.featureCount
             let times = (0..<u0.batchCount).map { _ in 1 + generator.nextIndex(below: model.schedule.steps) }
             let noise = Tensor(shape: u0.shape, scalars: (0..<u0.count).map { _ in generator.nextNormal() })
-            let predicted = try model.predictedNoise(model.noised(u0, times: times, noise: noise), times: times)
+            let predicted = try predictor(model.noised(u0, times: times, noise: noise), times)
             for i in 0..<(u0.batchCount * features) {
                 let error = predicted.scalars[i] - noise.scalars[i]
                 total += error * error

@@ -34,7 +34,7 @@ public struct EmpiricalDenoiser: Sendable {
     /// - Throws: ``DiffusionError`` for an empty set, a label count that differs from N, or a
     ///   value that is not finite.
     public init(references: Tensor, labels: [Int]? = nil, schedule: NoiseSchedule) throws(DiffusionError) {
-        guard references.rank >= 2, references.batchCount > 0 else {
+        guard references.rank >= 2, references.batchCount > 0, references.count > 0 else {
             throw DiffusionError("the empirical denoiser needs at least one reference image ([N] + shape), got shape \(references.shape)")
         }
         if let bad = references.scalars.firstIndex(where: { !$0.isFinite }) {
@@ -75,18 +75,55 @@ public struct EmpiricalDenoiser: Sendable {
     public func weights(_ u: [Double], time t: Int, members: [Int]) -> [Double] {
         let alphaBar = schedule.alphaBar(t)
         let (scale, variance) = (alphaBar.squareRoot(), 1 - alphaBar)
-        let exponents = members.map { i -> Double in
-            var squared = 0.0
-            for (value, reference) in zip(u, references[i]) {
-                let difference = value - scale * reference
-                squared += difference * difference
+        let exponents = u.withUnsafeBufferPointer { image in
+            members.map { i in
+                references[i].withUnsafeBufferPointer { -Self.squaredDistance(image, $0, scale: scale) / (2 * variance) }
             }
-            return -squared / (2 * variance)
         }
         let largest = exponents.max()!
         let unnormalized = exponents.map { Foundation.exp($0 - largest) }
         let total = unnormalized.reduce(0, +)
         return unnormalized.map { $0 / total }
+    }
+
+    /// y += w·r, eight lanes at a time; each element's sum is in reference order, as a scalar loop's.
+    static func accumulate(_ w: Double, _ r: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        let count = r.count
+        let (source, target) = (UnsafeRawPointer(r.baseAddress!), UnsafeMutableRawPointer(y.baseAddress!))
+        let stride = MemoryLayout<Double>.stride
+        var k = 0
+        while k + 8 <= count {
+            let sum = target.loadUnaligned(fromByteOffset: k * stride, as: SIMD8<Double>.self)
+                + w * source.loadUnaligned(fromByteOffset: k * stride, as: SIMD8<Double>.self)
+            target.storeBytes(of: sum, toByteOffset: k * stride, as: SIMD8<Double>.self)
+            k += 8
+        }
+        while k < count {
+            y[k] += w * r[k]
+            k += 1
+        }
+    }
+
+    /// ‖u − s·r‖², eight lanes at a time (the hot loop: N references × D features per image).
+    static func squaredDistance(_ u: UnsafeBufferPointer<Double>, _ r: UnsafeBufferPointer<Double>, scale s: Double) -> Double {
+        let count = u.count
+        var lanes = SIMD8<Double>.zero
+        var k = 0
+        let (image, reference) = (UnsafeRawPointer(u.baseAddress!), UnsafeRawPointer(r.baseAddress!))
+        let stride = MemoryLayout<Double>.stride
+        while k + 8 <= count {
+            let difference = image.loadUnaligned(fromByteOffset: k * stride, as: SIMD8<Double>.self)
+                - s * reference.loadUnaligned(fromByteOffset: k * stride, as: SIMD8<Double>.self)
+            lanes += difference * difference
+            k += 8
+        }
+        var total = lanes.sum()
+        while k < count {
+            let difference = u[k] - s * r[k]
+            total += difference * difference
+            k += 1
+        }
+        return total
     }
 
     /// x̂₀ = Σ_i w_i u_i for each image of a batch [B] + shape in the diffusion scale, at
@@ -113,8 +150,10 @@ public struct EmpiricalDenoiser: Sendable {
                 let members = membersOf[targets[b]]!
                 let image = Array(u.scalars[(b * features)..<((b + 1) * features)])
                 let weights = self.weights(image, time: times[b], members: members)
-                for (weight, i) in zip(weights, members) {
-                    for k in 0..<features { output[b * features + k] += weight * references[i][k] }
+                // A weight that underflowed to 0 adds nothing: skipping it changes no bit.
+                let row = UnsafeMutableBufferPointer(rebasing: output[(b * features)..<((b + 1) * features)])
+                for (weight, i) in zip(weights, members) where weight != 0 {
+                    references[i].withUnsafeBufferPointer { Self.accumulate(weight, $0, into: row) }
                 }
             }
         }
@@ -141,6 +180,21 @@ public struct EmpiricalDenoiser: Sendable {
             for k in (b * features)..<((b + 1) * features) {
                 result[k] = startWeight * start.scalars[k] + inputWeight * u.scalars[k]
             }
+        }
+        return Tensor(shape: u.shape, scalars: result)
+    }
+
+    /// The noise x̂₀ implies, ε̂ = (u_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t), for each image of a batch over all
+    /// references: what a learned denoiser's ε-prediction is compared with.
+    /// - Throws: ``DiffusionError`` as ``predictedStart(_:times:targets:)``.
+    public func predictedNoise(_ u: Tensor, times: [Int]) throws(DiffusionError) -> Tensor {
+        let start = try predictedStart(u, times: times)
+        let features = featureCount
+        var result = u.scalars
+        for (b, t) in times.enumerated() {
+            let alphaBar = schedule.alphaBar(t)
+            let (signal, spread) = (alphaBar.squareRoot(), (1 - alphaBar).squareRoot())
+            for k in (b * features)..<((b + 1) * features) { result[k] = (u.scalars[k] - signal * start.scalars[k]) / spread }
         }
         return Tensor(shape: u.shape, scalars: result)
     }

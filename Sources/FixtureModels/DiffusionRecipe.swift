@@ -35,6 +35,10 @@ public struct DiffusionRecipe: Sendable {
     public var guidanceScales: [Double], chosenGuidanceScale: Double
     /// Guided samples per class for the accuracy check.
     public var samplesPerClass: Int
+    /// Adam steps after which the denoiser is also saved (with the final classifier) under
+    /// `Fixtures/diffusion/NAME-checkpoints/step-S`: denoisers of increasing quality from one
+    /// training run, for DDPath's dose–response.
+    public var denoiserCheckpoints: [Int] = []
 
     /// An MLP [D + d] → widths (SiLU) → outputs.
     static func mlp(inputs: Int, widths: [Int], outputs: Int, using generator: inout Xoshiro256StarStar) throws(ModelError) -> Sequential {
@@ -76,7 +80,7 @@ extension DiffusionRecipe {
         betaStart: 5e-4, betaEnd: 0.1, diffusionSteps: 200, embeddingDimension: 32,
         denoiserWidths: [256, 256, 256], classifierWidths: [128, 128],
         denoiserSteps: 12_000, classifierSteps: 6_000, batchSize: 128, learningRate: 1e-3, seed: 21,
-        guidanceScales: [1, 2, 4, 8], chosenGuidanceScale: 4, samplesPerClass: 100)
+        guidanceScales: [1, 2, 4, 8], chosenGuidanceScale: 4, samplesPerClass: 100, denoiserCheckpoints: [200, 1000, 4000])
 
     /// `Fixtures/diffusion/shapes`: on the 4,000 generated training shapes.
     public static let shapes = DiffusionRecipe(
@@ -106,6 +110,16 @@ public struct TrainedDiffusion: Sendable {
     public var model: DiffusionModel
     /// metrics.json's members.
     public var metrics: [JSONValue.Member]
+    /// The denoiser after each of the recipe's checkpoint steps, with the final classifier, and
+    /// its denoising loss on the test and on the training images (the same draws as the final
+    /// model's test loss).
+    public var checkpoints: [(step: Int, model: DiffusionModel, testLoss: Double, trainLoss: Double)] = []
+    /// The final denoiser's and the exact denoiser's (``EmpiricalDenoiser`` over the training
+    /// images) losses on the training images, and the exact one's on the test images; nil
+    /// without checkpoints. On the training images the exact denoiser is the Bayes-optimal
+    /// one, the minimum of the training objective that more training tends to; on test images
+    /// it snaps to the nearest training image, so its test loss is large.
+    public var limits: (finalTrainLoss: Double, exactTrainLoss: Double, exactTestLoss: Double)? = nil
 
     /// Trains `recipe`'s networks and measures them; `log` gets a line per report.
     public static func train(_ recipe: DiffusionRecipe, log: (String) -> Void = { _ in }) throws -> TrainedDiffusion {
@@ -114,10 +128,11 @@ public struct TrainedDiffusion: Sendable {
         let trainU = model.diffusionScale(data.train.inputs)
         let testU = model.diffusionScale(data.test.inputs)
         var denoiserOptimizer = Adam(learningRate: recipe.learningRate)
+        var snapshots: [(step: Int, denoiser: Sequential)] = []
         try DiffusionTraining.trainDenoiser(
             &model, data: trainU, steps: recipe.denoiserSteps, batchSize: recipe.batchSize, optimizer: &denoiserOptimizer,
-            seed: recipe.seed, reportEvery: 1000
-        ) { log(String(format: "   %@ denoiser step %6d  loss %.5f", recipe.name, $0.step, $0.meanLoss)) }
+            seed: recipe.seed, reportEvery: 1000, progress: { log(String(format: "   %@ denoiser step %6d  loss %.5f", recipe.name, $0.step, $0.meanLoss)) },
+            checkpoints: Set(recipe.denoiserCheckpoints), checkpoint: { snapshots.append(($0, $1)) })
         var classifierOptimizer = Adam(learningRate: recipe.learningRate)
         try DiffusionTraining.trainClassifier(
             &model, data: trainU, labels: data.train.labels, steps: recipe.classifierSteps, batchSize: recipe.batchSize,
@@ -160,13 +175,71 @@ public struct TrainedDiffusion: Sendable {
             .init("chosenGuidanceScale", .number(recipe.chosenGuidanceScale)),
             .init("unguidedClassHistogram", .array(histogram.map { .number(Double($0)) })),
         ]
-        return TrainedDiffusion(recipe: recipe, model: model, metrics: metrics)
+        var trained = TrainedDiffusion(recipe: recipe, model: model, metrics: metrics)
+        for (step, denoiser) in snapshots {
+            let checkpoint = try DiffusionModel(
+                inputShape: model.inputShape, classCount: model.classCount, dataRange: model.dataRange, schedule: model.schedule,
+                embedding: model.embedding, denoiser: denoiser, classifier: model.classifier)
+            let loss = try DiffusionTraining.denoisingLoss(checkpoint, data: testU, draws: 4, seed: 7)
+            let trainLoss = try DiffusionTraining.denoisingLoss(checkpoint, data: trainU, draws: 4, seed: 7)
+            log(String(format: "   %@ checkpoint at step %d: denoising loss %.5f test, %.5f train", recipe.name, step, loss, trainLoss))
+            trained.checkpoints.append((step, checkpoint, loss, trainLoss))
+        }
+        if !snapshots.isEmpty {
+            let exact = try EmpiricalDenoiser(references: trainU, schedule: model.schedule)
+            func exactLoss(_ data: Tensor) throws(DiffusionError) -> Double {
+                try DiffusionTraining.denoisingLoss(model, data: data, draws: 4, seed: 7) { u, times throws(DiffusionError) in try exact.predictedNoise(u, times: times) }
+            }
+            let limits = (try DiffusionTraining.denoisingLoss(model, data: trainU, draws: 4, seed: 7), try exactLoss(trainU), try exactLoss(testU))
+            log(String(format: "   %@ train denoising loss %.5f; exact denoiser of the training images: %.5f train, %.5f test", recipe.name,
+                       limits.0, limits.1, limits.2))
+            trained.limits = limits
+        }
+        return trained
     }
 
-    /// Writes the diffusion directory and metrics.json.
+    /// Writes the diffusion directory and metrics.json; the checkpoints, if any, go to the
+    /// sibling folder NAME-checkpoints: one diffusion directory per step (its metrics.json
+    /// holds the step, its test loss and the chosen guidance scale), and a metrics.json that
+    /// lists them with the final model's and the exact denoiser's losses.
     public func write(to directory: URL) throws {
         try model.save(to: directory)
         try AtomicFile.write(JSONValue.object(metrics).prettyPrinted, to: directory.appendingPathComponent("metrics.json"))
+        guard !checkpoints.isEmpty else { return }
+        let folder = Self.checkpointsDirectory(of: directory)
+        let finalLoss = metrics.first(where: { $0.key == "testDenoisingLoss" })?.value ?? .null
+        var rows: [JSONValue] = []
+        for (step, checkpoint, loss, trainLoss) in checkpoints {
+            let stepDirectory = folder.appendingPathComponent("step-\(step)")
+            try checkpoint.save(to: stepDirectory)
+            let members: [JSONValue.Member] = [
+                .init("model", .string("\(recipe.name) after \(step) of \(recipe.denoiserSteps) denoiser steps, with the final classifier")),
+                .init("denoiserSteps", .number(Double(step))), .init("testDenoisingLoss", .number(loss)), .init("trainDenoisingLoss", .number(trainLoss)),
+                .init("chosenGuidanceScale", .number(recipe.chosenGuidanceScale)),
+            ]
+            try AtomicFile.write(JSONValue.object(members).prettyPrinted, to: stepDirectory.appendingPathComponent("metrics.json"))
+            rows.append(.object([.init("denoiserSteps", .number(Double(step))), .init("testDenoisingLoss", .number(loss)), .init("trainDenoisingLoss", .number(trainLoss))]))
+        }
+        let summary: [JSONValue.Member] = [
+            .init("model", .string(recipe.name)),
+            .init("lossDraws", .string("‖ε̂ − ε‖²/D over 4 seeded (t, ε) draws per image, seed 7, as the final model's testDenoisingLoss")),
+            .init("checkpoints", .array(rows)),
+            .init("final", .object([
+                .init("denoiserSteps", .number(Double(recipe.denoiserSteps))), .init("testDenoisingLoss", finalLoss),
+                .init("trainDenoisingLoss", limits.map { .number($0.finalTrainLoss) } ?? .null),
+            ])),
+            .init("exactDenoiser", .object([
+                .init("model", .string("the posterior mean over the training images (the Bayes-optimal denoiser of the training set)")),
+                .init("testDenoisingLoss", limits.map { .number($0.exactTestLoss) } ?? .null),
+                .init("trainDenoisingLoss", limits.map { .number($0.exactTrainLoss) } ?? .null),
+            ])),
+        ]
+        try AtomicFile.write(JSONValue.object(summary).prettyPrinted, to: folder.appendingPathComponent("metrics.json"))
+    }
+
+    /// NAME-checkpoints beside the diffusion directory NAME.
+    public static func checkpointsDirectory(of directory: URL) -> URL {
+        directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + "-checkpoints")
     }
 
     /// `Fixtures/diffusion` of this checkout.

@@ -27,7 +27,7 @@ public struct Claim: Sendable, Equatable {
     /// scores are heavy-tailed.
     public let statistic: Statistic
     /// The control this row is ("matched-baseline", "black-start", "baseline-only", "random-floor",
-    /// "moved-features"); nil for a paper's own claim.
+    /// "moved-features", "experiment": DDPath-IG with one ingredient changed); nil for a paper's own claim.
     public let control: String?
 
     /// What a claim's interval is an interval of.
@@ -143,6 +143,19 @@ public struct Claim: Sendable, Equatable {
             claims.append(Claim(
                 seed: "000", statement: "\(base) from DDPath's noise start beats \(base) from black on overall", method: "\(base)@noise", base: .init(base),
                 metric: "overall-abs", control: "baseline-only"))
+        }
+        // Experiments: DDPath-IG with one ingredient changed (the denoiser, the guidance scale, the
+        // anchor times, clipping, the denoiser's training), against IG from the same noise start
+        // (does the changed path beat the straight line?), against IG from black (the primary's
+        // comparison) and against DDPath-IG (does the change help?).
+        for experiment in QualityMethod.ddpathExperiments {
+            let name = experiment.name
+            claims.append(Claim(
+                seed: "000", statement: "\(name) beats ig from the same noise start on overall", method: .init(name), base: "ig@noise", metric: "overall-abs",
+                control: "experiment"))
+            claims.append(Claim(seed: "000", statement: "\(name) beats ig on overall", method: .init(name), base: "ig", metric: "overall-abs", control: "experiment"))
+            claims.append(Claim(
+                seed: "000", statement: "\(name) beats ddpath-ig on overall", method: .init(name), base: "ddpath-ig", metric: "overall-abs", control: "experiment"))
         }
         // LPI (002). Primary: LPI beats EG, IG, AGI and input × gradient on DiffID at the paper's budget.
         let lpiNote = "the paper reports DiffID as bar charts without numbers in the seed"

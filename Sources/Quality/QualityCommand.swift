@@ -13,10 +13,13 @@ public enum QualityCommand {
     public static let usage = """
         USAGE: bench quality [--quick] [--images N] [--models M,…] [--methods M,…] [--resamples B] [--out DIR]
                bench quality --report FILE [--resamples B] [--out DIR]
-          --quick          digits-cnn and shapes-cnn, 12 images each, 2 run seeds, the primary claims' methods, controls and metrics (under 2 minutes)
+          --quick          digits-cnn and shapes-cnn (and IDGI's comparisons on the background-swapped models), 12 images each,
+                           2 run seeds, the primary claims' methods, controls, metrics and four of DDPath's experiments (a few minutes)
           --images N       the first N test images of each model (before leaving out misclassified ones; default 360: every test digit, 360 of the 1,000 test shapes)
-          --models M,…     of digits-cnn, digits-mlp, shapes-cnn (default all three)
-          --methods M,…    of \(QualityMethod.all.map(\.name).joined(separator: ", "))
+          --models M,…     of \(QualityModel.allNames.joined(separator: ", ")) (default all five; the last two run IDGI's comparisons only)
+          --methods M,…    of \(QualityMethod.all.map(\.name).joined(separator: ", ")),
+                           DDPath's experiments \(QualityMethod.ddpathExperiments.map(\.name).joined(separator: ", ")),
+                           the controls, and the baseline, budget and paper-budget variants
           --resamples B    bootstrap resamples (default 2000)
           --out DIR        where RESULTS.md, results.json, summary.json and the figures go (default quality)
           --report FILE    re-aggregate a saved run's results.json (its tables, intervals, verdicts and figures but
@@ -130,8 +133,9 @@ public enum QualityCommand {
         let parsed = try Arguments(arguments, command: "bench quality", options: options)
         var configuration = parsed.has("quick") ? QualityConfiguration.quick : QualityConfiguration.full
         if let images = try parsed.integer("images", in: 1...1_000_000) { configuration.images = images }
-        if let models = try parsed.list("models", from: QualityModel.defaultNames) { configuration.models = models }
-        let methodNames = (QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants).map(\.name)
+        if let models = try parsed.list("models", from: QualityModel.allNames) { configuration.models = models }
+        let methodNames = (QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants + QualityMethod.controls + QualityMethod.paperBudget
+            + QualityMethod.ddpathExperiments).map(\.name)
         if let methods = try parsed.list("methods", from: methodNames) { configuration.methods = methods.map { QualityMethod.named($0)! } }
         if let b = try parsed.integer("resamples", in: 2...10_000_000) {
             configuration.bootstrap = Bootstrap(resamples: b, seed: configuration.bootstrap.seed, confidence: configuration.bootstrap.confidence)

@@ -63,11 +63,26 @@ public struct QualityMethod: Sendable, Equatable {
     /// (x_i = x′_i, x′ black), which is where IDGI, unlike IG, can still give credit.
     public let movedOnly: Bool
 
+    /// Parameters the run leaves unset rather than fill from the model (the references'
+    /// labels, for the unconditional exact denoiser).
+    public let leftUnset: Set<String>
+
+    /// The models it runs on; nil for every default model (and, for the methods IDGI's claims
+    /// compare, the background-swapped ones: ``runs(on:)``).
+    public let models: Set<String>?
+
+    /// A denoiser checkpoint (its Adam steps) used instead of the final diffusion model.
+    public let denoiserCheckpoint: Int?
+
     /// A method as the run builds it; see the properties for each part.
     public init(
         _ name: String, registryName: String?, values: [String: String] = [:], baseline: Baseline? = nil, scoredOn: Set<String>? = nil,
-        output: OutputKind = .probability, movedOnly: Bool = false
+        output: OutputKind = .probability, movedOnly: Bool = false, leftUnset: Set<String> = [], models: Set<String>? = nil,
+        denoiserCheckpoint: Int? = nil
     ) {
+        self.leftUnset = leftUnset
+        self.models = models
+        self.denoiserCheckpoint = denoiserCheckpoint
         self.name = name
         self.registryName = registryName
         self.values = values
@@ -186,36 +201,109 @@ public struct QualityMethod: Sendable, Equatable {
         ["random", "gradient", "input-x-gradient", "ig", "ig+idgi", "ddpath-ig", "noisy-ig", "expected-gradients", "lpi", "lpi-random", "agi"].contains($0.name)
     }
 
-    /// The method by table name (the baseline and budget variants included).
+    /// The method by table name (the baseline and budget variants, controls and experiments included).
     public static func named(_ name: String) -> QualityMethod? {
-        (all + baselineVariants + budgetVariants + controls + paperBudget).first { $0.name == name }
+        (all + baselineVariants + budgetVariants + controls + paperBudget + ddpathExperiments).first { $0.name == name }
     }
+
+    /// The methods IDGI's claims compare, which also run on the background-swapped models.
+    public static let idgiComparisons: Set<String> = Set(["random", "gradient"] + pathBases.flatMap { [$0, "\($0)+idgi"] } + ["ig+idgi·moved", "guided-ig+idgi·moved"])
+
+    /// Whether the run gives this method to `model`: the models it names, else every default
+    /// model, and on a background-swapped model only IDGI's comparisons.
+    public func runs(on model: String) -> Bool {
+        if let models { return models.contains(model) }
+        if QualityModel.swappedBackgroundNames.contains(model) { return Self.idgiComparisons.contains(name) }
+        return true
+    }
+
+    /// The models DDPath's experiments run on: one per data set (digits-mlp shares digits-cnn's
+    /// diffusion model, so it would repeat the same paths under another classifier).
+    public static let experimentModels: Set<String> = ["digits-cnn", "shapes-cnn"]
+
+    /// The experiments behind DDPath's verdict: DDPath-IG with one ingredient changed at a
+    /// time, each judged against IG from the same noise start (``controls``' `ig@noise`) and
+    /// against DDPath-IG itself:
+    /// - the denoiser: the exact denoiser of the training images, without a class
+    ///   (`ddpath-ig-empirical`) and over the explained class's images (`…-empirical-class`,
+    ///   the exact class-conditional denoiser that guidance approximates);
+    /// - the guidance scale s ∈ {0, 1, 4, 16, 64} (`ddpath-ig-s16`, …);
+    /// - SNR-matched anchor times (`ddpath-ig-snr`) and path points clipped to the data's
+    ///   range (`ddpath-ig-clip`);
+    /// - the dose–response: the digits denoiser saved after 200, 1,000 and 4,000 of its 12,000
+    ///   steps (`ddpath-ig-step200`, …), digits-cnn only.
+    public static let ddpathExperiments: [QualityMethod] = {
+        let ig = ["base": "ig", "steps": "200"]
+        func with(_ values: [String: String]) -> [String: String] { ig.merging(values) { _, new in new } }
+        var methods = [
+            QualityMethod("ddpath-ig-empirical", registryName: "ddpath", values: with(["denoiser": "empirical"]), leftUnset: ["reference-labels"], models: experimentModels),
+            QualityMethod("ddpath-ig-empirical-class", registryName: "ddpath", values: with(["denoiser": "empirical"]), models: experimentModels),
+        ]
+        for scale in guidanceSweep {
+            methods.append(QualityMethod("ddpath-ig-s\(scale)", registryName: "ddpath", values: with(["guidance-scale": "\(scale)"]), models: experimentModels))
+        }
+        methods += [
+            QualityMethod("ddpath-ig-snr", registryName: "ddpath", values: with(["anchor-times": "snr"]), models: experimentModels),
+            QualityMethod("ddpath-ig-clip", registryName: "ddpath", values: with(["clip": "true"]), models: experimentModels),
+        ]
+        for steps in denoiserCheckpoints {
+            methods.append(QualityMethod("ddpath-ig-step\(steps)", registryName: "ddpath", values: ig, models: ["digits-cnn"], denoiserCheckpoint: steps))
+        }
+        return methods
+    }()
+
+    /// The guidance sweep's scales.
+    public static let guidanceSweep = [0, 1, 4, 16, 64]
+
+    /// The dose–response's denoiser checkpoints (Adam steps of the digits denoiser's 12,000).
+    public static let denoiserCheckpoints = [200, 1000, 4000]
 
     /// The method by identifier.
     public static func named(_ id: ID) -> QualityMethod? { named(id.rawValue) }
 
     /// This method built for `model` by the registry's one builder, with `values` overriding
     /// the budget (tests use fewer steps), and `baseline` as its path's start when it has a
-    /// per-image baseline. What the method reads is given by its parameters' kinds: a
-    /// reference set (the model's training images), a diffusion directory (the model's
-    /// diffusion model, with the guidance scale chosen for it), a baseline.
+    /// per-image baseline. What the method reads is given by its parameters' kinds, where they
+    /// apply: a reference set (the model's training images — all of them, with their labels,
+    /// for a method that also takes the references' classes), a diffusion directory (the
+    /// model's diffusion model, with the guidance scale chosen for it unless the method names
+    /// one), a baseline.
     /// - Throws: the registry's error when a parameter does not apply.
     func build(for model: QualityModel, overriding overrides: [String: String] = [:], baseline: Tensor? = nil) throws -> (any AttributionMethod)? {
         guard let registryName else { return nil }
         let methods = Catalogue.methods
         var values = self.values.merging(overrides.filter { self.values[$0.key] != nil }) { _, new in new }
-        if methods.registration(named: registryName)?.parameters.contains(where: { $0.kind == .resource(.diffusionDirectory) }) == true {
+        var specification = try methods.specification(registryName, text: values)
+        if let registration = methods.registration(named: registryName),
+            registration.parameters.contains(where: { $0.kind == .resource(.diffusionDirectory) }), values["guidance-scale"] == nil,
+            registration.applies("guidance-scale", given: specification.values)
+        {
             guard let diffusion = model.diffusion else { throw QualityError("\(name) needs a diffusion model, and \(model.name) has none") }
             values["guidance-scale"] = String(diffusion.guidanceScale)
+            specification = try methods.specification(registryName, text: values)
         }
-        var specification = try methods.specification(registryName, text: values)
         for (scope, registration, inner) in methods.registrations(of: specification) {
-            for parameter in registration.parameters where inner.values[parameter.name] == nil {
+            let fills = registration.parameters.filter {
+                inner.values[$0.name] == nil && !leftUnset.contains(scope + $0.name) && registration.applies($0.name, given: inner.values)
+            }
+            let takesClasses = registration.parameters.contains { $0.kind == .array(.classes) && registration.applies($0.name, given: inner.values) }
+            for parameter in fills {
                 switch parameter.kind {
                 case .array(.stack):
-                    specification = specification.replacing(scope + parameter.name, with: .array(model.references, source: "the training images"))
+                    let references = takesClasses ? model.training.inputs : model.references
+                    specification = specification.replacing(scope + parameter.name, with: .array(references, source: "the training images"))
+                case .array(.classes):
+                    let labels = Tensor(shape: [model.training.count], scalars: model.training.labels.map(Double.init))
+                    specification = specification.replacing(scope + parameter.name, with: .array(labels, source: "the training labels"))
                 case .resource(.diffusionDirectory):
-                    if let diffusion = model.diffusion { specification = specification.replacing(scope + parameter.name, with: .resource(diffusion.model, source: model.name)) }
+                    if let steps = denoiserCheckpoint {
+                        guard let checkpoint = model.denoiserCheckpoints.first(where: { $0.steps == steps }) else {
+                            throw QualityError("\(name) needs the denoiser checkpoint after \(steps) steps, and \(model.name) has none; restore it with `git checkout Fixtures/diffusion`")
+                        }
+                        specification = specification.replacing(scope + parameter.name, with: .resource(checkpoint.model, source: "\(model.name) step \(steps)"))
+                    } else if let diffusion = model.diffusion {
+                        specification = specification.replacing(scope + parameter.name, with: .resource(diffusion.model, source: model.name))
+                    }
                 case .baseline:
                     if let baseline { specification = specification.replacing(scope + parameter.name, with: .array(baseline, source: "the image's baseline")) }
                 default: break

@@ -29,6 +29,34 @@ public struct QualityModel: Sendable {
     public let recipe: FixtureRecipe
     /// The diffusion model trained on the same data and its chosen guidance scale; nil if none.
     public let diffusion: (model: DiffusionModel, guidanceScale: Double)?
+    /// The diffusion model with its denoiser saved earlier in training, by step: the
+    /// dose–response's denoisers (empty where none were saved).
+    public let denoiserCheckpoints: [Checkpoint]
+
+    /// A diffusion model whose denoiser stopped after `steps` Adam steps, and its test denoising loss.
+    public struct Checkpoint: Sendable {
+        /// Adam steps of the denoiser.
+        public let steps: Int
+        /// The model (the final noisy classifier).
+        public let model: DiffusionModel
+        /// Its test denoising loss, as train-fixtures recorded it.
+        public let testLoss: Double
+
+        /// The checkpoints saved beside the diffusion directory `directory` (NAME-checkpoints/step-S), by step.
+        static func all(of directory: URL) throws -> [Checkpoint] {
+            let folder = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + "-checkpoints")
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+            return try names.compactMap { name -> Checkpoint? in
+                guard name.hasPrefix("step-"), let steps = Int(name.dropFirst(5)) else { return nil }
+                let stepDirectory = folder.appendingPathComponent(name)
+                let text = try String(contentsOf: stepDirectory.appendingPathComponent("metrics.json"), encoding: .utf8)
+                guard let loss = try JSONValue.parse(text)["testDenoisingLoss"]?.doubleValue else {
+                    throw QualityError("\(stepDirectory.path)/metrics.json has no testDenoisingLoss; restore it with `git checkout Fixtures/diffusion`")
+                }
+                return Checkpoint(steps: steps, model: try DiffusionModel.load(stepDirectory), testLoss: loss)
+            }.sorted { $0.steps < $1.steps }
+        }
+    }
 
     /// One explained image.
     public struct Image: Sendable {
@@ -45,6 +73,14 @@ public struct QualityModel: Sendable {
     /// The models `bench quality` runs by default.
     public static let defaultNames = ["digits-cnn", "digits-mlp", "shapes-cnn"]
 
+    /// The background-swapped models: the digits on texture and the shapes on black, trained
+    /// as digits-cnn and shapes-cnn are. They have no diffusion model, and the run gives them
+    /// only the methods IDGI's claims compare (``QualityMethod/runs(on:)``).
+    public static let swappedBackgroundNames = ["digits-textured-cnn", "shapes-black-cnn"]
+
+    /// Every model a run may name.
+    public static let allNames = defaultNames + swappedBackgroundNames
+
     /// Loads model `name` and its data; `limit` takes the first images of the test split only,
     /// `references` the first images of the training split only.
     /// - Throws: when the model, its data or its diffusion directory cannot be read.
@@ -55,13 +91,17 @@ public struct QualityModel: Sendable {
         switch name {
         case "digits-cnn", "digits-mlp":
             split = try Datasets.digits()
-        case "shapes-cnn":
-            let train = Datasets.shapes(count: FixtureRecipe.shapesTrain.count, seed: FixtureRecipe.shapesTrain.seed)
-            let test = Datasets.shapes(count: FixtureRecipe.shapesTest.count, seed: FixtureRecipe.shapesTest.seed)
+        case "shapes-cnn", "shapes-black-cnn":
+            let background: ShapesBackground = name == "shapes-cnn" ? .textured : .black
+            let train = Datasets.shapes(count: FixtureRecipe.shapesTrain.count, seed: FixtureRecipe.shapesTrain.seed, background: background)
+            let test = Datasets.shapes(count: FixtureRecipe.shapesTest.count, seed: FixtureRecipe.shapesTest.seed, background: background)
             split = DataSplit(train: train.images, test: test.images)
             masks = test.masks
+        case "digits-textured-cnn":
+            split = try FixtureRecipe.texturedDigits()
         default:
-            throw QualityError("bench quality runs on digits-cnn, digits-mlp and shapes-cnn (their test splits and masks); '\(name)' is not one of them")
+            throw QualityError(
+                "bench quality runs on \(allNames.joined(separator: ", ")) (their test splits and masks); '\(name)' is not one of them")
         }
         let count = min(limit ?? split.test.count, split.test.count)
         let inputs = (0..<count).map { split.test.inputs.point($0) }
@@ -74,14 +114,18 @@ public struct QualityModel: Sendable {
             }
             images.append(Image(index: i, input: inputs[i], label: split.test.labels[i], mask: mask))
         }
-        let family = name.hasPrefix("digits") ? "digits" : "shapes"
-        let directory = ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/\(family)")
-        let model = try DiffusionModel.load(directory)
-        let scale = try chosenGuidanceScale(directory)
+        var diffusion: (model: DiffusionModel, guidanceScale: Double)? = nil
+        var checkpoints: [Checkpoint] = []
+        if defaultNames.contains(name) {
+            let family = name.hasPrefix("digits") ? "digits" : "shapes"
+            let directory = ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/\(family)")
+            diffusion = (try DiffusionModel.load(directory), try chosenGuidanceScale(directory))
+            checkpoints = try Checkpoint.all(of: directory)
+        }
         return QualityModel(
             name: name, network: network, images: images, misclassified: count - images.count, considered: count,
             references: references.map { split.train.subset(Array(0..<min($0, split.train.count))).inputs } ?? split.train.inputs,
-            training: split.train, recipe: FixtureRecipe.all.first { $0.name == name }!, diffusion: (model, scale))
+            training: split.train, recipe: FixtureRecipe.all.first { $0.name == name }!, diffusion: diffusion, denoiserCheckpoints: checkpoints)
     }
 
     /// The guidance scale `train-fixtures` chose for the diffusion model (its metrics.json).

@@ -245,7 +245,7 @@ public enum QualityReport {
             }
             lines.append("| method | " + metrics.map { "\($0.name) (\($0.direction == .higherIsBetter ? "↑" : "↓"))" }.joined(separator: " | ") + " | seconds |")
             lines.append("|---|" + metrics.map { _ in "---|" }.joined() + "---|")
-            for method in configuration.methods where method.scoredOn == nil {
+            for method in configuration.methods where method.scoredOn == nil && method.runs(on: model.model) {
                 let cells = metrics.map { format(summary.cell(model.model, method.name, $0.name)?.interval) }
                 let seconds = model.attributionSeconds[method.name].map { String(format: "%.2f", $0) } ?? "–"
                 lines.append("| \(method.name) | " + cells.joined(separator: " | ") + " | \(seconds) |")

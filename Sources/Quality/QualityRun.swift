@@ -89,20 +89,25 @@ public struct QualityConfiguration: Sendable {
     }
 
     /// The full run: every model, method, control and metric, with the evaluation-choice
-    /// variants (other baselines, substrates and rankings), five run seeds, on the first 360 test
-    /// images of each model — every test digit, and 360 of the 1,000 test shapes: shapes cost
-    /// about twice a digit's time per image, and all 1,000 would take the run past 90 minutes on
-    /// 2 cores.
+    /// variants (other baselines, substrates and rankings), DDPath's experiments (on
+    /// digits-cnn and shapes-cnn), IDGI's comparisons on the background-swapped models, five
+    /// run seeds, on the first 360 test images of each model — every test digit, and 360 of the
+    /// 1,000 test shapes: shapes cost about twice a digit's time per image, and all 1,000 would
+    /// take the run past 90 minutes on 2 cores.
     public static let full = QualityConfiguration(
-        images: 360,
-        methods: QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants + QualityMethod.controls + QualityMethod.paperBudget,
+        models: QualityModel.defaultNames + QualityModel.swappedBackgroundNames, images: 360,
+        methods: QualityMethod.all + QualityMethod.baselineVariants + QualityMethod.budgetVariants + QualityMethod.controls + QualityMethod.paperBudget
+            + QualityMethod.ddpathExperiments,
         metrics: QualityMetric.all + QualityMetric.choiceVariants, removeAndRetrain: .full, seeds: 5)
 
     /// `--quick`: digits-cnn and shapes-cnn, 12 test images each, the methods, controls and
-    /// metrics the primary claims need, two run seeds and two retrainings — a few minutes.
+    /// metrics the primary claims need, four of DDPath's experiments (the exact class
+    /// denoiser, s = 16, SNR-matched times, the denoiser after 1,000 steps) and the two
+    /// background-swapped models, two run seeds and two retrainings — a few minutes.
     public static let quick = QualityConfiguration(
-        models: ["digits-cnn", "shapes-cnn"], images: 12,
-        methods: QualityMethod.quick + QualityMethod.controls.filter { !$0.name.hasPrefix("guided-ig") && !$0.name.contains("guided-ig@") } + QualityMethod.paperBudget,
+        models: ["digits-cnn", "shapes-cnn"] + QualityModel.swappedBackgroundNames, images: 12,
+        methods: QualityMethod.quick + QualityMethod.controls.filter { !$0.name.hasPrefix("guided-ig") && !$0.name.contains("guided-ig@") } + QualityMethod.paperBudget
+            + QualityMethod.ddpathExperiments.filter { ["ddpath-ig-empirical-class", "ddpath-ig-s16", "ddpath-ig-snr", "ddpath-ig-step1000"].contains($0.name) },
         metrics: QualityMetric.quick + QualityMetric.choiceVariants.filter { ["insertion-abs", "overall-abs"].contains($0.name) },
         removeAndRetrain: RemoveAndRetrainSettings(
             models: ["digits-cnn"], methods: ["random", "input-x-gradient·paper", "ig·paper", "expected-gradients·paper", "lpi·paper", "lpi-random·paper", "agi·paper"],
@@ -165,7 +170,7 @@ public enum QualityRun {
     public static func run(_ configuration: QualityConfiguration, progress: (String) -> Void = { _ in }) throws -> QualityResults {
         let start = Date()
         var modelResults: [QualityResults.ModelResults] = []
-        let totalSteps = configuration.models.count * configuration.methods.count
+        let totalSteps = configuration.models.map { model in configuration.methods.filter { $0.runs(on: model) }.count }.reduce(0, +)
         var done = 0
         for name in configuration.models {
             let model = try QualityModel.load(name, limit: configuration.images, references: configuration.references)
@@ -174,7 +179,7 @@ public enum QualityRun {
                 scores: [:], attributionSeconds: [:])
             results.exampleInputs = model.images.prefix(QualityFigures.exampleCount).map(\.input)
             let metrics = configuration.metrics.filter { !$0.needsMask || model.images.first?.mask != nil }
-            for method in configuration.methods {
+            for method in configuration.methods where method.runs(on: name) {
                 let scorer = try MetricScorer(metrics: metrics.filter { method.scoredOn?.contains($0.name) ?? true }, network: model.network)
                 let methodStart = Date()
                 // Built once per model (LPI clusters its references when built); a per-image

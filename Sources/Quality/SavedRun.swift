@@ -79,8 +79,8 @@ public enum SavedRun {
                 seeds: try positive(settings["seeds"], "removeAndRetrain.seeds"))
         }
         let models = try distinct(try strings(json["models"], "configuration.models"), "configuration.models")
-        for name in models where !QualityModel.defaultNames.contains(name) {
-            throw SavedRunError("results file: configuration.models names '\(name)', which is not a model this bench knows (\(QualityModel.defaultNames.joined(separator: ", ")))")
+        for name in models where !QualityModel.allNames.contains(name) {
+            throw SavedRunError("results file: configuration.models names '\(name)', which is not a model this bench knows (\(QualityModel.allNames.joined(separator: ", ")))")
         }
         return QualityConfiguration(
             models: models, images: try optionalWhole(json["images"], "configuration.images"),
@@ -100,7 +100,7 @@ public enum SavedRun {
     /// One model's per-image numbers.
     static func model(_ json: JSONValue, metrics: [QualityMetric], methods: [QualityMethod]) throws -> QualityResults.ModelResults {
         let name = try string(json["model"], "models[].model")
-        guard QualityModel.defaultNames.contains(name) else { throw SavedRunError("results file: models[].model '\(name)' is not a model this bench knows") }
+        guard QualityModel.allNames.contains(name) else { throw SavedRunError("results file: models[].model '\(name)' is not a model this bench knows") }
         let images = try distinct(try array(json["images"], "\(name).images").enumerated().map { i, value in try whole(value, "\(name).images[\(i)]") }, "\(name).images")
         var results = QualityResults.ModelResults(
             model: name, imageIndices: images, misclassified: try whole(json["misclassified"], "\(name).misclassified"),

@@ -63,7 +63,7 @@ public enum AxiomMethods {
                         case .baseline:
                             if let baseline, inner.values[parameter.name] == nil { specification = specification.replacing(scope + parameter.name, with: .array(baseline, source: "baseline")) }
                         case .array(.stack):
-                            if let references {
+                            if let references, found.applies(parameter.name, given: inner.values) {
                                 specification = specification.replacing(scope + parameter.name, with: .array(references, source: "references"))
                             }
                         case .resource(let kind):

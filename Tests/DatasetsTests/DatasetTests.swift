@@ -172,3 +172,43 @@ struct ValidationPartTests {
         #expect(Self.indexed(5).validationPart(fraction: 1).inputs.scalars == [0, 1, 2, 3, 4])
     }
 }
+
+@Suite("The background-swapped data: shapes on black, digits on texture", .tags(.fixtures))
+struct SwappedBackgroundTests {
+    @Test("Shapes on black are the textured shapes with the background set to 0: the same labels and masks, within the texture's amplitude, 0 where nothing was painted")
+    func shapesOnBlack() {
+        let textured = Datasets.shapes(count: 200, seed: 9)
+        let black = Datasets.shapes(count: 200, seed: 9, background: .black)
+        #expect(black.images.labels == textured.images.labels)
+        #expect(black.masks == textured.masks)
+        var zeros = 0
+        for (a, b) in zip(black.images.inputs.scalars, textured.images.inputs.scalars) {
+            if a == 0 { zeros += 1 }
+            // Only the texture under (1 − c) of each pixel differs, and |b₀ + waves + noise| ≤
+            // 0.25 + 0.15 + 5·0.03 = 0.55 (five standard deviations of the noise).
+            #expect(abs(a - b) <= 0.55)
+        }
+        // Most of a 16×16 image is background: at least half the pixels are exactly 0.
+        #expect(zeros > black.images.inputs.count / 2)
+    }
+
+    @Test("Textured digits: x = d + (1 − d)·b clamped, b the shapes' texture: full ink stays, the background is no longer black, the same seed gives the same bits")
+    func texturedDigits() throws {
+        let digits = try Datasets.digits().test.subset(Array(0..<50))
+        let textured = Datasets.texturedDigits(digits, seed: 4)
+        #expect(textured.labels == digits.labels)
+        #expect(textured.inputs == Datasets.texturedDigits(digits, seed: 4).inputs)
+        #expect(textured.inputs != Datasets.texturedDigits(digits, seed: 5).inputs)
+        for (x, d) in zip(textured.inputs.scalars, digits.inputs.scalars) {
+            // b = b₀ + three waves of 0.05 + noise: within [0.05 − 0.15 − 5σ, 0.25 + 0.15 + 5σ] ⊂ [−0.25, 0.55].
+            #expect((0...1).contains(x))
+            if d == 1 { #expect(x == 1) } else if x > 0 && x < 1 {
+                let texture = (x - d) / (1 - d)
+                #expect(texture >= -0.25 && texture <= 0.55)
+            }
+        }
+        // The black background is gone: where a digit has no ink, almost no pixel stays 0.
+        let background = zip(textured.inputs.scalars, digits.inputs.scalars).filter { $0.1 == 0 }
+        #expect(background.filter { $0.0 == 0 }.count * 20 < background.count)
+    }
+}

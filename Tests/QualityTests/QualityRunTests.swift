@@ -28,13 +28,15 @@ struct QualityRunTests {
     func structureAndInvariants() throws {
         let results = try QualityRun.run(Self.withRetraining)
         let summary = QualitySummary(results)
-        #expect(results.models.map(\.model) == ["digits-cnn", "shapes-cnn"])
+        #expect(results.models.map(\.model) == ["digits-cnn", "shapes-cnn", "digits-textured-cnn", "shapes-black-cnn"])
         #expect(results.models[0].removeAndRetrain.keys.sorted() == ["input-x-gradient", "random"])
         for model in results.models {
             #expect(model.imageIndices.count + model.misclassified == model.considered && model.considered == 5)
             #expect(!model.imageIndices.isEmpty)
             for method in Self.configuration.methods {
-                #expect(model.scores[method.name]?.count == model.imageIndices.count, "\(model.model) \(method.name)")
+                // A background-swapped model gets IDGI's comparisons only; a checkpoint experiment runs on digits-cnn only.
+                let expected = method.runs(on: model.model) ? model.imageIndices.count : nil
+                #expect(model.scores[method.name]?.count == expected, "\(model.model) \(method.name)")
             }
         }
         #expect(!summary.cells.isEmpty)
@@ -49,7 +51,9 @@ struct QualityRunTests {
         #expect(summary.cell("digits-cnn", "ig", "pointing-game") == nil)
         #expect(summary.cell("shapes-cnn", "ig", "pointing-game") != nil)
         // One ruling per claim and model; each verdict follows from its interval.
-        #expect(summary.rulings.count == Claim.all.count * 2)
+        #expect(results.models[2].scores["ig+idgi"] != nil && results.models[2].scores["ddpath-ig"] == nil)
+        #expect(results.models[0].scores["ddpath-ig-step1000"] != nil && results.models[1].scores["ddpath-ig-step1000"] == nil)
+        #expect(summary.rulings.count == Claim.all.count * results.models.count)
         for ruling in summary.rulings {
             let metric = try #require(QualityMetric.named(ruling.claim.metric))
             #expect(ruling.verdict == Verdict(difference: ruling.judged, direction: metric.direction))
@@ -65,7 +69,7 @@ struct QualityRunTests {
         let models = try #require(json["models"]?.arrayValue)
         for (model, expected) in zip(models, results.models) {
             let methods = try #require(model["methods"]?.arrayValue)
-            #expect(methods.count == Self.configuration.methods.count)
+            #expect(methods.count == Self.configuration.methods.filter { $0.runs(on: expected.model) }.count)
             let insertion = try #require(methods.first?["scores"]?["insertion"]?.arrayValue)
             #expect(insertion.count == expected.imageIndices.count)
         }

@@ -73,6 +73,8 @@ public struct MethodRegistration: Sendable {
     let make: @Sendable ([String: ParameterValue], Sequential?) throws(AttributionError) -> any AttributionMethod
     /// The built method's parameter values, by name (file kinds have none).
     let read: @Sendable (any AttributionMethod) -> [String: ParameterValue]
+    /// Whether a parameter's condition holds once the given values are set.
+    let applicability: @Sendable (String, [String: ParameterValue]) -> Bool
 
     /// The registration of `Method`: its parameters, defaults and validation come from the type.
     public init<Method: ConfigurableMethod>(
@@ -96,7 +98,17 @@ public struct MethodRegistration: Sendable {
             return method
         }
         read = { built in (built as? Method)?.parameterValues ?? [:] }
+        applicability = { parameterName, values in
+            guard let parameter = Method.parameter(named: parameterName) else { return false }
+            guard let configured = try? Method.configured(with: values, subject: name) else { return true }
+            return parameter.inapplicability(in: configured) == nil
+        }
     }
+
+    /// Whether parameter `name` means something once `values` are given (its condition, such
+    /// as "with `denoiser` empirical", holds): a caller filling in parameters the user left out
+    /// fills only these. True when the values cannot be set (the build then says why).
+    public func applies(_ name: String, given values: [String: ParameterValue]) -> Bool { applicability(name, values) }
 
     /// The parameter called `name`, if the method has one.
     public func parameter(_ name: String) -> ParameterDeclaration? { parameters.first { $0.name == name } }

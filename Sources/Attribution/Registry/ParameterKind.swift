@@ -37,6 +37,8 @@ public enum ParameterKind: Sendable, Equatable {
         case stack
         /// [H, W], or one per input [N, H, W], of 0 and 1.
         case mask
+        /// [M] whole numbers ≥ 0: one class per point of a stack.
+        case classes
     }
 
     /// The accepted values, as help and error messages state them.
@@ -62,6 +64,7 @@ public enum ParameterKind: Sendable, Equatable {
             case .point: return "an .npy file of the input's shape"
             case .stack: return "an .npy file of shape [M] + the input's shape, M ≥ 1"
             case .mask: return "an .npy file of shape [H, W] or [N, H, W] holding 0 and 1"
+            case .classes: return "an .npy file of shape [M] holding whole numbers ≥ 0, one class per reference"
             }
         case .resource(let kind): return "the path of a \(kind.name)"
         case .method: return "a method name"
