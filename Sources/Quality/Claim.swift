@@ -55,6 +55,12 @@ public struct Claim: Sendable, Equatable {
         self.control = control
     }
 
+    /// Whether the run gives both of this claim's methods to `model` (a background-swapped model
+    /// runs IDGI's comparisons only; a checkpoint experiment runs on digits-cnn only).
+    public func applies(to model: String) -> Bool {
+        [method, base].allSatisfy { QualityMethod.named($0)?.runs(on: model) ?? false }
+    }
+
     /// How each paper's primary claims are ranked and explained, and why (the report prints it).
     public static let declarations: [(seed: String, text: String)] = [
         ("001", "insertion into a black image (IDGI's Table 1), pixels ranked by |A| summed over channels: IDGI's maps are non-negative and IG's signed, and the paper does not say how it ranks, so both are ranked by magnitude; the target's probability."),

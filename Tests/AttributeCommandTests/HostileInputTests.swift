@@ -181,7 +181,9 @@ struct HostileInputTests {
         var methods: [[String]] = Catalogue.methods.methods.compactMap { registration -> [String]? in
             var arguments = ["--method", registration.name]
             for (name, value) in registration.quickConfigurations[0] { arguments += ["--method.\(name)", value] }
-            for parameter in registration.parameters {
+            let given = (try? Catalogue.methods.specification(registration.name, text: registration.quickConfigurations[0]))?.values ?? [:]
+            // Only the files that apply to the quick configuration (DDPath's references go with its exact denoiser only).
+            for parameter in registration.parameters where registration.applies(parameter.name, given: given) {
                 switch parameter.kind {
                 case .array(.stack): arguments += ["--method.\(parameter.name)", references.path]
                 case .resource: arguments += ["--method.\(parameter.name)", Self.diffusion.path]

@@ -114,6 +114,13 @@ let ddpath = DenoisingDiffusionPath(model: digitsDiffusion, steps: pathSteps, de
 let noisyStart = orExit { try ddpath.startPoint(for: digit) }
 let recording = RunOptions(recordsLedger: true, recordsPathPoints: true)
 let ddResult = orExit { try ddpath.attribute(digit, of: output, options: recording) }
+/// The same path with every anchor denoised by the exact denoiser of the target class's training
+/// digits: the Bayes-optimal class-conditional denoiser that guidance approximates.
+let trainingDigits = orExit { try Datasets.digits().train }
+let exactPath = DenoisingDiffusionPath(
+    model: digitsDiffusion, denoiser: .empirical, references: trainingDigits.inputs, referenceLabels: trainingDigits.labels, steps: pathSteps,
+    denoising: defaults, seed: 0)
+let exactResult = orExit { try exactPath.attribute(digit, of: output, options: recording) }
 let igResult = orExit { try IntegratedGradients(baseline: noisyStart, steps: pathSteps, rule: .left).attribute(digit, of: output, options: recording) }
 /// F along a path from its ledger: F(p_0), …, F(p_T).
 func softmaxAlong(_ ledger: Ledger) -> [Double] { ledger.steps.map(\.startValue) + [ledger.steps.last!.endValue] }
@@ -124,23 +131,35 @@ func pathPoint(_ result: AttributionResult, _ k: Int) -> [Double] { k == pathSte
 orExit {
     try HeatmapFigure(
         title: "Points along the paths (digit \(target))", columnTitles: shown.map { "k = \($0)" },
-        rows: [shown.map { gray(pathPoint(igResult, $0), 8) }, shown.map { gray(pathPoint(ddResult, $0), 8) }],
-        colorScales: [.init(.grayscale, low: "0", high: "1", caption: "top: IG's straight line; bottom: DDPath-IG (guided step, a = 1)")]
+        rows: [shown.map { gray(pathPoint(igResult, $0), 8) }, shown.map { gray(pathPoint(ddResult, $0), 8) }, shown.map { gray(pathPoint(exactResult, $0), 8) }],
+        colorScales: [.init(.grayscale, low: "0", high: "1", caption: "top: IG's straight line; middle: DDPath-IG (learned, guided); bottom: DDPath-IG with the exact class denoiser")]
     ).writePNG(to: notebook.figure("paths.png"), scale: 10)
     var plot = LinePlot(title: "p(\(target) | x) along the paths", xLabel: "k / T", yLabel: "softmax of the target")
-    for (label, result) in [("IG (straight line)", igResult), ("DDPath-IG", ddResult)] {
+    for (label, result) in [("IG (straight line)", igResult), ("DDPath-IG", ddResult), ("DDPath-IG, exact denoiser", exactResult)] {
         let values = softmaxAlong(result.ledger!)
         plot.series.append(LinePlot.Series(label: label, points: values.indices.map { (Double($0) / Double(pathSteps), values[$0]) }, markers: false))
     }
     try plot.svg().write(to: notebook.figure("softmax-along-paths.svg"))
 }
-notebook.table(["path", "decreasing steps of \(pathSteps)", "F(x′)", "F(x)", "Σ A", "|Σ A − ΔF|"], [("IG", igResult), ("DDPath-IG", ddResult)].map { name, r in
+notebook.table(["path", "decreasing steps of \(pathSteps)", "F(x′)", "F(x)", "Σ A", "|Σ A − ΔF|"], [("IG", igResult), ("DDPath-IG", ddResult), ("DDPath-IG, exact class denoiser", exactResult)].map { name, r in
     [name, String(decreasingSteps(r.ledger!)), Walkthrough.sci(r.startValue!), Walkthrough.fixed(r.endValue!, 4), Walkthrough.fixed(r.attribution.sum, 4), Walkthrough.sci(abs(r.completenessDelta!))]
 })
 let igDecreasing = decreasingSteps(igResult.ledger!)
 let ddDecreasing = decreasingSteps(ddResult.ledger!)
+let exactDecreasing = decreasingSteps(exactResult.ledger!)
 notebook.record("pathDecreasingSteps_IG", Double(igDecreasing))
 notebook.record("pathDecreasingSteps_DDPath", Double(ddDecreasing))
+notebook.record("pathDecreasingSteps_DDPathExact", Double(exactDecreasing))
+/// How far each interior point of a path lies from the straight line's point at the same k (mean |Δ| per pixel).
+func departure(_ result: AttributionResult) -> Double {
+    let interior = 1..<pathSteps
+    return interior.map { k in zip(pathPoint(result, k), pathPoint(igResult, k)).map { abs($0 - $1) }.reduce(0, +) / Double(digit.count) }.reduce(0, +) / Double(interior.count)
+}
+/// The target's probability halfway along a path.
+func halfway(_ result: AttributionResult) -> Double { softmaxAlong(result.ledger!)[pathSteps / 2] }
+let (learnedDeparture, exactDeparture) = (departure(ddResult), departure(exactResult))
+notebook.record("meanDeparture_DDPath", learnedDeparture)
+notebook.record("meanDeparture_DDPathExact", exactDeparture)
 notebook.say("""
     Both paths start at the same noise image x′ = 0.5 + z/2 (pure diffusion noise in the data's
     scale) and end at the digit. IG walks the straight line, the digit fading in through the
@@ -151,6 +170,16 @@ notebook.say("""
     (figure paths.png, bottom row). p(target) along each path is in softmax-along-paths.svg:
     it falls on \(igDecreasing) of IG's \(pathSteps) steps and on \(ddDecreasing) of DDPath's. A Riemann sum on the polyline
     is complete up to discretisation (last column); IDGI would make it exact.
+
+    The bottom row denoises every anchor with the exact denoiser of the \(trainingDigits.labels.filter { $0 == target }.count)
+    training digits of class \(target) instead: x̂₀(u) = Σ_i w_i u_i, w_i ∝ exp(−‖u − √ᾱ_τ u_i‖²/(2(1 − ᾱ_τ))),
+    the posterior mean a perfectly trained class-conditional denoiser would return, with
+    DDPM's reverse step from it (`--denoiser empirical`). Its points move further from the
+    straight line — \(Walkthrough.fixed(exactDeparture, 3)) per pixel on average against the learned, guided
+    denoiser's \(Walkthrough.fixed(learnedDeparture, 3)) — and p(target) halfway along is \(Walkthrough.fixed(halfway(exactResult), 3)) against
+    \(Walkthrough.fixed(halfway(ddResult), 3)) (IG: \(Walkthrough.fixed(halfway(igResult), 3))); it falls on \(exactDecreasing) of its \(pathSteps) steps. Whether
+    that better denoiser gives a better attribution is `bench quality`'s question
+    (`ddpath-ig-empirical-class`; walkthrough 07).
     """)
 
 // MARK: - 4. Maps
