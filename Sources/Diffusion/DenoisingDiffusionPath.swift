@@ -26,6 +26,12 @@ import Tensors
 /// point, the literal reading, makes p(label) fall on 43% of the steps and the Riemann sum
 /// miss ΔF by 3.1 on average on digits.
 ///
+/// Exploratory options, each changing one ingredient to test why DDPath scores as it does:
+/// the exact denoiser of a data set in place of the learned one (``DenoiserKind/empirical``,
+/// class-conditional with the references' labels), SNR-matched anchor times
+/// (``AnchorDenoising/Times/snr``) and path points clamped to the data's range
+/// (``AnchorDenoising/clip``).
+///
 /// Properties: with `--attribution path` the Riemann sum's completeness gap shrinks as the
 /// segments do; with IDGI every step is exactly complete (the hyperplane property), so the
 /// whole attribution sums to F(x) − F(x′) up to round-off; `algorithm-1` is not complete

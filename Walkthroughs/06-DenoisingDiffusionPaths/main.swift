@@ -167,16 +167,15 @@ notebook.say("""
     classifier-guided reverse step at diffusion time τ_k = T_d(1 − k/T) toward the target
     class, sampled with one noise image shared by the whole path (the defaults; cell 5 says
     why). Its points lose the baseline's pixel noise sooner and look like the class earlier
-    (figure paths.png, bottom row). p(target) along each path is in softmax-along-paths.svg:
+    (figure paths.png, middle row). p(target) along each path is in softmax-along-paths.svg:
     it falls on \(igDecreasing) of IG's \(pathSteps) steps and on \(ddDecreasing) of DDPath's. A Riemann sum on the polyline
     is complete up to discretisation (last column); IDGI would make it exact.
 
     The bottom row denoises every anchor with the exact denoiser of the \(trainingDigits.labels.filter { $0 == target }.count)
     training digits of class \(target) instead: x̂₀(u) = Σ_i w_i u_i, w_i ∝ exp(−‖u − √ᾱ_τ u_i‖²/(2(1 − ᾱ_τ))),
     the posterior mean a perfectly trained class-conditional denoiser would return, with
-    DDPM's reverse step from it (`--denoiser empirical`). Its points move further from the
-    straight line — \(Walkthrough.fixed(exactDeparture, 3)) per pixel on average against the learned, guided
-    denoiser's \(Walkthrough.fixed(learnedDeparture, 3)) — and p(target) halfway along is \(Walkthrough.fixed(halfway(exactResult), 3)) against
+    DDPM's reverse step from it (`--denoiser empirical`). Its points lie \(Walkthrough.fixed(exactDeparture, 3)) per pixel on
+    average from the straight line's, the learned, guided denoiser's \(Walkthrough.fixed(learnedDeparture, 3)), and p(target) halfway along is \(Walkthrough.fixed(halfway(exactResult), 3)) against
     \(Walkthrough.fixed(halfway(ddResult), 3)) (IG: \(Walkthrough.fixed(halfway(igResult), 3))); it falls on \(exactDecreasing) of its \(pathSteps) steps. Whether
     that better denoiser gives a better attribution is `bench quality`'s question
     (`ddpath-ig-empirical-class`; walkthrough 07).
