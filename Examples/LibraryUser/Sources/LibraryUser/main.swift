@@ -18,13 +18,14 @@ print("digits-cnn predicts \(predicted) with p = \(try output.value(at: image))"
 
 // Every method of the catalogue (DDPath included), built by its one builder with its default
 // parameters: a parameter that reads a reference set gets the model's 64 check digits, one that
-// reads a diffusion directory the shipped digits diffusion model (by their kinds), and the
+// reads a diffusion directory the shipped digits diffusion model (by their kinds; only where the
+// parameter applies to the defaults: DDPath's references belong to its exact denoiser), and the
 // methods built from the model get the network.
 let references = try ShippedModels.checkInputs("digits-cnn")  // [64, 1, 8, 8]
 let diffusion = try DiffusionModel.load(ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/digits"))
 for registration in Catalogue.methods.methods {
     var files: [String: ParameterValue] = [:]
-    for parameter in registration.parameters {
+    for parameter in registration.parameters where registration.applies(parameter.name, given: [:]) {
         switch parameter.kind {
         case .array(.stack): files[parameter.name] = .array(references, source: "the check digits")
         case .resource(.diffusionDirectory): files[parameter.name] = .resource(diffusion, source: "diffusion/digits")
