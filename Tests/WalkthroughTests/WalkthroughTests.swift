@@ -165,6 +165,16 @@ struct WalkthroughTests {
         #expect((1...4).contains(plotted))
         let (flips, rulings) = (try Self.number(summary, "choiceFlips"), try Self.number(summary, "choiceRulings"))
         #expect(flips >= 0 && flips <= rulings)
+        // The experiments: every one judged against IG from the same noise on the models it ran on
+        // (12 on digits-cnn, 9 on shapes-cnn, DDPath-IG itself on both), the dose–response from the
+        // three checkpoints, the shipped denoiser and the exact one, and IDGI's loss on the swapped models.
+        let experiments = QualityMethod.ddpathExperiments
+        #expect(try Self.number(summary, "experimentRulings") == Double(2 + experiments.filter { $0.runs(on: "digits-cnn") }.count + experiments.filter { $0.runs(on: "shapes-cnn") }.count))
+        #expect(try Self.number(summary, "dosePoints") == Double(QualityMethod.denoiserCheckpoints.count + 2))
+        for model in ["digits-cnn", "digits-textured-cnn", "shapes-cnn", "shapes-black-cnn"] {
+            // Read from the committed run (a model missing from it records null, which fails here).
+            #expect(try Self.number(summary, "idgiLoss_\(model)").isFinite, "\(model)")
+        }
     }
 
     @Test("A number that is not finite is recorded as null, so no check can pass on it")

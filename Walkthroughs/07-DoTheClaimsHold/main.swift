@@ -258,18 +258,20 @@ notebook.say("""
 // MARK: - 5. The decisive experiments
 
 notebook.cell(5, "Why the verdicts come out as they do: the decisive experiments")
+/// The full run's judged row of `method` − `base` on `metric` on `model`.
+func comparison(_ method: String, _ base: String, _ metric: String, _ model: String) -> JSONValue? {
+    judged.first {
+        $0["method"]?.stringValue == method && $0["base"]?.stringValue == base && $0["metric"]?.stringValue == metric && $0["model"]?.stringValue == model
+    }
+}
 /// The estimate of `method` − `base` on `metric` on `model`, as a number (nil when not judged).
 func difference(_ method: String, _ base: String, _ metric: String, _ model: String) -> (value: Double, verdict: String)? {
-    guard let entry = judged.first(where: {
-        $0["method"]?.stringValue == method && $0["base"]?.stringValue == base && $0["metric"]?.stringValue == metric && $0["model"]?.stringValue == model
-    }), let value = judgedInterval(entry) else { return nil }
+    guard let entry = comparison(method, base, metric, model), let value = judgedInterval(entry) else { return nil }
     return (value.estimate, entry["verdict"]?.stringValue ?? "?")
 }
 /// "verdict ±x.xxx [lo, hi]" of `method` − `base` on `metric` on `model`.
 func differenceText(_ method: String, _ base: String, _ metric: String, _ model: String) -> String {
-    guard let entry = judged.first(where: {
-        $0["method"]?.stringValue == method && $0["base"]?.stringValue == base && $0["metric"]?.stringValue == metric && $0["model"]?.stringValue == model
-    }), let value = judgedInterval(entry) else { return "–" }
+    guard let entry = comparison(method, base, metric, model), let value = judgedInterval(entry) else { return "–" }
     return "\(entry["verdict"]?.stringValue ?? "?") \(interval(value))"
 }
 let experimentModels = ["digits-cnn", "shapes-cnn"].filter(models.contains)
