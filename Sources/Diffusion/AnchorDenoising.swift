@@ -200,14 +200,11 @@ public struct AnchorDenoising: Sendable, Equatable {
                     let subset = Tensor(
                         shape: [moving.count] + model.inputShape,
                         scalars: moving.flatMap { Array(result.scalars[($0 * features)..<(($0 + 1) * features)]) })
-                    // DDIM's step to t′: √ᾱ_{t′} x̂_0 + √(1 − ᾱ_{t′}) ε̂′.
+                    // DDIM's step to t′ is the forward process from x̂_0 with ε̂′: √ᾱ_{t′} x̂_0 + √(1 − ᾱ_{t′}) ε̂′.
                     let (stepNoise, clean) = try cleanEstimate(subset, times: moving.map { from[$0] })
+                    let stepped = model.noised(clean, times: moving.map { to[$0] }, noise: stepNoise)
                     for (row, b) in moving.enumerated() {
-                        let alphaBar = schedule.alphaBar(to[b])
-                        let (signal, spread) = (alphaBar.squareRoot(), (1 - alphaBar).squareRoot())
-                        for i in 0..<features {
-                            result.scalars[b * features + i] = signal * clean.scalars[row * features + i] + spread * stepNoise.scalars[row * features + i]
-                        }
+                        for i in 0..<features { result.scalars[b * features + i] = stepped.scalars[row * features + i] }
                     }
                 }
             }
@@ -235,18 +232,8 @@ public struct AnchorDenoising: Sendable, Equatable {
         /// The noise estimate ε̂′ and the clean estimate x̂_0 from u_t: the learned model's,
         /// guided; or the exact x̂_0 with the noise it implies, ε̂ = (u_t − √ᾱ_t x̂_0)/√(1 − ᾱ_t).
         private func cleanEstimate(_ u: Tensor, times: [Int]) throws(DiffusionError) -> (noise: Tensor, clean: Tensor) {
-            guard let empirical else {
-                return try model.guidedCleanEstimate(u, times: times, classes: Array(repeating: target, count: times.count), scale: configuration.guidanceScale)
-            }
-            let clean = try empirical.predictedStart(u, times: times, targets: empiricalTargets(times.count))
-            let features = u.count / max(1, times.count)
-            var noise = [Double](repeating: 0, count: u.count)
-            for (b, t) in times.enumerated() {
-                let alphaBar = model.schedule.alphaBar(t)
-                let (signal, spread) = (alphaBar.squareRoot(), (1 - alphaBar).squareRoot())
-                for i in (b * features)..<((b + 1) * features) { noise[i] = (u.scalars[i] - signal * clean.scalars[i]) / spread }
-            }
-            return (Tensor(shape: u.shape, scalars: noise), clean)
+            if let empirical { return try empirical.estimates(u, times: times, targets: empiricalTargets(times.count)) }
+            return try model.guidedCleanEstimate(u, times: times, classes: Array(repeating: target, count: times.count), scale: configuration.guidanceScale)
         }
     }
 }

@@ -85,17 +85,8 @@ extension DiffusionModel {
             throw DiffusionError("a DDIM step goes to an earlier time: t′ = \(target) is not in 0…\(t - 1) for t = \(t)")
         }
         let (noise, clean) = try guidedCleanEstimate(u, times: times, classes: classes, scale: scale)
-        let features = featureCount
-        var scalars = [Double](repeating: 0, count: u.count)
-        for b in times.indices {
-            let target = targetTimes[b]
-            let rootAlphaBar = schedule.alphaBar(target).squareRoot()
-            let rootOneMinus = (1 - schedule.alphaBar(target)).squareRoot()
-            for i in (b * features)..<((b + 1) * features) {
-                scalars[i] = rootAlphaBar * clean.scalars[i] + rootOneMinus * noise.scalars[i]
-            }
-        }
-        return Tensor(shape: u.shape, scalars: scalars)
+        // The forward process from x̂_0 with ε̂′ to t′.
+        return noised(clean, times: targetTimes, noise: noise)
     }
 
     /// One denoising request in the data's scale, as `attribute denoise` makes it: `x` is

@@ -98,19 +98,22 @@ struct DiffusionPathWalk: Walk {
         }
     }
 
-    /// τ_i of interior anchor i: the schedule's, or the one whose SNR is the anchor's
-    /// (``SignalMatchedTimes``; progress i/T on IG's line, the L1 share on Guided IG's walk;
+    /// τ_1 … τ_{T−1} of the interior anchors: the schedule's, or those whose SNR is each anchor's
+    /// own (``SignalMatchedTimes``; progress i/T on IG's line, the L1 share on Guided IG's walk;
     /// m the baseline's mean square in the diffusion scale).
-    private func anchorTime(_ i: Int, baselineMeanSquare m: Double) -> Int {
+    private func anchorTimes() -> [Int] {
         let (steps, schedule) = (method.steps, model.schedule)
         switch method.denoising.times {
         case .schedule:
-            return method.denoising.time(anchor: i, of: steps, diffusionSteps: schedule.steps)
+            return (1..<steps).map { method.denoising.time(anchor: $0, of: steps, diffusionSteps: schedule.steps) }
         case .snr:
-            let progress = method.base == .guidedIG
-                ? SignalMatchedTimes.progress(of: guidedAnchors[i], from: start, to: input) : Double(i) / Double(steps)
-            let ratio = SignalMatchedTimes.anchorRatio(progress: progress, baselineMeanSquare: m)
-            return SignalMatchedTimes.time(matching: ratio, schedule: schedule)
+            let m = SignalMatchedTimes.meanSquare(model.diffusionScale(Tensor(shape: [start.count], scalars: start)).scalars)
+            let ratios = (1..<steps).map { i in
+                let progress = method.base == .guidedIG
+                    ? SignalMatchedTimes.progress(of: guidedAnchors[i], from: start, to: input) : Double(i) / Double(steps)
+                return SignalMatchedTimes.anchorRatio(progress: progress, baselineMeanSquare: m)
+            }
+            return SignalMatchedTimes.times(matching: ratios, schedule: schedule)
         }
     }
 
@@ -121,9 +124,7 @@ struct DiffusionPathWalk: Walk {
             return
         }
         let steps = method.steps
-        let baseline = model.diffusionScale(Tensor(shape: [start.count], scalars: start)).scalars
-        let meanSquare = SignalMatchedTimes.meanSquare(baseline)
-        times = [0] + (1..<steps).map { anchorTime($0, baselineMeanSquare: meanSquare) } + [0]
+        times = [0] + anchorTimes() + [0]
         let generator = Xoshiro256StarStar(seed: method.seed).derived(1)
         let points = DenoisedPoints(
             anchor: anchorSource(), start: start, input: input, times: times,

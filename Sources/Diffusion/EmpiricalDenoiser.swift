@@ -184,11 +184,12 @@ public struct EmpiricalDenoiser: Sendable {
         return Tensor(shape: u.shape, scalars: result)
     }
 
-    /// The noise x̂₀ implies, ε̂ = (u_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t), for each image of a batch over all
-    /// references: what a learned denoiser's ε-prediction is compared with.
+    /// x̂₀ and the noise it implies, ε̂ = (u_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t), for each image of a batch,
+    /// image b over class `targets[b]`'s references (all of them where it is nil): the pair a
+    /// learned denoiser's ε-prediction gives, for the rules that read both.
     /// - Throws: ``DiffusionError`` as ``predictedStart(_:times:targets:)``.
-    public func predictedNoise(_ u: Tensor, times: [Int]) throws(DiffusionError) -> Tensor {
-        let start = try predictedStart(u, times: times)
+    public func estimates(_ u: Tensor, times: [Int], targets: [Int?]) throws(DiffusionError) -> (noise: Tensor, clean: Tensor) {
+        let start = try predictedStart(u, times: times, targets: targets)
         let features = featureCount
         var result = u.scalars
         for (b, t) in times.enumerated() {
@@ -196,7 +197,14 @@ public struct EmpiricalDenoiser: Sendable {
             let (signal, spread) = (alphaBar.squareRoot(), (1 - alphaBar).squareRoot())
             for k in (b * features)..<((b + 1) * features) { result[k] = (u.scalars[k] - signal * start.scalars[k]) / spread }
         }
-        return Tensor(shape: u.shape, scalars: result)
+        return (Tensor(shape: u.shape, scalars: result), start)
+    }
+
+    /// The noise x̂₀ implies for each image of a batch over all references: what a learned
+    /// denoiser's ε-prediction is compared with (``estimates(_:times:targets:)``).
+    /// - Throws: ``DiffusionError`` as ``predictedStart(_:times:targets:)``.
+    public func predictedNoise(_ u: Tensor, times: [Int]) throws(DiffusionError) -> Tensor {
+        try estimates(u, times: times, targets: Array(repeating: nil, count: times.count)).noise
     }
 
     /// Checks a batch [B] + shape with B times in 1…T_d and finite values.

@@ -31,18 +31,20 @@ public enum SignalMatchedTimes {
         return noise > 0 ? alpha * alpha / noise : .infinity
     }
 
-    /// The time t ∈ 1…T_d with log(ᾱ_t/(1 − ᾱ_t)) nearest log `ratio` (the earlier on a tie).
-    public static func time(matching ratio: Double, schedule: NoiseSchedule) -> Int {
-        if ratio == .infinity { return 1 }
-        if ratio <= 0 { return schedule.steps }
-        let target = log(ratio)
-        var best = (time: 1, distance: Double.infinity)
-        for t in 1...schedule.steps {
-            let alphaBar = schedule.alphaBar(t)
-            let distance = abs(log(alphaBar / (1 - alphaBar)) - target)
-            if distance < best.distance { best = (t, distance) }
+    /// For each ratio, the time t ∈ 1…T_d with log(ᾱ_t/(1 − ᾱ_t)) nearest its log (the earlier on
+    /// a tie); the schedule's log SNRs are computed once for all of them.
+    public static func times(matching ratios: [Double], schedule: NoiseSchedule) -> [Int] {
+        let logRatios = (1...schedule.steps).map { t in log(schedule.alphaBar(t) / (1 - schedule.alphaBar(t))) }
+        return ratios.map { ratio in
+            if ratio == .infinity { return 1 }
+            if ratio <= 0 { return schedule.steps }
+            let target = log(ratio)
+            var best = (time: 1, distance: Double.infinity)
+            for (index, logRatio) in logRatios.enumerated() where abs(logRatio - target) < best.distance {
+                best = (index + 1, abs(logRatio - target))
+            }
+            return best.time
         }
-        return best.time
     }
 
     /// The mean square m = ‖u_b‖²/D of a baseline in the diffusion scale.

@@ -272,15 +272,14 @@ public struct QualityMethod: Sendable, Equatable {
     func build(for model: QualityModel, overriding overrides: [String: String] = [:], baseline: Tensor? = nil) throws -> (any AttributionMethod)? {
         guard let registryName else { return nil }
         let methods = Catalogue.methods
-        var values = self.values.merging(overrides.filter { self.values[$0.key] != nil }) { _, new in new }
+        let values = self.values.merging(overrides.filter { self.values[$0.key] != nil }) { _, new in new }
         var specification = try methods.specification(registryName, text: values)
         if let registration = methods.registration(named: registryName),
-            registration.parameters.contains(where: { $0.kind == .resource(.diffusionDirectory) }), values["guidance-scale"] == nil,
+            registration.parameters.contains(where: { $0.kind == .resource(.diffusionDirectory) }), specification.values["guidance-scale"] == nil,
             registration.applies("guidance-scale", given: specification.values)
         {
             guard let diffusion = model.diffusion else { throw QualityError("\(name) needs a diffusion model, and \(model.name) has none") }
-            values["guidance-scale"] = String(diffusion.guidanceScale)
-            specification = try methods.specification(registryName, text: values)
+            specification = specification.replacing("guidance-scale", with: .number(diffusion.guidanceScale))
         }
         for (scope, registration, inner) in methods.registrations(of: specification) {
             let fills = registration.parameters.filter {

@@ -44,7 +44,7 @@ public struct QualityModel: Sendable {
 
         /// The checkpoints saved beside the diffusion directory `directory` (NAME-checkpoints/step-S), by step.
         static func all(of directory: URL) throws -> [Checkpoint] {
-            let folder = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + "-checkpoints")
+            let folder = TrainedDiffusion.checkpointsDirectory(of: directory)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
             return try names.compactMap { name -> Checkpoint? in
                 guard name.hasPrefix("step-"), let steps = Int(name.dropFirst(5)) else { return nil }
@@ -86,23 +86,13 @@ public struct QualityModel: Sendable {
     /// - Throws: when the model, its data or its diffusion directory cannot be read.
     public static func load(_ name: String, limit: Int? = nil, references: Int? = nil) throws -> QualityModel {
         let network = try ShippedModels.network(name)
-        let split: DataSplit
-        var masks: Tensor? = nil
-        switch name {
-        case "digits-cnn", "digits-mlp":
-            split = try Datasets.digits()
-        case "shapes-cnn", "shapes-black-cnn":
-            let background: ShapesBackground = name == "shapes-cnn" ? .textured : .black
-            let train = Datasets.shapes(count: FixtureRecipe.shapesTrain.count, seed: FixtureRecipe.shapesTrain.seed, background: background)
-            let test = Datasets.shapes(count: FixtureRecipe.shapesTest.count, seed: FixtureRecipe.shapesTest.seed, background: background)
-            split = DataSplit(train: train.images, test: test.images)
-            masks = test.masks
-        case "digits-textured-cnn":
-            split = try FixtureRecipe.texturedDigits()
-        default:
+        guard allNames.contains(name), let recipe = FixtureRecipe.all.first(where: { $0.name == name }) else {
             throw QualityError(
                 "bench quality runs on \(allNames.joined(separator: ", ")) (their test splits and masks); '\(name)' is not one of them")
         }
+        let split = try recipe.data()
+        // The shapes' masks do not depend on the background.
+        let masks = name.hasPrefix("shapes") ? Datasets.shapes(count: FixtureRecipe.shapesTest.count, seed: FixtureRecipe.shapesTest.seed).masks : nil
         let count = min(limit ?? split.test.count, split.test.count)
         let inputs = (0..<count).map { split.test.inputs.point($0) }
         let predictions = count == 0 ? [] : try network.predictions(for: Tensor.stacking(inputs))
@@ -125,7 +115,7 @@ public struct QualityModel: Sendable {
         return QualityModel(
             name: name, network: network, images: images, misclassified: count - images.count, considered: count,
             references: references.map { split.train.subset(Array(0..<min($0, split.train.count))).inputs } ?? split.train.inputs,
-            training: split.train, recipe: FixtureRecipe.all.first { $0.name == name }!, diffusion: diffusion, denoiserCheckpoints: checkpoints)
+            training: split.train, recipe: recipe, diffusion: diffusion, denoiserCheckpoints: checkpoints)
     }
 
     /// The guidance scale `train-fixtures` chose for the diffusion model (its metrics.json).
