@@ -78,9 +78,13 @@ let package = Package(
             name: "walkthrough-07", dependencies: ["Tensors", "ArrayFormats", "Quality", "WalkthroughSupport"],
             path: "Walkthroughs/07-DoTheClaimsHold", swiftSettings: hostTuning),
         .executableTarget(
+            name: "walkthrough-08", dependencies: ["Tensors", "ArrayFormats", "Models", "Attribution", "WalkthroughSupport"],
+            path: "Walkthroughs/08-TheExactAnswer", swiftSettings: hostTuning),
+        .executableTarget(
             name: "walkthroughs",
             dependencies: [
                 "ArgumentParsing", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06", "walkthrough-07",
+                "walkthrough-08",
             ],
             swiftSettings: hostTuning),
 
@@ -118,7 +122,7 @@ let package = Package(
             name: "WalkthroughTests",
             dependencies: [
                 "_TestSupport", "WalkthroughSupport", "Quality", "walkthroughs", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05",
-                "walkthrough-06", "walkthrough-07",
+                "walkthrough-06", "walkthrough-07", "walkthrough-08",
             ]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "AttributeCommand", "_TestSupport"]),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "Evaluation", "Datasets", "FixtureModels", "ArgumentParsing", "Catalogue", "_TestSupport"]),

@@ -23,6 +23,8 @@ struct Computation {
     /// F at each input.
     let values: [Double]
     let results: [AttributionResult]
+    /// verify --exact: exact IG with the same baseline, integrator and output.
+    let exactResults: [AttributionResult]?
     /// The method's effective parameters, for the report.
     let parameters: [JSONValue.Member]
     let seconds: Double
@@ -65,6 +67,18 @@ struct Computation {
         }
         self.results = results
         values = try Self.explainedValues(results, inputs: inputs, output: output, targets: targets, chunk: chunk)
+        if request.comparesWithExact {
+            var exact = specification
+            exact.values["rule"] = .word("exact")
+            exact.values["steps"] = nil
+            exact.values["tolerance"] = nil
+            let exactMethod = try request.methods.build(exact, network: network)
+            exactResults = try Parallelism.$threadLimit.withValue(request.threads) {
+                try exactMethod.attribute(inputs, of: try ExplainedFunctions(output, targets: targets))
+            }
+        } else {
+            exactResults = nil
+        }
     }
 
     /// The logits of every input, in forward passes of at most `chunk` inputs: a forward pass
@@ -168,6 +182,11 @@ struct Computation {
                     "the explained probability is \(value), saturated in double precision: its gradients vanish and say little; "
                         + "use --output log-probability or --output logit"))
             }
+            // The exact and adaptive rules say how they integrated.
+            var integration: [JSONValue.Member] = []
+            if let pieces = result.linearPieces { integration.append(.init("linearPieces", .number(Double(pieces)))) }
+            if let intervals = result.adaptiveIntervals { integration.append(.init("adaptiveIntervals", .number(Double(intervals)))) }
+            if let estimate = result.integrationErrorEstimate { integration.append(.init("integrationErrorEstimate", .number(estimate))) }
             return [
                 .init("input", .number(Double(b))),
                 .init("method", .string(request.specification.name)),
@@ -179,6 +198,7 @@ struct Computation {
                 .init("completenessDelta", result.completenessDelta.map { .number($0) } ?? .null),
                 .init("gradientEvaluations", .number(Double(result.gradientEvaluations))),
                 .init("valueEvaluations", .number(Double(result.valueEvaluations))),
+            ] + integration + [
                 .init("seconds", .number(seconds)),
                 .init("predictedClass", .number(Double(predicted[b]))),
                 .init("logits", .array(logits[b].map { .number($0) })),

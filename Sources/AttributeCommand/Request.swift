@@ -27,6 +27,8 @@ struct Request {
     var threads: Int?
     var batchSize: Int?
     var verifying: Bool
+    /// verify --exact: also measure the candidate (and the reference) against exact IG.
+    var comparesWithExact = false
 
     /// The command's own options (the method's come from the registry).
     static let options: [OptionSpec] = [
@@ -43,14 +45,16 @@ struct Request {
         .value("path-points", "P.npy", "every point a gradient was taken at, stacked in evaluation order ([P] + inputShape)"),
         .value("anchors", "N.npy", "ddpath: the base path's anchors before denoising, [T + 1] + inputShape per input, stacked"),
         .value("candidate", "C.npy", "verify: the attributions to check (the input file's shape)"),
-        .value("tolerance", "T", "verify: the largest accepted max|C − R| / max|R| per input (default 1e-6)"),
+        .flag("exact", "verify, ig: also the candidate's and the reference's distance from exact IG (a piecewise-linear network)"),
+        .value("tolerance", "T", "verify: the largest accepted max|C − R| / max|R| per input (default 1e-6); outside verify, ig's --tolerance"),
     ]
 
     /// Parses `words` (after `verify`, if given).
     init(_ words: [String], verifying: Bool, methods: MethodRegistry) throws {
         self.methods = methods
         self.verifying = verifying
-        let own = Dictionary(uniqueKeysWithValues: Self.options.map { ($0.name, $0.shape) })
+        // `--tolerance` is verify's; outside verify it is the method's (IG's exact and adaptive rules).
+        let own = Dictionary(uniqueKeysWithValues: Self.options.filter { verifying || $0.name != "tolerance" || !CommandLineNames.isParameter("tolerance", methods: methods) }.map { ($0.name, $0.shape) })
         let arguments = try Arguments(words, command: "attribute") { name in
             if let shape = own[name] { return shape }
             if CommandLineNames.isFlag(name, methods: methods) { return .flag }
@@ -62,7 +66,7 @@ struct Request {
             throw UsageError("missing required option '--method' (one of: \(methods.names.joined(separator: ", ")))")
         }
         var text = arguments.values.filter { own[$0.key] == nil }
-        for flag in arguments.flags where flag != "help" { text[flag] = "true" }
+        for flag in arguments.flags where flag != "help" && own[flag] == nil { text[flag] = "true" }
         // Every method parameter is parsed now, so a misplaced one is a usage error before any file is read.
         specification = try methods.specification(method, text: text)
         try methods.checkValues(specification)
@@ -76,12 +80,17 @@ struct Request {
             candidateFile = URL(fileURLWithPath: try arguments.required("candidate"))
             outputFile = try arguments.text("out").map { URL(fileURLWithPath: $0) }
         } else {
-            for name in ["candidate", "tolerance"] where arguments.values[name] != nil {
+            for name in ["candidate", "tolerance"] where own[name] != nil && arguments.values[name] != nil {
                 throw UsageError("--\(name) belongs to `attribute verify`")
             }
+            if arguments.has("exact") { throw UsageError("--exact belongs to `attribute verify`") }
             outputFile = URL(fileURLWithPath: try arguments.required("out"))
         }
-        tolerance = try arguments.number("tolerance", in: 0...1e300) ?? 1e-6
+        comparesWithExact = arguments.has("exact")
+        if comparesWithExact && method != "ig" {
+            throw UsageError("--exact applies to --method ig: exact Integrated Gradients is the straight line's answer; other methods have no exact reference here")
+        }
+        tolerance = own["tolerance"] == nil ? 1e-6 : try arguments.number("tolerance", in: 0...1e300) ?? 1e-6
         ledgerFile = try arguments.text("ledger").map { URL(fileURLWithPath: $0) }
         if ledgerFile != nil && !methods.keepsLedger(specification) {
             throw UsageError("--ledger does not apply to --method \(method)\(Self.baseSuffix(specification, methods)): only path methods (and aggregations of them) keep a ledger")

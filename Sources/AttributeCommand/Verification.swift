@@ -5,7 +5,10 @@ import Models
 import Tensors
 
 /// `attribute verify`: a candidate's attributions against the recomputed ones, input by
-/// input, as max|C − R| / max|R| (0 when both are 0, infinite when only R is).
+/// input, as max|C − R| / max|R| (0 when both are 0, infinite when only R is). With
+/// `--exact` (IG on a piecewise-linear network), also the candidate's and the reference's
+/// distance from exact IG E, max|C − E| / max|E| and max|R − E| / max|E|: the first is what
+/// the candidate gets wrong in all, the second the share of it the rule itself explains.
 struct Verification {
     /// The JSON members each input's report gains.
     var members: [[JSONValue.Member]] = []
@@ -25,12 +28,17 @@ struct Verification {
         }
         let size = Tensor.elementCount(of: computation.network.inputShape)
         var worst: (input: Int, relative: Double)? = nil
+        /// max|a − b| / max|b|: 0 when both are 0, infinite when only b is.
+        func relativeDifference(_ a: [Double], _ b: [Double]) -> (absolute: Double, relative: Double) {
+            let absolute = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            let scale = b.map(abs).max() ?? 0
+            return (absolute, absolute == 0 ? 0 : (scale > 0 ? absolute / scale : .infinity))
+        }
+        func json(_ x: Double) -> JSONValue { x.isFinite ? .number(x) : .string("infinite") }
         for (b, result) in computation.results.enumerated() {
             let reference = result.attribution.scalars
             let mine = Array(candidate.scalars[b * size ..< (b + 1) * size])
-            let absolute = zip(mine, reference).map { abs($0 - $1) }.max() ?? 0
-            let scale = reference.map(abs).max() ?? 0
-            let relative = absolute == 0 ? 0 : (scale > 0 ? absolute / scale : .infinity)
+            let (absolute, relative) = relativeDifference(mine, reference)
             let pass = relative <= request.tolerance
             if !pass && relative > (worst?.relative ?? -1) { worst = (b, relative) }
             passed = passed && pass
@@ -42,6 +50,14 @@ struct Verification {
                 .init("tolerance", .number(request.tolerance)),
                 .init("candidateAttributionSum", .number(sum)),
                 .init("candidateCompletenessDelta", result.startValue.map { .number(sum - (computation.values[b] - $0)) } ?? .null),
+            ] + (computation.exactResults.map { exact in
+                let answer = exact[b].attribution.scalars
+                return [
+                    .init("exactLinearPieces", exact[b].linearPieces.map { .number(Double($0)) } ?? .null),
+                    .init("candidateExactRelativeDifference", json(relativeDifference(mine, answer).relative)),
+                    .init("referenceExactRelativeDifference", json(relativeDifference(reference, answer).relative)),
+                ]
+            } ?? []) + [
                 .init("pass", .bool(pass)),
             ])
         }

@@ -20,6 +20,13 @@ public struct AttributionResult: Sendable, Equatable {
     /// DDPath: the base path's anchor points before denoising (`[T + 1] + inputShape`), which
     /// ledger steps name by index.
     public var anchors: Tensor?
+    /// Exact integration: the pieces of the line on which the network is affine (``LinePartition``).
+    public var linearPieces: Int?
+    /// Adaptive integration: the intervals the quadrature ended with.
+    public var adaptiveIntervals: Int?
+    /// Exact integration on a softmax head and adaptive quadrature: the estimated error of the
+    /// integral (see the rule), in F's units.
+    public var integrationErrorEstimate: Double?
 
     /// A result.
     public init(

@@ -117,6 +117,39 @@ public struct ClassifierOutput: DifferentiableFunction {
         return ValuesAndGradients(values: values, gradients: Tensor(shape: points.shape, scalars: gradients))
     }
 
+    /// Jᵀv at each point: the gradient of the weighted sum of logits v_b · z(x_b), with the
+    /// cotangent v_b = row b of `logitCotangents` [B, classes] (this output's rule; its kind and
+    /// target are not used). Exact integration on a piece where the logits are affine reads the
+    /// piece's Jacobian this way. Each row's gradient is the bits it gets alone.
+    /// - Throws: ``ModelError`` for a batch or cotangents of the wrong shape, or logits that overflow.
+    public func logitVectorJacobianProducts(at points: Tensor, logitCotangents: Tensor) throws(ModelError) -> Tensor {
+        try network.validateBatch(points)
+        let classes = network.classCount
+        guard logitCotangents.shape == [points.batchCount, classes] else {
+            throw ModelError("logit cotangents must have shape [\(points.batchCount), \(classes)], got \(logitCotangents.shape)")
+        }
+        let size = Tensor.elementCount(of: network.inputShape)
+        var gradients = [Double](repeating: 0, count: points.count)
+        var finite = [Bool](repeating: true, count: points.batchCount)
+        gradients.withUnsafeMutableBufferPointer { gradientBuffer in
+            finite.withUnsafeMutableBufferPointer { finiteBuffer in
+                let (gradientsOut, finiteOut) = (gradientBuffer.baseAddress!, finiteBuffer.baseAddress!)
+                forEachRowChunk(points) { rows, chunk in
+                    let activations = network.activations(for: chunk)
+                    for offset in 0..<rows.count { finiteOut[rows.lowerBound + offset] = Self.hasFiniteLogits(activations.last!, row: offset) }
+                    let cotangents = Tensor(
+                        shape: [rows.count, classes], scalars: Array(logitCotangents.scalars[rows.lowerBound * classes ..< rows.upperBound * classes]))
+                    let chunkGradients = network.inputGradient(activations: activations, logitGradient: cotangents, rule: rule)
+                    chunkGradients.scalars.withUnsafeBufferPointer { source in
+                        (gradientsOut + rows.lowerBound * size).update(from: source.baseAddress!, count: source.count)
+                    }
+                }
+            }
+        }
+        try Self.checkFinite(finite.map { $0 ? 0 : .nan }, points: points)
+        return Tensor(shape: points.shape, scalars: gradients)
+    }
+
     /// One target per point, each a class of the network.
     private func validate(_ targets: [Int], batchCount: Int) throws(ModelError) {
         guard targets.count == batchCount else {

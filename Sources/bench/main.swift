@@ -10,6 +10,8 @@
 // model and method at default steps; scaling with steps and threads; LPI's clustering of the
 // digits training set and EG/LPI/AGI latency; peak memory against
 // steps (each measured in a fresh process). Speed claims in the README come from here.
+// `bench quality` judges the papers' claims; `bench exact` measures every quadrature rule
+// against exact Integrated Gradients.
 import ArgumentParsing
 import ArrayFormats
 import Attribution
@@ -27,6 +29,39 @@ if arguments.first == "quality" {
         exit(0)
     }
     exit(QualityCommand.main(Array(arguments.dropFirst()), machine: Benchmarks.machineDescription))
+}
+if arguments.first == "exact" {
+    // Not speed alone: every quadrature rule's error against exact IG (ExactStudy).
+    if arguments.contains("--help") || arguments.contains("-h") {
+        print(ExactStudy.usage)
+        exit(0)
+    }
+    do {
+        let parsed = try Arguments(Array(arguments.dropFirst()), command: "bench exact", options: [
+            .flag("quick", "smaller"), .value("out", "DIR", "where to write summary.json and RESULTS.md"),
+        ])
+        var staged: [StagedFile] = []
+        let directory = parsed.values["out"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if let directory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                FileHandle.standardError.write(Data("bench exact: --out \(directory.path) is not a directory; create it first\n".utf8))
+                exit(2)
+            }
+        }
+        let summary = try ExactStudy(quick: parsed.has("quick")).run()
+        let markdown = ExactStudy.markdown(summary)
+        print(markdown)
+        if let directory {
+            staged.append(try StagedFile(Array((summary.description + "\n").utf8), for: directory.appendingPathComponent("summary.json")))
+            staged.append(try StagedFile(Array(markdown.utf8), for: directory.appendingPathComponent("RESULTS.md")))
+            try StagedFile.commitAll(staged)
+        }
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bench exact: \(error)\n".utf8))
+        exit(3)
+    }
 }
 let options: [OptionSpec] = [
     .flag("quick", "smaller tables"), .flag("json", "one JSON object on the last line"), .value("only", "SECTION", "one table"),
@@ -50,6 +85,7 @@ if parsed.wantsHelp {
     print("""
         USAGE: bench [--quick] [--json] [--only SECTION]
                bench quality [options]   (see bench quality --help)
+               bench exact [options]     (see bench exact --help)
           --quick         smaller tables, under a minute
           --json          one JSON object on the last line
           --only SECTION  one table: \(Benchmarks.sections.joined(separator: ", "))

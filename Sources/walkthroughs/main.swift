@@ -1,6 +1,6 @@
 // walkthroughs: lists and runs the walkthrough executables in order.
 //
-//     swift run -c release walkthroughs              # run all seven
+//     swift run -c release walkthroughs              # run all eight
 //     swift run -c release walkthroughs 3            # run walkthrough 03 only
 //     swift run -c release walkthroughs --list
 //     swift run -c release walkthroughs --fast --output DIR
@@ -20,6 +20,7 @@ let catalogue: [(number: Int, executable: String, title: String)] = [
     (5, "walkthrough-05", "Many references: Expected Gradients, LPI and AGI on digits-cnn"),
     (6, "walkthrough-06", "Denoising diffusion paths (DDPath) on digits and shapes"),
     (7, "walkthrough-07", "Do the papers' claims hold here? bench quality's verdicts"),
+    (8, "walkthrough-08", "The exact answer: IG on a ReLU network's linear pieces, every rule and IDGI against it"),
 ]
 
 let options: [OptionSpec] = [

@@ -106,7 +106,7 @@ struct QuadratureRuleTests {
         }
     }
 
-    @Test("Cells tile [0, 1] (Captum's trapezoid: only [0, (N−1)/N]), have length w_k, and contain their node (all but Captum's)", arguments: QuadratureRule.allCases)
+    @Test("Cells tile [0, 1] (Captum's trapezoid: only [0, (N−1)/N]), have length w_k, and contain their node (all but Captum's)", arguments: QuadratureRule.fixedRules)
     func cells(rule: QuadratureRule) {
         for n in [rule.minimumNodeCount, 2, 3, 7, 64] where n >= rule.minimumNodeCount {
             let d = rule.discretization(n)

@@ -177,6 +177,33 @@ struct WalkthroughTests {
         }
     }
 
+    @Test("08: exact IG is complete to rounding, every rule's error falls with N, IDGI converges to its limit, and the committed run is read")
+    func theExactAnswer() throws {
+        let (status, summary, output, directory) = try Self.run("walkthrough-08")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(status == 0, "\(output)")
+        let pieces = try Self.number(summary, "pieces")
+        #expect(pieces > 100, "digits-cnn's line has hundreds of pieces")
+        // Exact up to rounding: a sum of ~10³ terms of size ≤ |ΔF| ≈ 10.
+        #expect(abs(try Self.number(summary, "exactCompletenessGap")) < 1e-12)
+        #expect(abs(try Self.number(summary, "idgiLimitCompletenessGap")) < 1e-12)
+        for rule in ["left", "right", "middle", "trapezoid", "gauss-legendre", "uniform", "captum-trapezoid"] {
+            let (last, sixteen) = (try Self.number(summary, "errorLast_\(rule)"), try Self.number(summary, "error16_\(rule)"))
+            #expect(last < sixteen, "\(rule)")
+        }
+        // The fast run ends at N = 256: a first-order error at that N is well under 1%.
+        #expect(try Self.number(summary, "errorLast_middle") < 0.01)
+        let (idgiLast, idgiFirst) = (try Self.number(summary, "idgiErrorLast"), try Self.number(summary, "idgiErrorFirst"))
+        #expect(idgiLast < idgiFirst / 8)
+        #expect(try Self.number(summary, "twentyStepError") > 0)
+        // Benchmarks/exact-ig/summary.json is committed: every shipped piecewise-linear model is in it.
+        #expect(try Self.number(summary, "committedModels") == 5)
+        #expect(try Self.number(summary, "committedPieces_digits-mlp").isFinite)
+        for name in ["logit-along-the-line.svg", "integrand-jumps.svg", "rules-against-exact.svg", "discretisation.png", "idgi-against-limit.svg"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), "\(name)")
+        }
+    }
+
     @Test("A number that is not finite is recorded as null, so no check can pass on it")
     func nonFiniteIsNull() throws {
         let directory = try FixturePaths.temporaryDirectory("nan-summary")

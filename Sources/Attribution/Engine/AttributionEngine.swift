@@ -49,7 +49,7 @@ public enum AttributionEngine {
             while room > 0 {
                 if p == running.count {
                     guard nextInput < inputs.count else { break }
-                    let context = WalkContext(options: options, explainedClass: functions.explainedClass(of: nextInput))
+                    let context = WalkContext(options: options, explainedClass: functions.explainedClass(of: nextInput), output: functions.outputKind)
                     running.append(RunningPlan(try method.plan(for: inputs[nextInput]), owner: nextInput, context: context))
                     nextInput += 1
                 }
@@ -99,9 +99,12 @@ public enum AttributionEngine {
 
         /// The answers to `request`.
         func receive(_ answer: Evaluations, for request: EvaluationRequest) throws(AttributionError) {
-            gradientCount += request.gradientPoints.count + request.classGradientPoints.count
+            gradientCount += request.gradientCount
             valueCount += request.valuePoints.count + request.predictionPoints.count
-            if recordsPoints { for point in request.gradientPoints { points += point } }
+            if recordsPoints {
+                for point in request.gradientPoints { points += point }
+                for (point, _) in request.cotangentPoints { points += point }
+            }
             try walk.receive(answer)
         }
 
@@ -175,7 +178,7 @@ public enum AttributionEngine {
                 walk.done = true
                 return
             }
-            room -= request.gradientPoints.count + request.classGradientPoints.count
+            room -= request.gradientCount
             round.append((walk, request))
         }
 
@@ -205,7 +208,7 @@ public enum AttributionEngine {
     }
 
     /// Evaluates one round: every request's gradient points (grouped by rule), value points,
-    /// other-class gradient points and prediction points, in model calls of at most
+    /// other-class gradient points, prediction points and cotangent points, in model calls of at most
     /// `batchSize` points.
     static func evaluate(
         _ requests: [(request: EvaluationRequest, owner: Int, rule: BackwardRule)], _ functions: ExplainedFunctions, batchSize: Int
@@ -247,6 +250,14 @@ public enum AttributionEngine {
             for (offset, (r, _)) in slice.enumerated() {
                 answers[r].classValues.append(evaluated.values[offset])
                 answers[r].classGradients.append(Array(evaluated.gradients.scalars[offset * size ..< (offset + 1) * size]))
+            }
+        }
+        try inBatches(rows { $0.cotangentPoints.count }, point: { requests[$0.0].request.cotangentPoints[$0.1].point }) { (slice, batch) throws(ModelError) in
+            let vectors = slice.map { requests[$0.0].request.cotangentPoints[$0.1].cotangent }
+            let cotangents = Tensor(shape: [vectors.count, vectors[0].count], scalars: vectors.flatMap { $0 })
+            let gradients = try functions.logitVectorJacobianProducts(at: batch, cotangents: cotangents)
+            for (offset, (r, _)) in slice.enumerated() {
+                answers[r].cotangentGradients.append(Array(gradients.scalars[offset * size ..< (offset + 1) * size]))
             }
         }
         try inBatches(rows { $0.predictionPoints.count }, point: { requests[$0.0].request.predictionPoints[$0.1] }) { (slice, batch) throws(ModelError) in

@@ -50,6 +50,15 @@ public struct AttributionPlan {
         }
     }
 
+    /// One walk whose flat result is reshaped to `shape`.
+    public static func single(_ walk: some Walk, shape: [Int]) -> AttributionPlan {
+        AttributionPlan(walks: [walk]) { results in
+            var result = results[0]
+            result.attribution = result.attribution.reshaped(shape)
+            return result
+        }
+    }
+
     /// ∇F at `point` (or, with ``BackwardRule/guidedBackprop``, guided backprop's signal): one walk.
     public static func gradient(at point: Tensor, rule: BackwardRule = .gradient) -> AttributionPlan {
         AttributionPlan(walks: [PointGradient(point: point.scalars, rule: rule)]) { results in
@@ -105,11 +114,14 @@ public struct WalkContext: Sendable, Equatable {
     public var options: RunOptions
     /// The explained class, when F is a classifier's output.
     public var explainedClass: Int?
+    /// The explained output's kind, when F is a classifier's output.
+    public var output: OutputKind?
 
     /// A context.
-    public init(options: RunOptions, explainedClass: Int? = nil) {
+    public init(options: RunOptions, explainedClass: Int? = nil, output: OutputKind? = nil) {
         self.options = options
         self.explainedClass = explainedClass
+        self.output = output
     }
 }
 

@@ -14,6 +14,11 @@ public struct ExplainedFunctions: Sendable {
     private let classGradients: @Sendable (Tensor, [Int]) throws(ModelError) -> ValuesAndGradients
     private let predictions: @Sendable (Tensor) throws(ModelError) -> [Int]
     private let explainedClasses: @Sendable (Int) -> Int?
+    private let cotangentGradients: @Sendable (Tensor, Tensor) throws(ModelError) -> Tensor
+    /// The classifier output's kind (logit, probability, log-probability), when F is one.
+    public let outputKind: OutputKind?
+    /// The classifier's network, when F is one of its outputs.
+    public let network: Sequential?
 
     /// The same function F for every input. Walks that ask for guided backprop's rule need F
     /// to be a ``ClassifierOutput``.
@@ -45,6 +50,12 @@ public struct ExplainedFunctions: Sendable {
             return try output.network.predictions(for: points)
         }
         explainedClasses = { _ in output?.target }
+        outputKind = output?.kind
+        network = output?.network
+        cotangentGradients = { points, cotangents throws(ModelError) in
+            guard let output else { throw ModelError("this method needs the classifier's logits; it needs a classifier's output, not \(F.self)") }
+            return try output.logitVectorJacobianProducts(at: points, logitCotangents: cotangents)
+        }
     }
 
     /// `output`'s network and kind for every input, input b explained for class `targets[b]`.
@@ -64,6 +75,9 @@ public struct ExplainedFunctions: Sendable {
         classGradients = { points, classes throws(ModelError) in try output.valuesAndGradients(at: points, targets: classes) }
         predictions = { points throws(ModelError) in try output.network.predictions(for: points) }
         explainedClasses = { owner in targets[owner] }
+        outputKind = output.kind
+        network = output.network
+        cotangentGradients = { points, cotangents throws(ModelError) in try output.logitVectorJacobianProducts(at: points, logitCotangents: cotangents) }
     }
 
     /// The class explained for input `owner`, when F is a classifier's output.
@@ -83,6 +97,12 @@ public struct ExplainedFunctions: Sendable {
     /// - Throws: ``ModelError`` unless the function is a classifier's output.
     public func valuesAndGradients(at points: Tensor, classes: [Int]) throws(ModelError) -> ValuesAndGradients {
         try classGradients(points, classes)
+    }
+
+    /// Jᵀv at each point, v its row of `cotangents` [B, classes] on the classifier's logits.
+    /// - Throws: ``ModelError`` unless the function is a classifier's output.
+    public func logitVectorJacobianProducts(at points: Tensor, cotangents: Tensor) throws(ModelError) -> Tensor {
+        try cotangentGradients(points, cotangents)
     }
 
     /// The predicted class at each point.

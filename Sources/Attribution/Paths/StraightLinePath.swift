@@ -27,6 +27,9 @@ public struct StraightLinePath: StaticPath {
         guard baseline.shape == input.shape else {
             throw AttributionError("the baseline has shape \(baseline.shape) but the input has \(input.shape); they must match")
         }
+        guard rule.isFixed else {
+            throw AttributionError("the \(rule.rawValue) rule chooses its own nodes; Integrated Gradients computes them, not a fixed straight-line path")
+        }
         try Validate.atLeast(steps, rule.minimumNodeCount, "steps for the \(rule.rawValue) rule")
         self.baseline = baseline.scalars
         self.input = input.scalars

@@ -89,9 +89,12 @@ public struct MethodRegistration: Sendable {
         let name = defaults.name
         make = { values, network throws(AttributionError) in
             var method = try Method.configured(with: values, subject: name)
-            if capabilities.contains(.buildsFromNetwork) {
-                guard let network else { throw AttributionError("\(name) is built from the network it explains: give the builder the network") }
+            // Every method may read the network when the builder has it (IG's exact rule
+            // partitions it); those built from it need it.
+            if let network {
                 try method.attach(network: network)
+            } else if capabilities.contains(.buildsFromNetwork) {
+                throw AttributionError("\(name) is built from the network it explains: give the builder the network")
             }
             try method.validate()
             try method.prepare()

@@ -25,6 +25,14 @@
 /// and IDGI can use any of these rules. Captum's trapezoid is the exception that shows its
 /// bias: cells of length w_k laid end to end stop at (N−1)/N, and its later nodes fall
 /// outside their cells; IDGI refuses it.
+///
+/// Two rules choose their nodes from the integrand instead of from N (``isFixed`` is false;
+/// Integrated Gradients computes them, `steps` does not apply):
+///
+/// | rule | nodes | error |
+/// |---|---|---|
+/// | `exact` | the midpoints of the pieces on which a piecewise-linear network is affine (``LinePartition``); on a softmax head, one vector–Jacobian product per piece with the piece's integrated ∂F/∂z | none for the logit (rounding only); the 1-D Gauss–Kronrod tolerance on the piece's logit-space integral for probabilities |
+/// | `adaptive` | Gauss–Kronrod G₇–K₁₅ on intervals bisected where the estimated error is largest (on a piecewise-linear network, starting from its pieces) | the reported estimate, driven below the tolerance |
 public enum QuadratureRule: String, Sendable, CaseIterable {
     /// Left Riemann sum.
     case left
@@ -40,11 +48,22 @@ public enum QuadratureRule: String, Sendable, CaseIterable {
     case uniform
     /// Captum's `riemann_trapezoid`: trapezoid nodes with weights summing to (N−1)/N.
     case captumTrapezoid = "captum-trapezoid"
+    /// Exact integration on the pieces where a piecewise-linear network is affine.
+    case exact
+    /// Adaptive Gauss–Kronrod quadrature to a tolerance.
+    case adaptive
+
+    /// The rules whose N nodes are fixed before any gradient is taken.
+    public static let fixedRules: [QuadratureRule] = allCases.filter(\.isFixed)
+
+    /// True for the rules of N fixed nodes; false for `exact` and `adaptive`, whose nodes
+    /// follow the integrand.
+    public var isFixed: Bool { self != .exact && self != .adaptive }
 
     /// The smallest N the rule is defined for.
     public var minimumNodeCount: Int {
         switch self {
-        case .left, .right, .middle, .gaussLegendre: return 1
+        case .left, .right, .middle, .gaussLegendre, .exact, .adaptive: return 1
         case .trapezoid, .uniform, .captumTrapezoid: return 2
         }
     }
@@ -53,9 +72,10 @@ public enum QuadratureRule: String, Sendable, CaseIterable {
     public var coversInterval: Bool { self != .captumTrapezoid }
 
     /// The nodes α_k, weights w_k and cells [c_k, c_{k+1}] of the N-node rule on [0, 1].
-    /// - Precondition: `count ≥ minimumNodeCount`.
+    /// - Precondition: `count ≥ minimumNodeCount` and the rule ``isFixed``.
     public func discretization(_ count: Int) -> Discretization {
         precondition(count >= minimumNodeCount, "\(rawValue) needs at least \(minimumNodeCount) nodes")
+        precondition(isFixed, "\(rawValue) chooses its nodes from the integrand; it has no N-node discretization")
         let n = Double(count)
         let indices = 0..<count
         switch self {
@@ -94,6 +114,8 @@ public enum QuadratureRule: String, Sendable, CaseIterable {
                 boundaries.append(partial)
             }
             return Discretization(nodes: indices.map { Double($0) / (n - 1) }, weights: weights, cellBoundaries: boundaries)
+        case .exact, .adaptive:
+            preconditionFailure("unreachable: checked above")
         }
     }
 

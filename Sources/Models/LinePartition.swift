@@ -1,0 +1,213 @@
+import Tensors
+
+/// The pieces of a straight line on which a piecewise-linear network is affine: ExactLine
+/// (Sotoudeh & Thakur, "Computing Linear Restrictions of Neural Networks", NeurIPS 2019; the
+/// primitive of `95616ARG/SyReNN`).
+///
+/// For the segment x′ → x, γ(α) = x′ + α (x − x′), it finds 0 = α_0 < α_1 < … < α_m = 1 such
+/// that the network's logits z(γ(α)) are affine in α on every piece [α_k, α_{k+1}]. It pushes
+/// the breakpoints through the layers, keeping each layer's values at every breakpoint:
+///
+/// - an affine layer (dense, conv2d, avgpool2d, flatten) maps the points it is given — between
+///   two breakpoints its input is affine in α, so its output is too;
+/// - a ReLU or leaky ReLU adds, between neighbouring breakpoints with values a and b, every
+///   α where a pre-activation changes sign, t = a_j/(a_j − b_j) of the way (the values there
+///   are a + t(b − a), exact because the layer's input is affine on the piece);
+/// - a max-pool adds every α where a window's arg-max changes: the upper envelope of the
+///   window's lines e_c(t) = a_c + t(b_c − a_c), walked from t = 0 by the crossings with
+///   lines of larger slope.
+///
+/// Between breakpoints no unit changes its linear regime, so the composition is affine.
+/// Exact up to rounding: a breakpoint is where rounded values cross, and a spurious sliver
+/// piece (a crossing of values that are zero up to rounding) only adds a breakpoint, which
+/// exact integration does not mind. A smooth layer (softplus, tanh, sigmoid, silu) has no
+/// finite partition: it is refused, naming the layer.
+///
+/// Cost: one forward pass of every layer per breakpoint known at that layer, all of a layer's
+/// points in one batched call — about (pieces at the end) × (one forward pass) at worst, plus
+/// the sign scan (the size of every ReLU's input per piece) and, for a max-pool, the envelope
+/// of every window per piece. It stays cheap while the pieces number in the thousands
+/// (digits-cnn: about 560 pieces from black to a test digit); its memory is one layer's values
+/// at every breakpoint, so on an image network with 10⁴–10⁵ pieces per line (a ResNet on
+/// 32 × 32 inputs) it costs gigabytes, and a cheaper answer is a quadrature rule. Points are
+/// processed in order on one thread, and layers give every point the bits it gets alone, so
+/// the partition's bits do not depend on the thread count.
+public struct LinePartition: Sendable, Equatable {
+    /// α_0 = 0 < α_1 < … < α_m = 1.
+    public let breakpoints: [Double]
+    /// The logits at each breakpoint, as the partition carried them through the layers
+    /// (interpolated where a breakpoint was added inside a layer): `[m + 1][classes]`.
+    public let logits: [[Double]]
+
+    /// The number of pieces, m.
+    public var pieceCount: Int { breakpoints.count - 1 }
+
+    /// Piece k's ends [α_k, α_{k+1}].
+    public func piece(_ k: Int) -> (start: Double, end: Double) { (breakpoints[k], breakpoints[k + 1]) }
+
+    /// The partition of the line from `start` to `end` (flattened points of the network's
+    /// input shape) for `network`.
+    /// - Throws: ``ModelError`` naming the first layer that is not piecewise linear, or for
+    ///   points of the wrong size or values that are not finite.
+    public init(network: Sequential, from start: [Double], to end: [Double]) throws(ModelError) {
+        let size = Tensor.elementCount(of: network.inputShape)
+        guard start.count == size, end.count == size else {
+            throw ModelError("the line's ends have \(start.count) and \(end.count) values; the network takes \(size)")
+        }
+        guard start.allSatisfy(\.isFinite), end.allSatisfy(\.isFinite) else {
+            throw ModelError("the line's ends must be finite")
+        }
+        try Self.checkPiecewiseLinear(network)
+        var alphas: [Double] = [0, 1]
+        var values = Tensor(shape: [2] + network.inputShape, scalars: start + end)
+        for layer in network.layers {
+            switch layer {
+            case let activation as ActivationLayer:
+                (alphas, values) = Self.splitAtSignChanges(alphas, values)
+                values = activation.forward(values)
+            case let pool as MaxPool2D:
+                (alphas, values) = Self.splitAtArgmaxChanges(alphas, values, pool: pool)
+                values = pool.forward(values)
+            default:
+                values = layer.forward(values)
+            }
+        }
+        let classes = network.classCount
+        breakpoints = alphas
+        logits = (0..<alphas.count).map { Array(values.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+        guard logits.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            throw ModelError("the network's logits overflow on this line; scale the input to the range the model was trained on")
+        }
+    }
+
+    /// Throws unless every layer is affine, ReLU, leaky ReLU or max-pool.
+    public static func checkPiecewiseLinear(_ network: Sequential) throws(ModelError) {
+        for (index, layer) in network.layers.enumerated() {
+            if let activation = layer as? ActivationLayer {
+                switch activation.activation {
+                case .relu, .leakyReLU: continue
+                case .softplus, .tanh, .sigmoid, .silu:
+                    throw ModelError(
+                        "layer \(index) (\(layer.kind)) is smooth, so the network is not piecewise linear and has no exact line partition; use the adaptive rule")
+                }
+            }
+            guard layer is Dense || layer is Conv2D || layer is AvgPool2D || layer is Flatten || layer is MaxPool2D else {
+                throw ModelError("layer \(index) (\(layer.kind)) is not known to be piecewise linear; use the adaptive rule")
+            }
+        }
+    }
+
+    /// Adds, between neighbouring points, every α where a value changes sign strictly.
+    static func splitAtSignChanges(_ alphas: [Double], _ values: Tensor) -> ([Double], Tensor) {
+        let width = values.count / alphas.count
+        return insert(into: alphas, values, width: width) { a, b in
+            var crossings: [Double] = []
+            for j in 0..<width {
+                let (u, v) = (a[j], b[j])
+                if (u < 0 && v > 0) || (u > 0 && v < 0) { crossings.append(u / (u - v)) }
+            }
+            return crossings
+        }
+    }
+
+    /// Adds, between neighbouring points, every α where some window's arg-max changes.
+    static func splitAtArgmaxChanges(_ alphas: [Double], _ values: Tensor, pool: MaxPool2D) -> ([Double], Tensor) {
+        let (channels, height, width) = (values.shape[1], values.shape[2], values.shape[3])
+        let (outHeight, outWidth) = ((height - pool.size) / pool.stride + 1, (width - pool.size) / pool.stride + 1)
+        var window: [Int] = []
+        for u in 0..<pool.size { for v in 0..<pool.size { window.append(u * width + v) } }
+        return insert(into: alphas, values, width: channels * height * width) { a, b in
+            var crossings: [Double] = []
+            var starts = [Double](repeating: 0, count: window.count)
+            var slopes = [Double](repeating: 0, count: window.count)
+            for c in 0..<channels {
+                for i in 0..<outHeight {
+                    for j in 0..<outWidth {
+                        let origin = c * height * width + i * pool.stride * width + j * pool.stride
+                        // One element strictly largest at both ends stays largest between them
+                        // (every other line is below it at both ends, so everywhere): no break.
+                        if let first = strictArgmax(a, origin, window), first == strictArgmax(b, origin, window) { continue }
+                        for (w, offset) in window.enumerated() {
+                            starts[w] = a[origin + offset]
+                            slopes[w] = b[origin + offset] - a[origin + offset]
+                        }
+                        crossings += upperEnvelopeBreaks(starts: starts, slopes: slopes)
+                    }
+                }
+            }
+            return crossings
+        }
+    }
+
+    /// The offset of the window's strictly largest element, or nil on a tie.
+    @inline(__always)
+    private static func strictArgmax(_ values: UnsafeBufferPointer<Double>, _ origin: Int, _ window: [Int]) -> Int? {
+        var best = window[0]
+        var tie = false
+        for offset in window.dropFirst() {
+            let (x, y) = (values[origin + offset], values[origin + best])
+            if x > y {
+                best = offset
+                tie = false
+            } else if x == y {
+                tie = true
+            }
+        }
+        return tie ? nil : best
+    }
+
+    /// The t ∈ (0, 1) where the maximum of the lines s_c + t·d_c changes from one line to
+    /// another. From the line on top at t = 0 (the steepest among ties), the next line to
+    /// take over is the first of the steeper ones to cross it; slopes only increase, so there
+    /// are at most as many breaks as lines.
+    static func upperEnvelopeBreaks(starts: [Double], slopes: [Double]) -> [Double] {
+        var top = 0
+        for c in starts.indices.dropFirst() where starts[c] > starts[top] || (starts[c] == starts[top] && slopes[c] > slopes[top]) {
+            top = c
+        }
+        var t = 0.0
+        var breaks: [Double] = []
+        while true {
+            var next: (t: Double, line: Int)? = nil
+            for c in starts.indices where slopes[c] > slopes[top] {
+                // s_top + t d_top = s_c + t d_c
+                let crossing = (starts[top] - starts[c]) / (slopes[c] - slopes[top])
+                let candidate = max(crossing, t)
+                if next == nil || candidate < next!.t || (candidate == next!.t && slopes[c] > slopes[next!.line]) {
+                    next = (candidate, c)
+                }
+            }
+            guard let (crossing, line) = next, crossing < 1 else { return breaks }
+            if crossing > 0 && crossing > t { breaks.append(crossing) }
+            t = crossing
+            top = line
+        }
+    }
+
+    /// Inserts, between each pair of neighbouring points, the fractions t ∈ (0, 1) that
+    /// `crossings(a, b)` returns, as α's and as interpolated values a + t(b − a).
+    private static func insert(
+        into alphas: [Double], _ values: Tensor, width: Int, crossings: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>) -> [Double]
+    ) -> ([Double], Tensor) {
+        var newAlphas: [Double] = [alphas[0]]
+        var newValues = Array(values.scalars[0..<width])
+        values.scalars.withUnsafeBufferPointer { all in
+            for k in 0..<(alphas.count - 1) {
+                let a = UnsafeBufferPointer(rebasing: all[k * width ..< (k + 1) * width])
+                let b = UnsafeBufferPointer(rebasing: all[(k + 1) * width ..< (k + 2) * width])
+                let (lower, upper) = (alphas[k], alphas[k + 1])
+                var last = lower
+                for t in Set(crossings(a, b)).sorted() where t > 0 && t < 1 {
+                    let alpha = lower + t * (upper - lower)
+                    guard alpha > last && alpha < upper else { continue }
+                    last = alpha
+                    newAlphas.append(alpha)
+                    for j in 0..<width { newValues.append(a[j] + t * (b[j] - a[j])) }
+                }
+                newAlphas.append(upper)
+                newValues.append(contentsOf: b)
+            }
+        }
+        return (newAlphas, Tensor(shape: [newAlphas.count] + Array(values.shape.dropFirst()), scalars: newValues))
+    }
+}
