@@ -215,6 +215,37 @@ struct ExactIntegratedGradientsTests {
         #expect(try run(threads: 2, [inputs[1]])[0] == one[1])
     }
 
+    @Test("Expected Gradients and LPI with exact lines: the weighted mean of exact IG from each drawn reference, complete to rounding")
+    func referenceLines() throws {
+        let network = try ShippedModels.network("digits-mlp")
+        let checks = try ShippedModels.checkInputs("digits-mlp")
+        let input = checks.point(0)
+        let references = (8..<20).map { checks.point($0) }
+        let output = try ClassifierOutput(network: network, target: 3, kind: .logProbability)
+        var eg = ExpectedGradients(references: references, samples: 4, seed: 5)
+        eg.rule = .exact
+        eg.network = network
+        let result = try eg.attribute(input, of: output)
+        // The independent sum: exact IG from each drawn reference, averaged.
+        var mean = [Double](repeating: 0, count: input.count)
+        var startValue = 0.0
+        for draw in try eg.draws() {
+            let ig = try Self.exact(network, baseline: references[draw.reference]).attribute(input, of: output)
+            for i in mean.indices { mean[i] += draw.weight * ig.attribution.scalars[i] }
+            startValue += draw.weight * ig.startValue!
+        }
+        // Sums of 4 maps in another order: a few ulps of the largest entry.
+        expectClose(result.attribution.scalars, mean, Tolerance(relative: 1e-13), "EG exact against the mean of exact IG")
+        expectClose(result.startValue!, startValue, Tolerance(relative: 1e-14), "EG's start value")
+        #expect(abs(try #require(result.completenessDelta)) <= 1e-12 * max(1, abs(result.endValue! - result.startValue!)))
+
+        var lpi = LocalPathIntegration(references: references, network: network, clusters: 1, subclusters: 3)
+        lpi.rule = .exact
+        try lpi.prepare()
+        let lpiResult = try lpi.attribute(input, of: output)
+        #expect(abs(try #require(lpiResult.completenessDelta)) <= 1e-12 * max(1, abs(lpiResult.endValue! - lpiResult.startValue!)))
+    }
+
     @Test("exact is refused on a smooth network, naming the layer; steps do not apply to it")
     func refusals() throws {
         let network = try ShippedModels.network("moons-mlp")

@@ -1,4 +1,5 @@
 import ArrayFormats
+import Models
 import Tensors
 
 /// What Expected Gradients and LPI share: draws of references from a set, each with the α's
@@ -7,12 +8,42 @@ import Tensors
 ///
 ///     Riemann:  A = Σ_j w_j (x − r_j) ⊙ (1/k_j) Σ_m ∇F(r_j + α_jm (x − r_j))
 ///     IDGI:     A = Σ_j w_j · IDGI(r_j → x, `steps` left-rule segments)
+///     exact:    A = Σ_j w_j · IG(r_j → x) on the line's linear pieces (``ExactLineIntegration``;
+///               with IDGI, its continuous limit) — the α's are not used
 ///
 /// The result's start value is Σ_j w_j F(r_j) and its end value F(x), so the completeness
 /// delta is Σ A − (F(x) − Σ_j w_j F(r_j)): exactly 0 with IDGI when the weights sum to 1, and
 /// the estimator's error with the Riemann sum. The ledger lists every gradient sample with its
 /// reference (its index in the set), α and weight.
 public enum ReferenceSampling {
+    /// How each drawn reference's line r → x is integrated.
+    public enum LineRule: String, Sendable, CaseIterable {
+        /// The method's estimator: its α's (the Riemann sum), or IDGI's `steps` left-rule segments.
+        case sampled
+        /// Exactly, on the pieces where a piecewise-linear network is affine.
+        case exact
+    }
+
+    /// What the exact rule needs: the network it partitions and the tolerance of a softmax
+    /// head's per-piece integrals.
+    public struct ExactLines: Sendable {
+        /// The explained network.
+        public var network: Sequential
+        /// The relative tolerance (``ExactLineIntegration``).
+        public var tolerance: Double
+
+        /// Exact lines through `network`.
+        public init(network: Sequential, tolerance: Double) {
+            self.network = network
+            self.tolerance = tolerance
+        }
+
+        /// The pieces of the line from `start` to `end`.
+        func partition(from start: Tensor, to end: Tensor) throws(AttributionError) -> LinePartition {
+            do { return try LinePartition(network: network, from: start.scalars, to: end.scalars) } catch { throw AttributionError(error) }
+        }
+    }
+
     /// One drawn reference: its index in the set, the α's on its line, its weight.
     public struct Draw: Sendable, Equatable {
         /// The reference's index in the reference set.
@@ -33,9 +64,11 @@ public enum ReferenceSampling {
     /// The plan for `input`: one straight-line walk per draw, combined by the draws' weights.
     public static func plan(
         for input: Tensor, references: [Tensor], draws: [Draw], integrator: any Integrator, steps: Int,
-        details: [JSONValue.Member] = []
+        exact: ExactLines? = nil, details: [JSONValue.Member] = []
     ) throws(AttributionError) -> AttributionPlan {
-        try plan(for: input, references: references, count: draws.count, draw: { draws[$0] }, integrator: integrator, steps: steps, details: details)
+        try plan(
+            for: input, references: references, count: draws.count, draw: { draws[$0] }, integrator: integrator, steps: steps, exact: exact,
+            details: details)
     }
 
     /// The plan for `input` over `count` draws made on demand by `draw` (each draw's walk is
@@ -43,10 +76,11 @@ public enum ReferenceSampling {
     /// stays flat in the number of draws.
     public static func plan(
         for input: Tensor, references: [Tensor], count: Int, draw: @escaping (Int) -> Draw, integrator: any Integrator, steps: Int,
-        details: [JSONValue.Member] = []
+        exact: ExactLines? = nil, details: [JSONValue.Member] = []
     ) throws(AttributionError) -> AttributionPlan {
         guard count > 0 else { throw AttributionError("no reference was drawn; draw at least one") }
-        let riemann = integrator.needs.contains(.riemannTerms)
+        // The ledger's α and weight follow the α's only for the sampled Riemann estimator.
+        let riemann = integrator.needs.contains(.riemannTerms) && exact == nil
         return AttributionPlan(
             count: count,
             part: { k throws(AttributionError) in
@@ -54,6 +88,15 @@ public enum ReferenceSampling {
                 guard references.indices.contains(draw.reference) else { throw AttributionError("reference \(draw.reference) is not in the set of \(references.count)") }
                 let reference = references[draw.reference]
                 try Validate.matching(reference, input, name: "reference \(draw.reference)")
+                if let exact {
+                    let partition = try exact.partition(from: reference, to: input)
+                    func walk(_ integrator: some Integrator) -> AttributionPlan {
+                        .single(
+                            ExactLineIntegration(from: reference.scalars, to: input.scalars, partition: partition, integrator: integrator, tolerance: exact.tolerance),
+                            shape: input.shape)
+                    }
+                    return .plan(walk(integrator))
+                }
                 let path: StraightLinePath
                 if riemann {
                     let k = draw.alphas.count
@@ -81,6 +124,9 @@ public enum ReferenceSampling {
         var startValue = 0.0
         var endValue: Double?
         var k = 0
+        /// Exact lines: the pieces of all lines, and Σ_j w_j × each line's error estimate.
+        var pieces: Int?
+        var errorEstimate: Double?
 
         init(draw: @escaping (Int) -> Draw, weights: [Double], shape: [Int], riemann: Bool, details: [JSONValue.Member]) {
             self.draw = draw
@@ -94,6 +140,8 @@ public enum ReferenceSampling {
             try mean.add(result)
             startValue = startValue + weights[k] * (result.startValue ?? .nan)
             if k == 0 { endValue = result.endValue }
+            if let linearPieces = result.linearPieces { pieces = (pieces ?? 0) + linearPieces }
+            if let estimate = result.integrationErrorEstimate { errorEstimate = (errorEstimate ?? 0) + weights[k] * estimate }
             k += 1
         }
 
@@ -101,6 +149,8 @@ public enum ReferenceSampling {
             var combined = try mean.finish()
             combined.startValue = startValue
             combined.endValue = endValue
+            combined.linearPieces = pieces
+            combined.integrationErrorEstimate = errorEstimate
             if var ledger = combined.ledger {
                 // The aggregation tags each step with its walk's index, replaced here by the
                 // reference's index in the set; steps of one walk are contiguous.

@@ -16,8 +16,12 @@ import Tensors
 /// ImportantDirection()`), each drawn reference gets the straight line r_k → x in `steps`
 /// left-rule segments integrated by IDGI and weighted 1/K: complete exactly, toward
 /// F(x) − (1/K) Σ_k F(r_k). The draws come from a generator seeded with `seed`: first the K
-/// reference indices (a partial Fisher–Yates shuffle), then the K α's.
-/// Cost: K gradient evaluations (IDGI: K·steps), plus forward passes for F at each line's ends.
+/// reference indices (a partial Fisher–Yates shuffle), then the K α's. With `rule` exact, each
+/// drawn reference's line is integrated exactly on a piecewise-linear network's pieces
+/// (``ExactLineIntegration``; the α's are drawn but not used): A = (1/K) Σ_k IG(r_k → x),
+/// complete to rounding toward F(x) − (1/K) Σ_k F(r_k); with IDGI, its continuous limit.
+/// Cost: K gradient evaluations (IDGI: K·steps; exact: one per piece of every line), plus
+/// forward passes for F at each line's ends.
 public struct ExpectedGradients: ConfigurableMethod {
     /// The reference set (training data), each of the input's shape.
     public var references: [Tensor]
@@ -31,6 +35,12 @@ public struct ExpectedGradients: ConfigurableMethod {
     public var steps: Int
     /// Given draws instead of seeded ones (to reproduce another implementation's samples).
     public var givenDraws: [ReferenceSampling.Draw]?
+    /// The drawn α's (or IDGI's segments), or each line exactly.
+    public var rule: ReferenceSampling.LineRule = .sampled
+    /// The exact rule's tolerance on a softmax head (``ExactLineIntegration``).
+    public var tolerance: Double = 1e-12
+    /// The network the exact rule partitions (the builder attaches the explained one).
+    public var network: Sequential?
 
     /// Expected Gradients with path_explain's default of 50 samples.
     public init(
@@ -68,15 +78,29 @@ public struct ExpectedGradients: ConfigurableMethod {
     /// has room for it, so memory is flat in K.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         try validate()
+        let exact = try exactLines()
         if let givenDraws {
-            return try ReferenceSampling.plan(for: input, references: references, draws: givenDraws, integrator: integrator, steps: steps)
+            return try ReferenceSampling.plan(for: input, references: references, draws: givenDraws, integrator: integrator, steps: steps, exact: exact)
         }
         let (indices, alphas) = try drawn()
         let weight = 1 / Double(samples)
         return try ReferenceSampling.plan(
             for: input, references: references, count: indices.count,
-            draw: { k in ReferenceSampling.Draw(reference: indices[k], alphas: [alphas[k]], weight: weight) }, integrator: integrator, steps: steps)
+            draw: { k in ReferenceSampling.Draw(reference: indices[k], alphas: [alphas[k]], weight: weight) }, integrator: integrator, steps: steps,
+            exact: exact)
     }
+
+    /// The exact rule's network and tolerance, or nil for the sampled rule.
+    func exactLines() throws(AttributionError) -> ReferenceSampling.ExactLines? {
+        guard rule == .exact else { return nil }
+        guard let network else {
+            throw AttributionError(parameter: "rule", "`rule` exact needs the network it integrates; build the method with the network")
+        }
+        return ReferenceSampling.ExactLines(network: network, tolerance: tolerance)
+    }
+
+    /// Keeps the explained network for the exact rule.
+    public mutating func attach(network: Sequential) throws(AttributionError) { self.network = network }
 
     /// path_explain's default of 50 draws, seed 0, the Riemann estimator; no references.
     public static var defaults: ExpectedGradients { ExpectedGradients() }
@@ -88,11 +112,19 @@ public struct ExpectedGradients: ConfigurableMethod {
         .seed("seed", \.seed, help: "the draws' seed"),
         .integrator(\.integrator),
         Parameter.integer("steps", \.steps, in: 1...10_000_000, help: "IDGI only: left-rule segments per drawn reference")
-            .only("with `integrator` idgi (the Riemann estimator takes one point per draw)") { !$0.integrator.needs.contains(.riemannTerms) },
+            .only("with `integrator` idgi and `rule` sampled (the Riemann estimator takes one point per draw)") {
+                !$0.integrator.needs.contains(.riemannTerms) && $0.rule == .sampled
+            },
+        .choice("rule", \.rule, help: "sampled (the drawn α's; IDGI's left segments) or exact (each drawn reference's line integrated on a ReLU network's pieces)"),
+        Parameter.number("tolerance", \.tolerance, in: 0...1, excludingLowerBound: true, help: "the exact rule's relative tolerance on a probability")
+            .only("with `rule` exact") { $0.rule == .exact },
     ]
 
-    /// A reference set is required.
+    /// A reference set is required; the exact rule needs a piecewise-linear network.
     public func validateCombination() throws(AttributionError) {
+        if rule == .exact, let network {
+            do { try LinePartition.checkPiecewiseLinear(network) } catch { throw AttributionError(parameter: "rule", "`rule` exact: \(error.description)") }
+        }
         if references.isEmpty && givenDraws == nil {
             throw AttributionError(parameter: "references", "`references` is required: a reference set of shape [M] + the input's shape, M ≥ 1")
         }

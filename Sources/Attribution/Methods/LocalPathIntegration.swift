@@ -25,8 +25,12 @@ import Tensors
 /// Densities: `cluster` (ρ as above), `uniform` (1/R) or `random` (seeded uniform draws,
 /// normalized) — the supplementary's ablation. The α's come from a generator seeded with
 /// `seed`, reference by reference, and the random densities after them, so all three densities
-/// use the same α's. The network is used once per input to choose its cluster.
-/// Cost: R·k gradient evaluations (IDGI: R·steps), plus one forward pass for the cluster.
+/// use the same α's. The network is used once per input to choose its cluster. With `rule`
+/// exact, each reference's line is integrated exactly on the network's linear pieces
+/// (``ExactLineIntegration``; the α's are not used): A = Σ_j ρ_j IG(r_j → x), complete to
+/// rounding toward F(x) − Σ_j ρ_j F(r_j); with IDGI, its continuous limit.
+/// Cost: R·k gradient evaluations (IDGI: R·steps; exact: one per piece of every line), plus one
+/// forward pass for the cluster.
 public struct LocalPathIntegration: ConfigurableMethod {
     /// How the chosen cluster's references are weighted.
     public enum Density: String, Sendable, CaseIterable {
@@ -57,6 +61,10 @@ public struct LocalPathIntegration: ConfigurableMethod {
     public var integrator: any Integrator
     /// IDGI's segments per reference.
     public var steps: Int
+    /// The sampled α's (or IDGI's segments), or each line exactly.
+    public var rule: ReferenceSampling.LineRule = .sampled
+    /// The exact rule's tolerance on a softmax head (``ExactLineIntegration``).
+    public var tolerance: Double = 1e-12
     /// Given α's, one list per reference of the chosen cluster (to reproduce another
     /// implementation's samples).
     public var givenAlphas: [[Double]]?
@@ -141,8 +149,9 @@ public struct LocalPathIntegration: ConfigurableMethod {
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         try validate()
         let chosen = try draws(for: input)
+        let exact = rule == .exact ? network.map { ReferenceSampling.ExactLines(network: $0, tolerance: tolerance) } : nil
         return try ReferenceSampling.plan(
-            for: input, references: references, draws: chosen.draws, integrator: integrator, steps: steps,
+            for: input, references: references, draws: chosen.draws, integrator: integrator, steps: steps, exact: exact,
             details: [.init("clusters", clustering!.json(chosen: chosen.cluster))])
     }
 
@@ -155,16 +164,26 @@ public struct LocalPathIntegration: ConfigurableMethod {
         .references(\.references, help: "the reference set R.npy (a training set), shape [M] + the input's shape"),
         .integer("clusters", \.clusters, in: 1...10_000, help: "C, the top-level k-means clusters in logit space"),
         .integer("subclusters", \.subclusters, in: 1...10_000, help: "R, sub-clusters (references) per cluster"),
-        .integer("samples-per-reference", \.samplesPerReference, in: 1...1_000_000, help: "k, α samples per reference"),
+        Parameter.integer("samples-per-reference", \.samplesPerReference, in: 1...1_000_000, help: "k, α samples per reference")
+            .only("with `rule` sampled (the exact rule integrates each line whole)") { $0.rule == .sampled },
         .choice("density", \.density, help: "the references' weights: cluster (ρ), uniform or random"),
         .seed("seed", \.seed, help: "the clustering's, α's and random densities' seed"),
         .integrator(\.integrator),
         Parameter.integer("steps", \.steps, in: 1...10_000_000, help: "IDGI only: left-rule segments per reference")
-            .only("with `integrator` idgi (the Riemann estimator samples `samples-per-reference` α's)") { !$0.integrator.needs.contains(.riemannTerms) },
+            .only("with `integrator` idgi and `rule` sampled (the Riemann estimator samples `samples-per-reference` α's)") {
+                !$0.integrator.needs.contains(.riemannTerms) && $0.rule == .sampled
+            },
+        .choice("rule", \.rule, help: "sampled (the α's; IDGI's left segments) or exact (each reference's line integrated on a ReLU network's pieces)"),
+        Parameter.number("tolerance", \.tolerance, in: 0...1, excludingLowerBound: true, help: "the exact rule's relative tolerance on a probability")
+            .only("with `rule` exact") { $0.rule == .exact },
     ]
 
-    /// A reference set is required, and C·R references at least.
+    /// A reference set is required, and C·R references at least; the exact rule needs a
+    /// piecewise-linear network.
     public func validateCombination() throws(AttributionError) {
+        if rule == .exact, let network {
+            do { try LinePartition.checkPiecewiseLinear(network) } catch { throw AttributionError(parameter: "rule", "`rule` exact: \(error.description)") }
+        }
         if references.isEmpty {
             throw AttributionError(parameter: "references", "`references` is required: a reference set of shape [M] + the input's shape, M ≥ 1")
         }
