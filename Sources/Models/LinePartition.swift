@@ -116,22 +116,31 @@ public struct LinePartition: Sendable, Equatable {
         let (outHeight, outWidth) = ((height - pool.size) / pool.stride + 1, (width - pool.size) / pool.stride + 1)
         var window: [Int] = []
         for u in 0..<pool.size { for v in 0..<pool.size { window.append(u * width + v) } }
+        let count = window.count
         return insert(into: alphas, values, width: channels * height * width) { a, b in
             var crossings: [Double] = []
-            var starts = [Double](repeating: 0, count: window.count)
-            var slopes = [Double](repeating: 0, count: window.count)
-            for c in 0..<channels {
-                for i in 0..<outHeight {
-                    for j in 0..<outWidth {
-                        let origin = c * height * width + i * pool.stride * width + j * pool.stride
-                        // One element strictly largest at both ends stays largest between them
-                        // (every other line is below it at both ends, so everywhere): no break.
-                        if let first = strictArgmax(a, origin, window), first == strictArgmax(b, origin, window) { continue }
-                        for (w, offset) in window.enumerated() {
-                            starts[w] = a[origin + offset]
-                            slopes[w] = b[origin + offset] - a[origin + offset]
+            var starts = [Double](repeating: 0, count: count)
+            var slopes = [Double](repeating: 0, count: count)
+            window.withUnsafeBufferPointer { window in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    slopes.withUnsafeMutableBufferPointer { slopes in
+                        for c in 0..<channels {
+                            for i in 0..<outHeight {
+                                for j in 0..<outWidth {
+                                    let origin = c * height * width + i * pool.stride * width + j * pool.stride
+                                    // One element strictly largest at both ends stays largest
+                                    // between them (every other line is below it at both ends,
+                                    // so everywhere): no break.
+                                    let first = strictArgmax(a, origin, window)
+                                    if first >= 0 && first == strictArgmax(b, origin, window) { continue }
+                                    for w in 0..<count {
+                                        starts[w] = a[origin + window[w]]
+                                        slopes[w] = b[origin + window[w]] - a[origin + window[w]]
+                                    }
+                                    appendUpperEnvelopeBreaks(starts: UnsafeBufferPointer(starts), slopes: UnsafeBufferPointer(slopes), to: &crossings)
+                                }
+                            }
                         }
-                        crossings += upperEnvelopeBreaks(starts: starts, slopes: slopes)
                     }
                 }
             }
@@ -139,48 +148,47 @@ public struct LinePartition: Sendable, Equatable {
         }
     }
 
-    /// The offset of the window's strictly largest element, or nil on a tie.
+    /// The index in `window` of the window's strictly largest element, or −1 on a tie.
     @inline(__always)
-    private static func strictArgmax(_ values: UnsafeBufferPointer<Double>, _ origin: Int, _ window: [Int]) -> Int? {
-        var best = window[0]
+    private static func strictArgmax(_ values: UnsafeBufferPointer<Double>, _ origin: Int, _ window: UnsafeBufferPointer<Int>) -> Int {
+        var best = 0
+        var largest = values[origin + window[0]]
         var tie = false
-        for offset in window.dropFirst() {
-            let (x, y) = (values[origin + offset], values[origin + best])
-            if x > y {
-                best = offset
-                tie = false
-            } else if x == y {
+        for w in 1..<window.count {
+            let x = values[origin + window[w]]
+            if x > largest {
+                (best, largest, tie) = (w, x, false)
+            } else if x == largest {
                 tie = true
             }
         }
-        return tie ? nil : best
+        return tie ? -1 : best
     }
 
-    /// The t ∈ (0, 1) where the maximum of the lines s_c + t·d_c changes from one line to
-    /// another. From the line on top at t = 0 (the steepest among ties), the next line to
-    /// take over is the first of the steeper ones to cross it; slopes only increase, so there
-    /// are at most as many breaks as lines.
-    static func upperEnvelopeBreaks(starts: [Double], slopes: [Double]) -> [Double] {
+    /// Appends to `breaks` the t ∈ (0, 1) where the maximum of the lines s_c + t·d_c changes
+    /// from one line to another. From the line on top at t = 0 (the steepest among ties), the
+    /// next line to take over is the first of the steeper ones to cross it; slopes only
+    /// increase, so there are at most as many breaks as lines.
+    static func appendUpperEnvelopeBreaks(starts: UnsafeBufferPointer<Double>, slopes: UnsafeBufferPointer<Double>, to breaks: inout [Double]) {
         var top = 0
-        for c in starts.indices.dropFirst() where starts[c] > starts[top] || (starts[c] == starts[top] && slopes[c] > slopes[top]) {
+        for c in 1..<starts.count where starts[c] > starts[top] || (starts[c] == starts[top] && slopes[c] > slopes[top]) {
             top = c
         }
         var t = 0.0
-        var breaks: [Double] = []
         while true {
-            var next: (t: Double, line: Int)? = nil
-            for c in starts.indices where slopes[c] > slopes[top] {
+            var next = -1
+            var nextT = 0.0
+            for c in 0..<starts.count where slopes[c] > slopes[top] {
                 // s_top + t d_top = s_c + t d_c
-                let crossing = (starts[top] - starts[c]) / (slopes[c] - slopes[top])
-                let candidate = max(crossing, t)
-                if next == nil || candidate < next!.t || (candidate == next!.t && slopes[c] > slopes[next!.line]) {
-                    next = (candidate, c)
+                let candidate = max((starts[top] - starts[c]) / (slopes[c] - slopes[top]), t)
+                if next < 0 || candidate < nextT || (candidate == nextT && slopes[c] > slopes[next]) {
+                    (next, nextT) = (c, candidate)
                 }
             }
-            guard let (crossing, line) = next, crossing < 1 else { return breaks }
-            if crossing > 0 && crossing > t { breaks.append(crossing) }
-            t = crossing
-            top = line
+            guard next >= 0, nextT < 1 else { return }
+            if nextT > 0 && nextT > t { breaks.append(nextT) }
+            t = nextT
+            top = next
         }
     }
 
@@ -189,25 +197,56 @@ public struct LinePartition: Sendable, Equatable {
     private static func insert(
         into alphas: [Double], _ values: Tensor, width: Int, crossings: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>) -> [Double]
     ) -> ([Double], Tensor) {
-        var newAlphas: [Double] = [alphas[0]]
-        var newValues = Array(values.scalars[0..<width])
+        // First every interval's new fractions (distinct, increasing, strictly inside), then
+        // the new points written once into storage of the final size.
+        var fractions: [[Double]] = []
+        var added = 0
         values.scalars.withUnsafeBufferPointer { all in
             for k in 0..<(alphas.count - 1) {
                 let a = UnsafeBufferPointer(rebasing: all[k * width ..< (k + 1) * width])
                 let b = UnsafeBufferPointer(rebasing: all[(k + 1) * width ..< (k + 2) * width])
                 let (lower, upper) = (alphas[k], alphas[k + 1])
                 var last = lower
+                var kept: [Double] = []
                 for t in Set(crossings(a, b)).sorted() where t > 0 && t < 1 {
                     let alpha = lower + t * (upper - lower)
                     guard alpha > last && alpha < upper else { continue }
                     last = alpha
-                    newAlphas.append(alpha)
-                    for j in 0..<width { newValues.append(a[j] + t * (b[j] - a[j])) }
+                    kept.append(t)
                 }
-                newAlphas.append(upper)
-                newValues.append(contentsOf: b)
+                added += kept.count
+                fractions.append(kept)
             }
         }
-        return (newAlphas, Tensor(shape: [newAlphas.count] + Array(values.shape.dropFirst()), scalars: newValues))
+        guard added > 0 else { return (alphas, values) }
+        let count = alphas.count + added
+        var newAlphas: [Double] = []
+        newAlphas.reserveCapacity(count)
+        let newValues = [Double](unsafeUninitializedCapacity: count * width) { output, initialized in
+            values.scalars.withUnsafeBufferPointer { all in
+                var row = 0
+                func copy(_ source: Int) {
+                    for j in 0..<width { output[row * width + j] = all[source * width + j] }
+                    row += 1
+                }
+                newAlphas.append(alphas[0])
+                copy(0)
+                for k in 0..<(alphas.count - 1) {
+                    let (lower, upper) = (alphas[k], alphas[k + 1])
+                    for t in fractions[k] {
+                        newAlphas.append(lower + t * (upper - lower))
+                        for j in 0..<width {
+                            let (u, v) = (all[k * width + j], all[(k + 1) * width + j])
+                            output[row * width + j] = u + t * (v - u)
+                        }
+                        row += 1
+                    }
+                    newAlphas.append(upper)
+                    copy(k + 1)
+                }
+            }
+            initialized = count * width
+        }
+        return (newAlphas, Tensor(shape: [count] + Array(values.shape.dropFirst()), scalars: newValues))
     }
 }
