@@ -52,6 +52,7 @@ struct ExactRuleCommandTests {
         let x = try Self.input(scratch, model: smooth)
         let adaptive = AttributeCommand.run([
             "--model", smooth.path, "--input", x, "--method", "ig", "--rule", "adaptive", "--tolerance", "1e-9", "--output", "logit", "--out", scratch.path("a.npy"),
+            "--ledger", scratch.path("l.json"),
         ])
         #expect(adaptive.status == 0, "\(adaptive.standardError)")
         let json = try JSONValue.parse(adaptive.standardOutput)
@@ -60,6 +61,13 @@ struct ExactRuleCommandTests {
         let change = try #require(json["value"]?.doubleValue) - (try #require(json["baselineValue"]?.doubleValue))
         // Σ A's error is at most the map's L1 error, which the rule drives below 1e-9 ‖A‖₁.
         #expect(abs(try #require(json["completenessDelta"]?.doubleValue)) <= 1e-9 * max(1, abs(change)) * 10)
+        // The ledger: one step per final interval, chained from F(x′) to F(x).
+        let steps = try #require(try JSONValue.parse(String(contentsOfFile: scratch.path("l.json"), encoding: .utf8))["steps"]?.arrayValue)
+        #expect(steps.count == json["adaptiveIntervals"]?.intValue)
+        for (a, b) in zip(steps, steps.dropFirst()) {
+            #expect(a["end"] == b["start"] && a["endValue"] == b["startValue"])
+        }
+        #expect(steps.first?["start"]?.doubleValue == 0 && steps.last?["end"]?.doubleValue == 1)
 
         let before = try? Data(contentsOf: URL(fileURLWithPath: scratch.path("a.npy")))
         let reluInput = try Self.input(scratch, model: Self.relu, name: "r.npy")

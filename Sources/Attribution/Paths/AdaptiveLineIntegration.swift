@@ -23,10 +23,8 @@ import Tensors
 /// Cost: 15 gradients per interval ever evaluated, and forward passes at the final intervals'
 /// ends when the ledger is kept.
 public struct AdaptiveLineIntegration<I: Integrator>: Walk {
-    /// x′, flattened.
-    public let baseline: [Double]
-    /// x, flattened.
-    public let input: [Double]
+    /// The line x′ → x.
+    public let line: LineSegment
     /// The breakpoints the first intervals run between (0 … 1).
     public let breakpoints: [Double]
     /// The Riemann sum or IDGI.
@@ -35,7 +33,6 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
     public let tolerance: Double
     /// The most intervals the line is cut into.
     public static var maximumIntervals: Int { 4096 }
-    private let difference: [Double]
 
     private struct Interval {
         var start: Double
@@ -54,19 +51,26 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
     private var outstanding: [(Int, Int)] = []
     private var pointsRequested = 0
     private var recordsLedger = false
-    private enum Stage { case refining, values, ends, done }
+    /// What the walk asks for next, and what its last request was.
+    private enum Stage {
+        /// Gradients at interval nodes, until the tolerance is met.
+        case refining
+        /// (Ledger) F at the final intervals' ends: asked, then awaited.
+        case intervalEnds, awaitingIntervalEnds
+        /// F at the line's two ends: asked, then awaited.
+        case lineEnds, awaitingLineEnds
+        case done
+    }
     private var stage = Stage.refining
-    private var endValues: [Double] = []
+    private var intervalEndValues: [Double] = []
     private var ends: (Double, Double)? = nil
 
     /// The line from `baseline` to `input` (flattened), first cut at `breakpoints`.
     public init(from baseline: [Double], to input: [Double], breakpoints: [Double], integrator: I, tolerance: Double) {
-        self.baseline = baseline
-        self.input = input
+        line = LineSegment(from: baseline, to: input)
         self.breakpoints = breakpoints
         self.integrator = integrator
         self.tolerance = tolerance
-        difference = zip(input, baseline).map { $0 - $1 }
     }
 
     /// Plain gradients.
@@ -79,12 +83,7 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
         queue = intervals.indices.flatMap { i in (0..<15).map { (i, $0) } }
     }
 
-    private func point(at alpha: Double) -> [Double] {
-        var p = baseline
-        for i in p.indices { p[i] = baseline[i] + alpha * difference[i] }
-        return p
-    }
-
+    /// α of node j of interval i.
     private func node(_ i: Int, _ j: Int) -> Double {
         intervals[i].start + GaussKronrod.nodes[j] * (intervals[i].end - intervals[i].start)
     }
@@ -98,17 +97,17 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
             if !queue.isEmpty {
                 outstanding = Array(queue.prefix(max(1, limit)))
                 queue.removeFirst(outstanding.count)
-                return EvaluationRequest(gradientPoints: outstanding.map { point(at: node($0.0, $0.1)) })
+                return EvaluationRequest(gradientPoints: outstanding.map { line.point(at: node($0.0, $0.1)) })
             }
-            stage = recordsLedger ? .values : .ends
+            stage = recordsLedger ? .intervalEnds : .lineEnds
             return nextRequest(limit: limit)
-        case .values:
-            stage = .ends
-            return EvaluationRequest(valuePoints: ([intervals[0].start] + intervals.map(\.end)).map(point(at:)))
-        case .ends:
-            stage = .done
-            return EvaluationRequest(valuePoints: [baseline, input])
-        case .done:
+        case .intervalEnds:
+            stage = .awaitingIntervalEnds
+            return EvaluationRequest(valuePoints: ([intervals[0].start] + intervals.map(\.end)).map(line.point(at:)))
+        case .lineEnds:
+            stage = .awaitingLineEnds
+            return EvaluationRequest(valuePoints: [line.start, line.end])
+        case .awaitingIntervalEnds, .awaitingLineEnds, .done:
             return nil
         }
     }
@@ -124,11 +123,13 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
                 if intervals[i].gradients.allSatisfy({ $0 != nil }) { estimate(i) }
             }
             outstanding = []
-        case .ends:
-            endValues = evaluations.values
-        case .done:
+        case .awaitingIntervalEnds:
+            intervalEndValues = evaluations.values
+            stage = .lineEnds
+        case .awaitingLineEnds:
             ends = (evaluations.values[0], evaluations.values[1])
-        case .values:
+            stage = .done
+        case .intervalEnds, .lineEnds, .done:
             break
         }
     }
@@ -138,10 +139,10 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
         let gradients = intervals[i].gradients.map { $0! }
         let important = integrator.needs.contains(.segmentValues)
         let integrand = gradients.map { g -> [Double] in
-            guard important else { return g.indices.map { g[$0] * difference[$0] } }
+            guard important else { return g.indices.map { g[$0] * line.difference[$0] } }
             let normSquared = Reductions.sumInNumpyOrder(g.map { $0 * $0 })
             guard normSquared > 0 else { return [Double](repeating: 0, count: g.count) }
-            let rate = zip(g, difference).reduce(0) { $0 + $1.0 * $1.1 }
+            let rate = zip(g, line.difference).reduce(0) { $0 + $1.0 * $1.1 }
             return g.map { $0 * $0 * rate / normSquared }
         }
         let length = intervals[i].end - intervals[i].start
@@ -155,7 +156,7 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
 
     /// Σ of the intervals' values and error estimates.
     private var totals: (value: [Double], error: Double) {
-        var sum = [Double](repeating: 0, count: input.count)
+        var sum = [Double](repeating: 0, count: line.end.count)
         var error = 0.0
         for interval in intervals {
             for k in sum.indices { sum[k] += interval.value[k] }
@@ -188,14 +189,14 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
 
     /// The intervals summed in α order, with the ledger's steps.
     public mutating func finish() throws(AttributionError) -> AttributionResult {
-        var integration = StepIntegration(RiemannSum(), featureCount: input.count, recordsLedger: recordsLedger)
+        var integration = StepIntegration(RiemannSum(), featureCount: line.end.count, recordsLedger: recordsLedger)
         for (k, interval) in intervals.enumerated() {
             integration.add(PathStep(
                 index: k, point: interval.middlePoint, startParameter: interval.start, endParameter: interval.end, gradient: interval.meanGradient,
-                riemannTerm: interval.value, startValue: recordsLedger ? endValues[k] : nil, endValue: recordsLedger ? endValues[k + 1] : nil))
+                riemannTerm: interval.value, startValue: recordsLedger ? intervalEndValues[k] : nil, endValue: recordsLedger ? intervalEndValues[k + 1] : nil))
         }
         let (startValue, endValue) = ends ?? (.nan, .nan)
-        let attribution = Tensor(shape: [input.count], scalars: integration.finish(PathSummary(startValue: startValue, endValue: endValue, displacement: difference)))
+        let attribution = Tensor(shape: [line.end.count], scalars: integration.finish(PathSummary(startValue: startValue, endValue: endValue, displacement: line.difference)))
         if let bad = attribution.firstNonFiniteIndex {
             throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
         }

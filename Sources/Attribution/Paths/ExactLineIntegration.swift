@@ -30,17 +30,14 @@ import Tensors
 /// when the ledger is kept. The ledger has one step per piece; the path points are the
 /// midpoints.
 public struct ExactLineIntegration<I: Integrator>: Walk {
-    /// x′, flattened.
-    public let baseline: [Double]
-    /// x, flattened.
-    public let input: [Double]
+    /// The line x′ → x.
+    public let line: LineSegment
     /// The pieces.
     public let partition: LinePartition
     /// The Riemann sum or IDGI.
     public let integrator: I
     /// The relative tolerance of the per-piece integrals on a softmax head.
     public let tolerance: Double
-    private let difference: [Double]
     private var mode: Mode = .unset
     private var errorEstimate = 0.0
 
@@ -70,12 +67,10 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
     /// The pieces of `partition` on the line from `baseline` to `input` (flattened), integrated
     /// with `integrator`.
     public init(from baseline: [Double], to input: [Double], partition: LinePartition, integrator: I, tolerance: Double) {
-        self.baseline = baseline
-        self.input = input
+        line = LineSegment(from: baseline, to: input)
         self.partition = partition
         self.integrator = integrator
         self.tolerance = tolerance
-        difference = zip(input, baseline).map { $0 - $1 }
     }
 
     /// Plain gradients.
@@ -93,8 +88,8 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
                 cellBoundaries: partition.breakpoints)
             do {
                 let path = try StraightLinePath(
-                    from: Tensor(shape: [baseline.count], scalars: baseline), to: Tensor(shape: [input.count], scalars: input), discretization: discretization)
-                var walk = PathIntegration(path, with: integrator, featureCount: input.count)
+                    from: Tensor(shape: [line.start.count], scalars: line.start), to: Tensor(shape: [line.end.count], scalars: line.end), discretization: discretization)
+                var walk = PathIntegration(path, with: integrator, featureCount: line.end.count)
                 walk.begin(context)
                 mode = .logit(walk)
             } catch {
@@ -103,21 +98,15 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
         case (let kind?, let target?):
             mode = .softmax(SoftmaxState(
                 kind: kind, target: target, recordsLedger: context.options.recordsLedger,
-                integration: StepIntegration(RiemannSum(), featureCount: input.count, recordsLedger: context.options.recordsLedger)))
+                integration: StepIntegration(RiemannSum(), featureCount: line.end.count, recordsLedger: context.options.recordsLedger)))
         default:
             mode = .refused(AttributionError(
                 "the exact rule integrates a network's output; explain a class's logit, probability or log-probability of the network it was built with"))
         }
     }
 
-    /// The point γ(α).
-    private func point(at alpha: Double) -> [Double] {
-        var p = baseline
-        for i in p.indices { p[i] = baseline[i] + alpha * difference[i] }
-        return p
-    }
 
-    private func midpoint(_ k: Int) -> [Double] { point(at: (partition.breakpoints[k] + partition.breakpoints[k + 1]) / 2) }
+    private func midpoint(_ k: Int) -> [Double] { line.point(at: (partition.breakpoints[k] + partition.breakpoints[k + 1]) / 2) }
 
     /// The next pieces' gradients (and breakpoint values for the ledger), then F at the ends.
     public mutating func nextRequest(limit: Int) -> EvaluationRequest? {
@@ -152,12 +141,12 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
                     }
                 }
                 state.valuesRequested = state.recordsLedger ? (pieces.lowerBound == 0 ? [0] : []) + pieces.map { $0 + 1 } : []
-                return EvaluationRequest(valuePoints: state.valuesRequested.map { point(at: partition.breakpoints[$0]) }, cotangentPoints: cotangentPoints)
+                return EvaluationRequest(valuePoints: state.valuesRequested.map { line.point(at: partition.breakpoints[$0]) }, cotangentPoints: cotangentPoints)
             }
             guard !state.endsRequested else { return nil }
             state.endsRequested = true
             state.outstanding = nil
-            return EvaluationRequest(valuePoints: [baseline, input])
+            return EvaluationRequest(valuePoints: [line.start, line.end])
         }
     }
 
@@ -188,7 +177,7 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
                 } else {
                     meanGradient = evaluations.cotangentGradients[offset]
                     contribution = meanGradient
-                    for i in contribution.indices { contribution[i] = meanGradient[i] * length * difference[i] }
+                    for i in contribution.indices { contribution[i] = meanGradient[i] * length * line.difference[i] }
                 }
                 let step = PathStep(
                     index: k, point: isImportantDirection ? k * classes : k, startParameter: start, endParameter: end, gradient: meanGradient,
@@ -209,7 +198,7 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
             result = try walk.finish()
         case .softmax(var state):
             let (startValue, endValue) = state.ends ?? (.nan, .nan)
-            let attribution = Tensor(shape: [input.count], scalars: state.integration.finish(PathSummary(startValue: startValue, endValue: endValue, displacement: difference)))
+            let attribution = Tensor(shape: [line.end.count], scalars: state.integration.finish(PathSummary(startValue: startValue, endValue: endValue, displacement: line.difference)))
             if let bad = attribution.firstNonFiniteIndex {
                 throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
             }
@@ -253,7 +242,7 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
     /// (for the ledger) and Σ_{c,d} W_cd (J_c ⊙ J_d).
     private mutating func importantDirectionLimit(_ k: Int, jacobian rows: [[Double]], kind: OutputKind, target: Int) -> (mean: [Double], contribution: [Double]) {
         let classes = rows.count
-        let features = input.count
+        let features = line.end.count
         var gram = [Double](repeating: 0, count: classes * classes)
         for c in 0..<classes {
             for d in c..<classes {
