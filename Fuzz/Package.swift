@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
-// libFuzzer targets for the parsers that read user files: the NPY reader and the
-// model-directory loader. Built and run by Fuzz/run.sh (see CONTRIBUTING.md), never by the
+// libFuzzer targets for the parsers that read user files: the NPY reader, the
+// model-directory loader and the ONNX reader. Built and run by Fuzz/run.sh (see CONTRIBUTING.md), never by the
 // main package's build: their `main` comes from libFuzzer.
 import Foundation
 import PackageDescription
@@ -17,6 +17,9 @@ let package = Package(
         .executableTarget(
             name: "fuzz-npy",
             dependencies: ["FuzzSupport", .product(name: "ArrayFormats", package: rootIdentity), .product(name: "Tensors", package: rootIdentity)]),
+        .executableTarget(
+            name: "fuzz-onnx",
+            dependencies: ["FuzzSupport", .product(name: "Models", package: rootIdentity)]),
         .executableTarget(
             name: "fuzz-model-directory",
             dependencies: ["FuzzSupport", .product(name: "Models", package: rootIdentity), .product(name: "Tensors", package: rootIdentity)]),

@@ -2,7 +2,8 @@
 
     python3 Fuzz/make_seeds.py OUT_DIR
 
-OUT_DIR/npy/: every .npy file under Fixtures/npy. OUT_DIR/model-directory/: each model directory
+OUT_DIR/npy/: every .npy file under Fixtures/npy. OUT_DIR/onnx/: every .onnx file under
+Fixtures/onnx. OUT_DIR/model-directory/: each model directory
 under Fixtures/models and Fixtures/pytorch as one container for fuzz-model-directory
 (u16 manifest length, manifest, then per file: u8 name length, name, u32 length, bytes).
 """
@@ -19,6 +20,11 @@ def main(out):
     models = os.path.join(out, "model-directory")
     os.makedirs(npy, exist_ok=True)
     os.makedirs(models, exist_ok=True)
+    onnx = os.path.join(out, "onnx")
+    os.makedirs(onnx, exist_ok=True)
+    for name in sorted(os.listdir(os.path.join(ROOT, "Fixtures", "onnx"))):
+        if name.endswith(".onnx"):
+            shutil.copy(os.path.join(ROOT, "Fixtures", "onnx", name), onnx)
     for name in sorted(os.listdir(os.path.join(ROOT, "Fixtures", "npy"))):
         if name.endswith(".npy"):
             shutil.copy(os.path.join(ROOT, "Fixtures", "npy", name), npy)

@@ -16,9 +16,9 @@ corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 python3 make_seeds.py "$corpus"
 mkdir -p findings
-for target in npy model-directory; do
+for target in npy model-directory onnx; do
     echo "== fuzz-$target: $runs inputs"
     .build/release/fuzz-$target "$corpus/$target" -runs="$runs" -timeout=10 -rss_limit_mb=4096 \
-        -max_len=$([ "$target" = npy ] && echo 4096 || echo 200000) -artifact_prefix=findings/ -print_final_stats=1 2>&1 \
+        -max_len=$([ "$target" = model-directory ] && echo 200000 || echo 16384) -artifact_prefix=findings/ -print_final_stats=1 2>&1 \
         | grep -E "INITED|DONE|stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY|Test unit written"
 done
