@@ -11,6 +11,8 @@ import Tensors
 struct Computation {
     let request: Request
     let network: Sequential
+    /// What loading the model changed (an ONNX file's removed Softmax), for every report.
+    let modelWarnings: [String]
     /// The inputs, each of the model's input shape.
     let inputs: [Tensor]
     /// The input file's shape: the output file has it too.
@@ -31,7 +33,14 @@ struct Computation {
 
     init(_ request: Request) throws {
         self.request = request
-        network = try ModelDirectory.load(request.modelDirectory)
+        if request.modelDirectory.pathExtension.lowercased() == "onnx" {
+            let loaded = try ONNXImport.load(request.modelDirectory)
+            network = loaded.network
+            modelWarnings = loaded.warnings
+        } else {
+            network = try ModelDirectory.load(request.modelDirectory)
+            modelWarnings = []
+        }
         let shape = network.inputShape
         let input = try Self.read(request.inputFile, role: "input", modelShape: shape, allowBatch: true)
         fileShape = input.shape
@@ -175,7 +184,7 @@ struct Computation {
     func reports() -> [[JSONValue.Member]] {
         results.enumerated().map { b, result in
             // A probability of 1 in double precision has no usable gradient: p(1 − p) underflows.
-            var warnings: [JSONValue] = []
+            var warnings: [JSONValue] = modelWarnings.map { .string($0) }
             let value = values[b]
             if request.outputKind == .probability && (1 - value <= 1e-12 || value == 0) {
                 warnings.append(.string(

@@ -125,7 +125,13 @@ struct Request {
         var inputs: [OutputSafety.Named] = [("--input", inputFile.path)]
         if let candidateFile { inputs.append(("--candidate", candidateFile.path)) }
         if let targetsFile { inputs.append(("--targets", targetsFile.path)) }
-        var directories: [OutputSafety.Named] = [("--model", modelDirectory.path)]
+        var directories: [OutputSafety.Named] = []
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: modelDirectory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            inputs.append(("--model", modelDirectory.path))  // an .onnx file
+        } else {
+            directories.append(("--model", modelDirectory.path))
+        }
         for (parameter, path) in ParameterFiles.inputs(of: specification, registry: methods) {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {

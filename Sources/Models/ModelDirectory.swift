@@ -33,12 +33,16 @@ public enum ModelDirectory {
     /// The format version this library reads and writes.
     public static let formatVersion = 1
 
-    /// Loads the network described by `directory/model.json`.
+    /// Loads the network described by `directory/model.json` — or, given an `.onnx` file, the
+    /// network its graph is (``ONNXImport``; a removed trailing Softmax is not reported here).
     public static func load(_ directory: URL) throws(ModelError) -> Sequential {
-        let manifest = directory.appendingPathComponent("model.json")
         var isDirectory: ObjCBool = false
+        if directory.pathExtension.lowercased() == "onnx", FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return try ONNXImport.load(directory).network
+        }
+        let manifest = directory.appendingPathComponent("model.json")
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ModelError("\(directory.path): no such model directory; --model takes a directory holding model.json and its .npy weights")
+            throw ModelError("\(directory.path): no such model directory; --model takes a directory holding model.json and its .npy weights, or an .onnx file")
         }
         guard let data = FileManager.default.contents(atPath: manifest.path) else {
             throw ModelError("\(manifest.path): missing; a model directory holds model.json and one .npy file per weight (see the README's model format)")

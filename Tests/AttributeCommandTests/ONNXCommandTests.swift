@@ -1,0 +1,53 @@
+import ArrayFormats
+import AttributeCommand
+import Attribution
+import Foundation
+import Models
+import Tensors
+import Testing
+import _TestSupport
+
+/// `attribute --model FILE.onnx`.
+@Suite("attribute: ONNX files as --model", .tags(.commandLine))
+struct ONNXCommandTests {
+    @Test("IG on a torch-exported ONNX CNN equals the library's on the loaded network; a removed Softmax is a warning in every report")
+    func attributesAnONNXFile() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let model = FixturePaths.url("onnx/cnn-float64.onnx")
+        let inputs = FixturePaths.url("onnx/cnn-goldens/inputs.npy")
+        let outcome = AttributeCommand.run(["--model", model.path, "--input", inputs.path, "--method", "ig", "--steps", "16", "--output", "logit", "--target", "1", "--out", scratch.path("a.npy")])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let network = try ModelDirectory.load(model)
+        let output = try ClassifierOutput(network: network, target: 1, kind: .logit)
+        let x = try NPY.read(contentsOf: inputs)
+        let expected = try (0..<x.batchCount).flatMap { try IntegratedGradients(steps: 16).attribute(x.point($0), of: output).attribution.scalars }
+        #expect(try NPY.read(contentsOf: URL(fileURLWithPath: scratch.path("a.npy"))).scalars == expected)
+
+        let softmax = AttributeCommand.run([
+            "--model", FixturePaths.url("onnx/mlp-softmax.onnx").path, "--input", FixturePaths.url("onnx/mlp-goldens/inputs.npy").path,
+            "--method", "gradient", "--out", scratch.path("g.npy"),
+        ])
+        #expect(softmax.status == 0, "\(softmax.standardError)")
+        for line in softmax.standardOutput.split(separator: "\n") {
+            let warnings = try #require(try JSONValue.parse(String(line))["warnings"]?.arrayValue)
+            #expect(warnings.contains { $0.stringValue?.contains("trailing Softmax") == true })
+        }
+    }
+
+    @Test("An ONNX file with unsupported ops is exit 3 naming them; --out naming the model file is exit 2; neither writes anything")
+    func refusals() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let inputs = FixturePaths.url("onnx/cnn-goldens/inputs.npy").path
+        let unsupported = AttributeCommand.run(["--model", FixturePaths.url("onnx/unsupported.onnx").path, "--input", inputs, "--method", "ig", "--out", scratch.path("a.npy")])
+        #expect(unsupported.status == 3 && unsupported.standardError.contains("Erf (node erf1), LSTM (node lstm1)"), "\(unsupported.standardError)")
+        let copy = scratch.directory.appendingPathComponent("model.onnx")
+        try FileManager.default.copyItem(at: FixturePaths.url("onnx/cnn-float64.onnx"), to: copy)
+        let before = try Data(contentsOf: copy)
+        let overwrite = AttributeCommand.run(["--model", copy.path, "--input", inputs, "--method", "ig", "--out", copy.path])
+        #expect(overwrite.status == 2, "\(overwrite.standardError)")
+        #expect(try Data(contentsOf: copy) == before)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("a.npy")))
+    }
+}

@@ -1,0 +1,80 @@
+import ArrayFormats
+import Foundation
+import Models
+import Tensors
+import Testing
+import _TestSupport
+
+/// ONNX files exported by torch, loaded as networks and checked against what torch computed
+/// for them (`Fixtures/onnx/export_sequential_goldens.py`).
+@Suite("ONNX models as networks", .tags(.golden))
+struct ONNXImportTests {
+    static func url(_ name: String) -> URL { FixturePaths.url("onnx/\(name)") }
+    static func npy(_ name: String) throws -> Tensor { try NPY.read(contentsOf: url(name)) }
+
+    /// Logits and ∂z_target/∂x of `network` for the CNN goldens' inputs.
+    static func evaluate(_ network: Sequential) throws -> (logits: [Double], gradients: [Double]) {
+        let inputs = try npy("cnn-goldens/inputs.npy")
+        let targets = try npy("cnn-goldens/targets.npy").scalars.map { Int($0) }
+        let logits = try network.logits(for: inputs).scalars
+        let output = try ClassifierOutput(network: network, target: 0, kind: .logit)
+        let gradients = try output.valuesAndGradients(at: inputs, targets: targets).gradients.scalars
+        return (logits, gradients)
+    }
+
+    @Test("A float64 CNN exported by torch: logits and input gradients equal torch's, with its BatchNorm folded by torch or by the loader")
+    func float64() throws {
+        let logits = try Self.npy("cnn-goldens/logits.npy").scalars
+        let gradients = try Self.npy("cnn-goldens/gradients.npy").scalars
+        for name in ["cnn-float64.onnx", "cnn-float64-batchnorm.onnx"] {
+            let loaded = try ONNXImport.load(Self.url(name))
+            #expect(loaded.warnings.isEmpty)
+            #expect(loaded.network.inputShape == [3, 8, 8] && loaded.network.classCount == 5)
+            let (mine, myGradients) = try Self.evaluate(loaded.network)
+            // Both sides compute in float64 in different orders (and the folded BatchNorm rounds
+            // its product once more): agreement to ~10³ ε.
+            expectClose(mine, logits, Tolerance(relative: 1e-12), "\(name) logits")
+            expectClose(myGradients, gradients, Tolerance(relative: 1e-12), "\(name) gradients")
+        }
+    }
+
+    @Test("The float32 twin agrees with the float64 model to float32's rounding of its weights")
+    func float32Twin() throws {
+        let logits = try Self.npy("cnn-goldens/logits.npy").scalars
+        let network = try ModelDirectory.load(Self.url("cnn-float32.onnx"))
+        let (mine, _) = try Self.evaluate(network)
+        let error = normwiseRelativeError(mine, logits)
+        // Each weight is rounded to 24 bits (relative 6·10⁻⁸); through five layers of sums the
+        // logits move by a few times that, far below 10⁻⁵ and far above float64's 10⁻¹⁵.
+        #expect(error < 1e-5 && error > 1e-10, "normwise relative difference \(error)")
+    }
+
+    @Test("A trailing Softmax is removed with a warning, and the network gives the logits before it")
+    func trailingSoftmax() throws {
+        let loaded = try ONNXImport.load(Self.url("mlp-softmax.onnx"))
+        #expect(loaded.warnings.count == 1 && loaded.warnings[0].contains("Softmax"))
+        let logits = try loaded.network.logits(for: try Self.npy("mlp-goldens/inputs.npy")).scalars
+        expectClose(logits, try Self.npy("mlp-goldens/logits.npy").scalars, Tolerance(relative: 1e-13), "logits")
+    }
+
+    @Test("Unsupported ops are refused by name with their nodes; a residual graph and a malformed file are errors that say so")
+    func refusals() throws {
+        do {
+            _ = try ONNXImport.load(Self.url("unsupported.onnx"))
+            Issue.record("unsupported.onnx loaded")
+        } catch {
+            #expect(error.description.contains("Erf (node erf1), LSTM (node lstm1)"), "\(error.description)")
+        }
+        do {
+            _ = try ONNXImport.load(Self.url("resnet-block.onnx"))
+            Issue.record("the residual block loaded as a chain")
+        } catch {
+            #expect(error.description.contains("residual"), "\(error.description)")
+        }
+        let scratch = try FixturePaths.temporaryDirectory("onnx")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let truncated = scratch.appendingPathComponent("truncated.onnx")
+        try Data(try Data(contentsOf: Self.url("cnn-float64.onnx")).prefix(500)).write(to: truncated)
+        #expect(throws: ModelError.self) { try ModelDirectory.load(truncated) }
+    }
+}
