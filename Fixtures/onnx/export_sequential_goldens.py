@@ -16,6 +16,13 @@ Written (in this folder):
   cnn-goldens/inputs.npy, logits.npy, targets.npy, gradients.npy
                                        the float64 model's logits and ∂z_target/∂x, by torch autograd
   mlp-goldens/logits.npy               the MLP's logits before its Softmax
+  resnet-float64.onnx, resnet-float64-batchnorm.onnx
+                                       a BasicBlock-style residual block (conv-BN-ReLU-conv-BN,
+                                       plus a 1×1 projection of the input, added, ReLU, global
+                                       average pool, linear), float64, with constant folding and
+                                       without it (BatchNormalization nodes kept)
+  resnet-goldens/inputs.npy, logits.npy, targets.npy, gradients.npy
+                                       its logits and ∂z_target/∂x, by torch autograd
   unsupported.onnx                     an Erf node and an LSTM node (onnx.helper; never run)
 """
 import copy
@@ -72,6 +79,43 @@ def main():
     os.makedirs(mlp_goldens, exist_ok=True)
     np.save(os.path.join(mlp_goldens, "inputs.npy"), v.numpy())
     np.save(os.path.join(mlp_goldens, "logits.npy"), mlp[:-1](v).detach().numpy())
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(2, 4, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.conv2 = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(4)
+            self.project = nn.Conv2d(2, 4, 1, bias=False)
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x):
+            h = torch.relu(self.bn1(self.conv1(x)))
+            h = self.bn2(self.conv2(h))
+            h = torch.relu(h + self.project(x))
+            return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
+
+    block = Block().double()
+    for b in (block.bn1, block.bn2):
+        b.running_mean.uniform_(-0.5, 0.5)
+        b.running_var.uniform_(0.5, 1.5)
+        b.weight.data.uniform_(0.5, 1.5)
+        b.bias.data.uniform_(-0.2, 0.2)
+    block.eval()
+    r = torch.rand(3, 2, 6, 6, dtype=torch.float64)
+    export(block, r[:1], "resnet-float64.onnx")
+    export(block, r[:1], "resnet-float64-batchnorm.onnx", fold=False)
+    resnet_goldens = os.path.join(HERE, "resnet-goldens")
+    os.makedirs(resnet_goldens, exist_ok=True)
+    resnet_targets = np.array([2, 0, 1])
+    r.requires_grad_(True)
+    out = block(r)
+    out[torch.arange(3), torch.tensor(resnet_targets)].sum().backward()
+    np.save(os.path.join(resnet_goldens, "inputs.npy"), r.detach().numpy())
+    np.save(os.path.join(resnet_goldens, "logits.npy"), out.detach().numpy())
+    np.save(os.path.join(resnet_goldens, "targets.npy"), resnet_targets.astype(np.float64))
+    np.save(os.path.join(resnet_goldens, "gradients.npy"), r.grad.numpy())
 
     graph = helper.make_graph(
         [helper.make_node("Erf", ["x"], ["e"], name="erf1"), helper.make_node("LSTM", ["e", "w", "r"], ["h"], name="lstm1")],

@@ -50,7 +50,7 @@ public struct Randomization: Sendable {
             var redrawn: [Tensor] = []
             for tensor in current { redrawn.append(Tensor.uniform(shape: tensor.shape, in: -bound, bound, using: &generator)) }
             layers[index].parameters = redrawn
-            randomized = try Sequential(inputShape: network.inputShape, layers: layers)
+            randomized = try Sequential(inputShape: network.inputShape, layers: layers, inputs: network.inputs)
             let attribution = try method.attribute(input, of: try ClassifierOutput(network: randomized, target: target, kind: kind))
             stages.append(Stage(layer: index, kind: layers[index].kind, spearman: Self.spearman(original, attribution.attribution.scalars.map(abs))))
         }

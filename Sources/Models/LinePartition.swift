@@ -82,6 +82,9 @@ public struct LinePartition: Sendable, Equatable {
 
     /// Throws unless every layer is affine, ReLU, leaky ReLU or max-pool.
     public static func checkPiecewiseLinear(_ network: Sequential) throws(ModelError) {
+        guard network.isChain else {
+            throw ModelError("the network is a graph with residual connections; the exact line partition is built for chains of layers here, so use the adaptive rule")
+        }
         for (index, layer) in network.layers.enumerated() {
             if let activation = layer as? ActivationLayer {
                 switch activation.activation {

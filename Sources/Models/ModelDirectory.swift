@@ -121,6 +121,9 @@ public enum ModelDirectory {
     /// Writes `network` as a model directory (created if needed): parameter files named
     /// `layer<i>.weight.npy` and `layer<i>.bias.npy`, then `model.json`, each atomically.
     public static func save(_ network: Sequential, to directory: URL) throws(ModelError) {
+        guard network.isChain else {
+            throw ModelError("the network is a graph (a layer reads more than the previous one); model.json version 1 holds chains only")
+        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {

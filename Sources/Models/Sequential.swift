@@ -2,12 +2,17 @@ import Tensors
 
 /// A network that applies its layers in order, ending in a vector of logits.
 ///
-/// The layer chain is checked when the network is made: each layer must accept the previous
-/// layer's output shape, and the last output must be a vector (the logits). So a network
-/// that exists always runs; ``logits(for:)`` checks only the batch's shape.
+/// Each layer reads one earlier node — by default the previous layer's output — or, for an
+/// ``Add``, several (``inputs``): node 0 is the network's input and node k + 1 is layer k's
+/// output, so the layers are a graph in topological order and a chain is the special case.
+/// The graph is checked when the network is made: each layer must accept its inputs' shapes,
+/// and the last output must be a vector (the logits). So a network that exists always runs;
+/// ``logits(for:)`` checks only the batch's shape.
 ///
-/// Forward passes keep every intermediate batch (``activations(for:)``); the backward pass
-/// walks them in reverse, calling each layer's hand-written backward.
+/// Forward passes keep every node's batch (``activations(for:)``); the backward pass walks
+/// the layers in reverse, calling each layer's hand-written backward and summing, at a node
+/// read by several layers, their gradients in reverse layer order (a fixed order: the same
+/// bits on any thread count).
 public struct Sequential: Sendable {
     /// The shape of one input point, e.g. [1, 8, 8].
     public let inputShape: [Int]
@@ -15,10 +20,17 @@ public struct Sequential: Sendable {
     public private(set) var layers: [any Layer]
     /// The shape of each layer's output for one point; the last is `[classCount]`.
     public let layerOutputShapes: [[Int]]
+    /// The nodes each layer reads: node 0 is the input, node k + 1 layer k's output.
+    public let inputs: [[Int]]
 
-    /// A network; checks that the layers chain from `inputShape` to a vector.
+    /// Whether every layer reads the one before it.
+    public var isChain: Bool { inputs.enumerated().allSatisfy { $1 == [$0] } }
+
+    /// A network; checks that the layers fit from `inputShape` to a vector. `inputs` names the
+    /// nodes each layer reads (default: the previous layer's output).
     /// - Throws: ``ModelError`` naming the first layer that does not fit.
-    public init(inputShape: [Int], layers: [any Layer]) throws(ModelError) {
+    public init(inputShape: [Int], layers: [any Layer], inputs: [[Int]]? = nil) throws(ModelError) {
+        let sources = inputs ?? layers.indices.map { [$0] }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ModelError("inputShape must be a non-empty list of positive sizes, got \(inputShape)")
         }
@@ -26,11 +38,23 @@ public struct Sequential: Sendable {
             throw ModelError("inputShape \(inputShape) has more than \(Sequential.maximumValuesPerPoint) values per point; this library handles at most that")
         }
         guard !layers.isEmpty else { throw ModelError("a network needs at least one layer") }
+        guard sources.count == layers.count else { throw ModelError("\(sources.count) input lists for \(layers.count) layers; give one per layer") }
         var shape = inputShape
         var shapes: [[Int]] = []
         for (index, layer) in layers.enumerated() {
+            let reads = sources[index]
+            guard !reads.isEmpty, reads.allSatisfy({ (0...index).contains($0) }) else {
+                throw ModelError("layer \(index) (\(layer.kind)) reads nodes \(reads); a layer reads the input (0) or earlier layers' outputs (1…\(index))")
+            }
+            guard reads.count == 1 || layer is Add else {
+                throw ModelError("layer \(index) (\(layer.kind)) reads \(reads.count) nodes; only add reads more than one")
+            }
+            let readShapes = reads.map { $0 == 0 ? inputShape : shapes[$0 - 1] }
+            guard readShapes.allSatisfy({ $0 == readShapes[0] }) else {
+                throw ModelError("layer \(index) (\(layer.kind)) adds shapes \(readShapes); they must be equal")
+            }
             do {
-                shape = try layer.outputShape(for: shape)
+                shape = try layer.outputShape(for: readShapes[0])
             } catch {
                 throw ModelError("layer \(index) (\(layer.kind)): \(error.description)")
             }
@@ -45,6 +69,7 @@ public struct Sequential: Sendable {
         self.inputShape = inputShape
         self.layers = layers
         self.layerOutputShapes = shapes
+        self.inputs = sources
     }
 
     /// The most values one point may have at any layer (2²⁶, half a gigabyte of doubles):
@@ -91,38 +116,64 @@ public struct Sequential: Sendable {
         return activations(for: batch).last!
     }
 
-    /// The input followed by every layer's output, for a batch of the right shape.
+    /// The input followed by every layer's output (node k + 1 is layer k's), for a batch of
+    /// the right shape.
     public func activations(for batch: Tensor) -> [Tensor] {
         var outputs = [batch]
         outputs.reserveCapacity(layers.count + 1)
-        for layer in layers { outputs.append(layer.forward(outputs.last!)) }
+        for (index, layer) in layers.enumerated() {
+            let reads = inputs[index]
+            if reads.count > 1, let add = layer as? Add {
+                outputs.append(add.forward(reads.map { outputs[$0] }))
+            } else {
+                outputs.append(layer.forward(outputs[reads[0]]))
+            }
+        }
         return outputs
     }
 
     /// ∂L/∂input for a batch, given its ``activations(for:)`` and ∂L/∂logits.
     public func inputGradient(activations: [Tensor], logitGradient: Tensor, rule: BackwardRule = .gradient) -> Tensor {
-        precondition(activations.count == layers.count + 1, "activations do not belong to this network")
-        var gradient = logitGradient
-        for index in layers.indices.reversed() {
-            gradient = layers[index].inputGradient(
-                input: activations[index], output: activations[index + 1], outputGradient: gradient, rule: rule)
-        }
-        return gradient
+        backward(activations: activations, logitGradient: logitGradient, rule: rule, parameters: false).input
     }
 
     /// ∂L/∂θ for every parameter (in ``parameters`` order) and ∂L/∂input, given a batch's
     /// ``activations(for:)`` and ∂L/∂logits.
     public func gradients(activations: [Tensor], logitGradient: Tensor) -> (input: Tensor, parameters: [Tensor]) {
+        let result = backward(activations: activations, logitGradient: logitGradient, rule: .gradient, parameters: true)
+        return (result.input, result.parameters.flatMap { $0 })
+    }
+
+    /// The backward pass: each layer's gradient, from the last, handed to the nodes it read; a
+    /// node read by several layers sums their gradients as they arrive (reverse layer order).
+    private func backward(activations: [Tensor], logitGradient: Tensor, rule: BackwardRule, parameters: Bool) -> (input: Tensor, parameters: [[Tensor]]) {
         precondition(activations.count == layers.count + 1, "activations do not belong to this network")
-        var gradient = logitGradient
+        var nodeGradients = [Tensor?](repeating: nil, count: layers.count + 1)
+        nodeGradients[layers.count] = logitGradient
         var parameterGradients: [[Tensor]] = Array(repeating: [], count: layers.count)
         for index in layers.indices.reversed() {
             let layer = layers[index]
-            parameterGradients[index] = layer.parameterGradients(input: activations[index], outputGradient: gradient)
-            gradient = layer.inputGradient(
-                input: activations[index], output: activations[index + 1], outputGradient: gradient, rule: .gradient)
+            let reads = inputs[index]
+            // A node no later layer reads (not the logits) passes no gradient back.
+            let gradient = nodeGradients[index + 1] ?? Tensor(shape: activations[index + 1].shape, repeating: 0)
+            nodeGradients[index + 1] = nil
+            if parameters { parameterGradients[index] = layer.parameterGradients(input: activations[reads[0]], outputGradient: gradient) }
+            for source in reads {
+                let passed = reads.count > 1
+                    ? gradient
+                    : layer.inputGradient(input: activations[source], output: activations[index + 1], outputGradient: gradient, rule: rule)
+                if let existing = nodeGradients[source] {
+                    var sum = existing.scalars
+                    passed.scalars.withUnsafeBufferPointer { g in
+                        for i in sum.indices { sum[i] += g[i] }
+                    }
+                    nodeGradients[source] = Tensor(shape: existing.shape, scalars: sum)
+                } else {
+                    nodeGradients[source] = passed
+                }
+            }
         }
-        return (gradient, parameterGradients.flatMap { $0 })
+        return (nodeGradients[0] ?? Tensor(shape: activations[0].shape, repeating: 0), parameterGradients)
     }
 
     /// Every trainable tensor, layer by layer (weight before bias).

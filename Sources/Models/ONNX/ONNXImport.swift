@@ -2,13 +2,15 @@ import ArrayFormats
 import Foundation
 import Tensors
 
-/// An ONNX model as a ``Sequential`` network, when its graph is a chain of the layers
-/// `Sequential` has: each node reads the previous node's output and constant weights.
+/// An ONNX model as a ``Sequential`` network: each node reads earlier nodes' outputs and
+/// constant weights, and becomes one of the layers `Sequential` has; an `Add` of two computed
+/// tensors is a residual connection (``Add``).
 ///
 /// | ONNX (opsets 11–21) | layer |
 /// |---|---|
 /// | Conv (equal strides and pads on both axes, or auto_pad VALID / SAME_* at stride 1 with an odd kernel; no dilation, one group) | conv2d |
 /// | Gemm (transA 0; transB either; alpha, beta folded), MatMul by a constant, then Add of a constant | dense |
+/// | Add of two computed tensors of one shape | add (a residual connection) |
 /// | BatchNormalization (inference) directly after a Conv or dense | folded into it: W′ = γ/√(σ² + ε) ⊙ W, b′ = γ (b − μ)/√(σ² + ε) + β |
 /// | Relu, LeakyRelu, Sigmoid, Tanh, Softplus | the activation |
 /// | MaxPool, AveragePool (square window, equal strides, no padding, no ceil mode); GlobalAveragePool on a square map | maxpool2d, avgpool2d |
@@ -18,9 +20,7 @@ import Tensors
 ///
 /// Weights stored as FLOAT are converted to Double exactly. Everything else is refused when
 /// the file is loaded, in one message that names every unsupported op with the node that has
-/// it; a residual connection (an Add or a Concat of two computed tensors) is refused as a graph
-/// this loader cannot build yet. The input must have static sizes apart from a free batch
-/// dimension.
+/// it. The input must have static sizes apart from a free batch dimension.
 public enum ONNXImport {
     /// The network, and the warnings to show its user (a removed Softmax).
     public struct Loaded: Sendable {
@@ -80,9 +80,16 @@ public enum ONNXImport {
         }
 
         var layers: [any Layer] = []
-        var shape = inputShape
-        var current = input.name
+        var sources: [[Int]] = []
+        // Node 0 is the input, node k + 1 layer k's output; each tensor name maps to its node.
+        var nodeOf: [String: Int] = [input.name: 0]
+        var shapes: [[Int]] = [inputShape]
         var warnings: [String] = []
+        // How many nodes (and graph outputs) read each tensor: a BatchNormalization or a bias
+        // is folded into the layer before it only when nothing else reads that layer's output.
+        var readers: [String: Int] = [:]
+        for node in graph.nodes { for name in node.inputs { readers[name, default: 0] += 1 } }
+        for output in graph.outputs { readers[output.name, default: 0] += 1 }
         for (index, node) in graph.nodes.enumerated() {
             if node.opType == "Constant" {
                 guard let output = node.outputs.first, case .tensor(let t)? = node.attribute("value")?.value else {
@@ -92,22 +99,32 @@ public enum ONNXImport {
                 continue
             }
             let label = "\(node.opType) node \(node.label)"
-            guard let data = node.inputs.first, data == current else {
-                throw ModelError("\(label) reads '\(node.inputs.first ?? "")', not the previous node's output '\(current)': the graph is not a chain of layers (residual and branching graphs are not supported yet)")
-            }
-            for extra in node.inputs.dropFirst() where !extra.isEmpty && constants[extra] == nil {
-                throw ModelError("\(label) combines two computed tensors ('\(data)' and '\(extra)'): residual and branching graphs are not supported yet")
-            }
             guard let output = node.outputs.first else { throw ModelError("\(label) has no output") }
+            let data = node.inputs.filter { !$0.isEmpty && constants[$0] == nil }
+            var reads: [Int] = []
+            for name in data {
+                guard let source = nodeOf[name] else { throw ModelError("\(label) reads '\(name)', which no earlier node computes") }
+                reads.append(source)
+            }
+            guard !reads.isEmpty else { throw ModelError("\(label) reads only constants; this loader builds layers of the input") }
+            guard reads.count == 1 || node.opType == "Add" else {
+                throw ModelError("\(label) combines \(reads.count) computed tensors; only Add does here")
+            }
+            let source = reads[0]
+            /// The layer that computed node `source`, when it is the last one and only this node reads it.
+            func foldable() -> Int? {
+                source == layers.count && source > 0 && readers[data[0], default: 0] == 1 ? source - 1 : nil
+            }
             func weight(_ position: Int) throws(ModelError) -> ONNXTensor? {
                 guard position < node.inputs.count, !node.inputs[position].isEmpty else { return nil }
-                let tensor = constants[node.inputs[position]]!
+                guard let tensor = constants[node.inputs[position]] else { throw ModelError("\(label): input \(position) must be a constant weight") }
                 guard tensor.dataType == 1 || tensor.dataType == 11 else {
                     throw ModelError("\(label): input '\(tensor.name)' is \(ONNXTensor.typeName(tensor.dataType)); weights must be FLOAT or DOUBLE")
                 }
                 return tensor
             }
             var layer: (any Layer)?
+            var layerReads = [source]
             switch node.opType {
             case "Identity", "Dropout":
                 if node.opType == "Dropout", case .int(let mode)? = node.attribute("training_mode")?.value, mode != 0 {
@@ -118,7 +135,9 @@ public enum ONNXImport {
             case "Sigmoid": layer = ActivationLayer(.sigmoid)
             case "Tanh": layer = ActivationLayer(.tanh)
             case "Softplus": layer = ActivationLayer(.softplus)
-            case "Conv": layer = try convolution(node, label: label, weight: try weight(1)!, bias: try weight(2), shape: shape)
+            case "Conv":
+                guard let w = try weight(1) else { throw ModelError("\(label) has no weight") }
+                layer = try convolution(node, label: label, weight: w, bias: try weight(2), shape: shapes[source])
             case "Gemm":
                 if try int(node, "transA", default: 0) != 0 { throw ModelError("\(label) has transA = 1; this loader reads Gemm(x, W) with x the activations") }
                 guard let b = try weight(1) else { throw ModelError("\(label) has no weight") }
@@ -141,52 +160,68 @@ public enum ONNXImport {
                 var w = [Double](repeating: 0, count: outCount * inCount)
                 for o in 0..<outCount { for i in 0..<inCount { w[o * inCount + i] = b.values[i * outCount + o] } }
                 layer = try Dense(weight: Tensor(shape: [outCount, inCount], scalars: w), bias: nil)
+            case "Add" where reads.count > 1:
+                layer = Add()
+                layerReads = reads
             case "Add":
-                // A constant added to a dense layer's output is its bias.
-                guard var dense = layers.last as? Dense, let c = try weight(1), c.values.count == dense.outputCount else {
-                    throw ModelError("\(label): an Add is supported only as a dense layer's bias (a constant of its output size)")
+                // A constant added to a dense layer's output (read by nothing else) is its bias.
+                let constantInput = node.inputs.first { constants[$0] != nil }.flatMap { constants[$0] }
+                guard let at = foldable(), var dense = layers[at] as? Dense, let c = constantInput, c.values.count == dense.outputCount else {
+                    throw ModelError("\(label): adding a constant is supported only as a dense layer's bias (a constant of its output size)")
                 }
                 let previous = dense.bias?.scalars ?? [Double](repeating: 0, count: dense.outputCount)
                 dense.bias = Tensor(shape: [dense.outputCount], scalars: zip(previous, c.values).map { $0 + $1 })
-                layers[layers.count - 1] = dense
+                layers[at] = dense
+                nodeOf[output] = source
+                continue
             case "BatchNormalization":
-                guard !layers.isEmpty else { throw ModelError("\(label) does not follow a Conv or dense layer; a free-standing BatchNormalization is not supported yet") }
-                layers[layers.count - 1] = try foldBatchNorm(node, label: label, into: layers.last, weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+                guard let at = foldable() else {
+                    throw ModelError("\(label) does not directly follow a Conv or dense layer whose output only it reads; a free-standing BatchNormalization is not supported yet")
+                }
+                layers[at] = try foldBatchNorm(node, label: label, into: layers[at], weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+                nodeOf[output] = source
+                continue
             case "MaxPool", "AveragePool":
                 let (size, stride) = try pooling(node, label: label)
                 layer = node.opType == "MaxPool" ? try MaxPool2D(size: size, stride: stride) : try AvgPool2D(size: size, stride: stride)
             case "GlobalAveragePool":
+                let shape = shapes[source]
                 guard shape.count == 3, shape[1] == shape[2] else { throw ModelError("\(label): the map is \(shape); a global pool is supported on square maps") }
                 layer = try AvgPool2D(size: shape[1], stride: shape[1])
             case "Flatten":
                 guard try int(node, "axis", default: 1) == 1 else { throw ModelError("\(label): only axis 1 is supported") }
-                if shape.count > 1 { layer = Flatten() }
+                if shapes[source].count > 1 { layer = Flatten() }
             case "Reshape":
                 guard let target = constants[node.inputs.count > 1 ? node.inputs[1] : ""], target.integers.count == 2,
-                    target.integers[1] == -1 || target.integers[1] == Int64(Tensor.elementCount(of: shape))
+                    target.integers[1] == -1 || target.integers[1] == Int64(Tensor.elementCount(of: shapes[source]))
                 else {
                     throw ModelError("\(label): only a reshape to a constant [batch, −1] (a flatten) is supported")
                 }
-                if shape.count > 1 { layer = Flatten() }
+                if shapes[source].count > 1 { layer = Flatten() }
             case "Softmax", "LogSoftmax":
-                guard index == graph.nodes.count - 1 else { throw ModelError("\(label): a \(node.opType) is supported only as the last node") }
+                guard index == graph.nodes.count - 1, source == layers.count else { throw ModelError("\(label): a \(node.opType) is supported only as the last node") }
                 warnings.append("the model's trailing \(node.opType) (node \(node.label)) was removed: the network ends in logits, and --output chooses logit, probability or log-probability")
+                nodeOf[output] = source
                 continue
             default:
                 preconditionFailure("unreachable: unsupported ops were refused above")
             }
-            if let layer {
-                do { shape = try layer.outputShape(for: shape) } catch { throw ModelError("\(label): \(error.description)") }
-                layers.append(layer)
+            guard let layer else {
+                nodeOf[output] = source  // an op that computes nothing here
+                continue
             }
-            current = output
+            let readShapes = layerReads.map { shapes[$0] }
+            guard readShapes.allSatisfy({ $0 == readShapes[0] }) else { throw ModelError("\(label) adds tensors of shapes \(readShapes); they must be equal (no broadcasting)") }
+            do { shapes.append(try layer.outputShape(for: readShapes[0])) } catch { throw ModelError("\(label): \(error.description)") }
+            layers.append(layer)
+            sources.append(layerReads)
+            nodeOf[output] = layers.count
         }
-        let outputs = graph.outputs.map(\.name)
-        guard outputs.count == 1, warnings.isEmpty ? outputs[0] == current : true else {
-            throw ModelError("the graph's output \(outputs) is not the last layer's '\(current)': the graph is not a chain")
+        guard graph.outputs.count == 1, let last = nodeOf[graph.outputs[0].name], last == layers.count, last > 0 else {
+            throw ModelError("the graph's outputs \(graph.outputs.map(\.name)) are not the last layer's output; this loader reads one output, computed last")
         }
         do {
-            return Loaded(network: try Sequential(inputShape: inputShape, layers: layers), warnings: warnings)
+            return Loaded(network: try Sequential(inputShape: inputShape, layers: layers, inputs: sources), warnings: warnings)
         } catch {
             throw ModelError("the layers do not make a network: \(error.description)")
         }
