@@ -37,6 +37,39 @@ from onnx import TensorProto, helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+class Block(nn.Module):
+    """A BasicBlock-style residual block: conv-BN-ReLU-conv-BN plus a 1×1 projection of the
+    input, added, ReLU, global average pool, linear (2 → 4 channels, 3 classes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 4, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.conv2 = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(4)
+        self.project = nn.Conv2d(2, 4, 1, bias=False)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        h = torch.relu(self.bn1(self.conv1(x)))
+        h = self.bn2(self.conv2(h))
+        h = torch.relu(h + self.project(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
+
+
+def write_goldens(model, x, targets, folder):
+    """The model's logits for x and ∂z_target/∂x by autograd, with the inputs and targets."""
+    goldens = os.path.join(HERE, folder)
+    os.makedirs(goldens, exist_ok=True)
+    x = x.clone().requires_grad_(True)
+    logits = model(x)
+    logits[torch.arange(len(targets)), torch.tensor(targets)].sum().backward()
+    np.save(os.path.join(goldens, "inputs.npy"), x.detach().numpy())
+    np.save(os.path.join(goldens, "logits.npy"), logits.detach().numpy())
+    np.save(os.path.join(goldens, "targets.npy"), np.asarray(targets, dtype=np.float64))
+    np.save(os.path.join(goldens, "gradients.npy"), x.grad.numpy())
+
+
 def export(model, example, name, fold=True):
     torch.onnx.export(model, example, os.path.join(HERE, name), dynamo=False, opset_version=17, do_constant_folding=fold,
                       input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
@@ -61,16 +94,7 @@ def main():
     # The twin from a copy: converting the model itself to float32 and back would round its weights.
     export(copy.deepcopy(cnn).float(), x[:1].float(), "cnn-float32.onnx")
 
-    goldens = os.path.join(HERE, "cnn-goldens")
-    os.makedirs(goldens, exist_ok=True)
-    targets = np.array([0, 1, 2, 3])
-    x.requires_grad_(True)
-    logits = cnn(x)
-    logits[torch.arange(4), torch.tensor(targets)].sum().backward()
-    np.save(os.path.join(goldens, "inputs.npy"), x.detach().numpy())
-    np.save(os.path.join(goldens, "logits.npy"), logits.detach().numpy())
-    np.save(os.path.join(goldens, "targets.npy"), targets.astype(np.float64))
-    np.save(os.path.join(goldens, "gradients.npy"), x.grad.numpy())
+    write_goldens(cnn, x, [0, 1, 2, 3], "cnn-goldens")
 
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(12, 7), nn.LeakyReLU(0.25), nn.Linear(7, 3), nn.Softmax(dim=1)).double().eval()
     v = torch.rand(2, 1, 3, 4, dtype=torch.float64)
@@ -79,22 +103,6 @@ def main():
     os.makedirs(mlp_goldens, exist_ok=True)
     np.save(os.path.join(mlp_goldens, "inputs.npy"), v.numpy())
     np.save(os.path.join(mlp_goldens, "logits.npy"), mlp[:-1](v).detach().numpy())
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(2, 4, 3, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(4)
-            self.conv2 = nn.Conv2d(4, 4, 3, padding=1, bias=False)
-            self.bn2 = nn.BatchNorm2d(4)
-            self.project = nn.Conv2d(2, 4, 1, bias=False)
-            self.fc = nn.Linear(4, 3)
-
-        def forward(self, x):
-            h = torch.relu(self.bn1(self.conv1(x)))
-            h = self.bn2(self.conv2(h))
-            h = torch.relu(h + self.project(x))
-            return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
 
     block = Block().double()
     for b in (block.bn1, block.bn2):
@@ -106,16 +114,7 @@ def main():
     r = torch.rand(3, 2, 6, 6, dtype=torch.float64)
     export(block, r[:1], "resnet-float64.onnx")
     export(block, r[:1], "resnet-float64-batchnorm.onnx", fold=False)
-    resnet_goldens = os.path.join(HERE, "resnet-goldens")
-    os.makedirs(resnet_goldens, exist_ok=True)
-    resnet_targets = np.array([2, 0, 1])
-    r.requires_grad_(True)
-    out = block(r)
-    out[torch.arange(3), torch.tensor(resnet_targets)].sum().backward()
-    np.save(os.path.join(resnet_goldens, "inputs.npy"), r.detach().numpy())
-    np.save(os.path.join(resnet_goldens, "logits.npy"), out.detach().numpy())
-    np.save(os.path.join(resnet_goldens, "targets.npy"), resnet_targets.astype(np.float64))
-    np.save(os.path.join(resnet_goldens, "gradients.npy"), r.grad.numpy())
+    write_goldens(block, r, [2, 0, 1], "resnet-goldens")
 
     graph = helper.make_graph(
         [helper.make_node("Erf", ["x"], ["e"], name="erf1"), helper.make_node("LSTM", ["e", "w", "r"], ["h"], name="lstm1")],
