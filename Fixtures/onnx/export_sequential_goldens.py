@@ -57,6 +57,14 @@ class Block(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
 
 
+def randomize_batchnorm(bn, mean_spread):
+    """Inference statistics and affine parameters away from the identity, so folding them shows."""
+    bn.running_mean.uniform_(-mean_spread, mean_spread)
+    bn.running_var.uniform_(0.5, 1.5)
+    bn.weight.data.uniform_(0.5, 1.5)
+    bn.bias.data.uniform_(-0.2, 0.2)
+
+
 def write_goldens(model, x, targets, folder):
     """The model's logits for x and ∂z_target/∂x by autograd, with the inputs and targets."""
     goldens = os.path.join(HERE, folder)
@@ -82,11 +90,7 @@ def main():
         nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
         nn.Flatten(), nn.Linear(6 * 2 * 2, 8), nn.ReLU(), nn.Linear(8, 5),
     ).double()
-    bn = cnn[1]
-    bn.running_mean.uniform_(-0.3, 0.3)
-    bn.running_var.uniform_(0.5, 1.5)
-    bn.weight.data.uniform_(0.5, 1.5)
-    bn.bias.data.uniform_(-0.2, 0.2)
+    randomize_batchnorm(cnn[1], 0.3)
     cnn.eval()
     x = torch.rand(4, 3, 8, 8, dtype=torch.float64)
     export(cnn, x[:1], "cnn-float64.onnx")
@@ -105,11 +109,8 @@ def main():
     np.save(os.path.join(mlp_goldens, "logits.npy"), mlp[:-1](v).detach().numpy())
 
     block = Block().double()
-    for b in (block.bn1, block.bn2):
-        b.running_mean.uniform_(-0.5, 0.5)
-        b.running_var.uniform_(0.5, 1.5)
-        b.weight.data.uniform_(0.5, 1.5)
-        b.bias.data.uniform_(-0.2, 0.2)
+    for bn in (block.bn1, block.bn2):
+        randomize_batchnorm(bn, 0.5)
     block.eval()
     r = torch.rand(3, 2, 6, 6, dtype=torch.float64)
     export(block, r[:1], "resnet-float64.onnx")
