@@ -30,8 +30,11 @@ import Tensors
 public enum ModelDirectory {
     /// The value of the `format` member.
     public static let formatName = "pathattribution.model"
-    /// The format version this library reads and writes.
+    /// The format version this library writes for a chain of layers (it reads 1 and 2).
     public static let formatVersion = 1
+    /// The version for graphs: each layer may have a `name`, and `inputs` naming the layers it
+    /// reads (`"input"` for the network's input; by default the previous layer).
+    public static let graphFormatVersion = 2
 
     /// Loads the network described by `directory/model.json` — or, given an `.onnx` file, the
     /// network its graph is (``ONNXImport``; a removed trailing Softmax is not reported here).
@@ -89,8 +92,8 @@ public enum ModelDirectory {
             throw fail("\"format\" must be \"\(formatName)\", found \(json["format"]?.description ?? "nothing")")
         }
         guard let version = json["version"]?.intValue else { throw fail("\"version\" must be an integer") }
-        guard version == formatVersion else {
-            throw fail("format version \(version) is not supported; this build reads version \(formatVersion)")
+        guard version == formatVersion || version == graphFormatVersion else {
+            throw fail("format version \(version) is not supported; this build reads versions \(formatVersion) and \(graphFormatVersion)")
         }
         guard let shapeValues = json["inputShape"]?.arrayValue, !shapeValues.isEmpty,
               case let inputShape = shapeValues.compactMap(\.intValue), inputShape.count == shapeValues.count,
@@ -106,12 +109,38 @@ public enum ModelDirectory {
         }
 
         var layers: [any Layer] = []
+        var sources: [[Int]] = []
+        var nodeOf = ["input": 0]
         for (index, value) in layerValues.enumerated() {
-            let reader = LayerReader(json: value, index: index, label: label, contents: contents)
+            let reader = LayerReader(json: value, index: index, label: label, contents: contents, graph: version == graphFormatVersion)
             layers.append(try reader.layer())
+            guard version == graphFormatVersion else {
+                sources.append([index])
+                continue
+            }
+            // Version 2: the nodes a layer reads, by name; the previous layer by default.
+            if let names = value["inputs"] {
+                guard let list = names.arrayValue, !list.isEmpty, case let strings = list.compactMap(\.stringValue), strings.count == list.count else {
+                    throw fail("layer \(index): \"inputs\" must be a non-empty array of layer names (\"input\" for the network's input)")
+                }
+                var reads: [Int] = []
+                for name in strings {
+                    guard let node = nodeOf[name] else { throw fail("layer \(index): \"inputs\" names \"\(name)\", which is not an earlier layer's name or \"input\"") }
+                    reads.append(node)
+                }
+                sources.append(reads)
+            } else {
+                sources.append([index])
+            }
+            if let name = value["name"] {
+                guard let text = name.stringValue, !text.isEmpty, nodeOf[text] == nil else {
+                    throw fail("layer \(index): \"name\" must be a string not used before (and not \"input\")")
+                }
+                nodeOf[text] = index + 1
+            }
         }
         let network: Sequential
-        do { network = try Sequential(inputShape: inputShape, layers: layers) } catch { throw fail(error.description) }
+        do { network = try Sequential(inputShape: inputShape, layers: layers, inputs: sources) } catch { throw fail(error.description) }
         guard network.classCount == classes else {
             throw fail("\"classes\" is \(classes) but the last layer outputs \(network.classCount) logits")
         }
@@ -119,11 +148,11 @@ public enum ModelDirectory {
     }
 
     /// Writes `network` as a model directory (created if needed): parameter files named
-    /// `layer<i>.weight.npy` and `layer<i>.bias.npy`, then `model.json`, each atomically.
+    /// `layer<i>.weight.npy` and `layer<i>.bias.npy`, then `model.json`, each atomically. A
+    /// chain is written as version 1; a graph as version 2, each layer named `layer<i>` and
+    /// listing the layers it reads where that is not the previous one.
     public static func save(_ network: Sequential, to directory: URL) throws(ModelError) {
-        guard network.isChain else {
-            throw ModelError("the network is a graph (a layer reads more than the previous one); model.json version 1 holds chains only")
-        }
+        let graph = !network.isChain
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -132,6 +161,12 @@ public enum ModelDirectory {
         var layerValues: [JSONValue] = []
         for (index, layer) in network.layers.enumerated() {
             var members = [JSONValue.Member("kind", .string(layer.kind))]
+            if graph {
+                members.insert(.init("name", .string("layer\(index)")), at: 0)
+                if network.inputs[index] != [index] {
+                    members.append(.init("inputs", .array(network.inputs[index].map { .string($0 == 0 ? "input" : "layer\($0 - 1)") })))
+                }
+            }
             func parameterFile(_ tensor: Tensor, _ role: String) throws(ModelError) {
                 let name = "layer\(index).\(role).npy"
                 do { try NPY.write(tensor, to: directory.appendingPathComponent(name)) } catch { throw ModelError(error.description) }
@@ -151,7 +186,7 @@ public enum ModelDirectory {
                 members += [.init("size", .number(Double(pool.size))), .init("stride", .number(Double(pool.stride)))]
             case let activation as ActivationLayer:
                 if case .leakyReLU(let slope) = activation.activation { members.append(.init("slope", .number(slope))) }
-            case is Flatten:
+            case is Flatten, is Add:
                 break
             default:
                 throw ModelError("layer \(index) (\(layer.kind)) cannot be saved in the model directory format")
@@ -160,7 +195,7 @@ public enum ModelDirectory {
         }
         let manifest = JSONValue.object([
             .init("format", .string(formatName)),
-            .init("version", .number(Double(formatVersion))),
+            .init("version", .number(Double(graph ? graphFormatVersion : formatVersion))),
             .init("inputShape", .array(network.inputShape.map { .number(Double($0)) })),
             .init("classes", .number(Double(network.classCount))),
             .init("layers", .array(layerValues)),
@@ -187,6 +222,8 @@ private struct LayerReader {
     let index: Int
     let label: String
     let contents: (String) throws(ModelError) -> [UInt8]
+    /// Version 2: layers may carry `name` and `inputs`, and `add` exists.
+    let graph: Bool
 
     func fail(_ problem: String) -> ModelError {
         ModelError("\(label): layer \(index)\(json["kind"]?.stringValue.map { " (\($0))" } ?? ""): \(problem)")
@@ -195,11 +232,15 @@ private struct LayerReader {
     func layer() throws(ModelError) -> any Layer {
         guard case .object = json else { throw fail("must be an object, found \(json.typeName)") }
         guard let kind = json["kind"]?.stringValue else { throw fail("needs a \"kind\" string") }
-        let allowed: [String: Set<String>] = [
+        var allowed: [String: Set<String>] = [
             "dense": ["weight", "bias"], "conv2d": ["weight", "bias", "stride", "padding"],
             "relu": [], "leakyrelu": ["slope"], "softplus": [], "tanh": [], "sigmoid": [], "silu": [],
             "maxpool2d": ["size", "stride"], "avgpool2d": ["size", "stride"], "flatten": [],
         ]
+        if graph {
+            allowed["add"] = []
+            for key in allowed.keys { allowed[key]!.formUnion(["name", "inputs"]) }
+        }
         guard let members = allowed[kind] else {
             throw fail("unknown layer kind \"\(kind)\"; known kinds: \(allowed.keys.sorted().joined(separator: ", "))")
         }
@@ -220,6 +261,7 @@ private struct LayerReader {
             case "tanh": return ActivationLayer(.tanh)
             case "sigmoid": return ActivationLayer(.sigmoid)
             case "silu": return ActivationLayer(.silu)
+            case "add": return Add()
             case "maxpool2d", "avgpool2d":
                 guard json["size"] != nil else { throw fail("needs \"size\", the pooling window's side") }
                 let size = try integer("size", default: 0, minimum: 1)

@@ -68,8 +68,8 @@ struct BrokenModel: Sendable, CustomStringConvertible {
         BrokenModel(description: "wrong format name", json: #"{"format": "onnx", "version": 1}"#, phrase: "\"format\" must be"),
         BrokenModel(
             description: "future version",
-            json: #"{"format": "pathattribution.model", "version": 2, "inputShape": [4], "classes": 3, "layers": []}"#,
-            phrase: "version 2 is not supported"),
+            json: #"{"format": "pathattribution.model", "version": 3, "inputShape": [4], "classes": 3, "layers": []}"#,
+            phrase: "version 3 is not supported"),
         BrokenModel(description: "classes mismatch", json: manifest(classes: 5, layers: #"{"kind": "dense", "weight": "w.npy"}"#), weights: denseWeights, phrase: "\"classes\" is 5"),
         BrokenModel(
             description: "NaN in a weight", json: manifest(layers: #"{"kind": "dense", "weight": "nan.npy"}"#),

@@ -38,7 +38,7 @@ struct ONNXImportTests {
         }
     }
 
-    @Test("A residual block exported by torch: an Add of two branches (and the input read twice) gives torch's logits and gradients")
+    @Test("A residual block exported by torch: an Add of two branches (and the input read twice) gives torch's logits and gradients; it saves as model.json version 2 and reads back")
     func residualBlock() throws {
         let logits = try Self.npy("resnet-goldens/logits.npy").scalars
         let gradients = try Self.npy("resnet-goldens/gradients.npy").scalars
@@ -50,12 +50,25 @@ struct ONNXImportTests {
             expectClose(mine, logits, Tolerance(relative: 1e-12), "\(name) logits")
             expectClose(myGradients, gradients, Tolerance(relative: 1e-12), "\(name) gradients")
         }
-        // A graph cannot be written as a version-1 model directory, and has no exact partition.
+        // A graph is written as a version-2 model directory (named layers and their inputs)
+        // and reads back to the same bits; it has no exact line partition.
         let network = try ModelDirectory.load(Self.url("resnet-float64.onnx"))
         let scratch = try FixturePaths.temporaryDirectory("graph-save")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        #expect(throws: ModelError.self) { try ModelDirectory.save(network, to: scratch.appendingPathComponent("m")) }
+        let directory = scratch.appendingPathComponent("m")
+        try ModelDirectory.save(network, to: directory)
+        let manifest = try JSONValue.parse(String(contentsOf: directory.appendingPathComponent("model.json"), encoding: .utf8))
+        #expect(manifest["version"]?.intValue == 2)
+        let again = try ModelDirectory.load(directory)
+        #expect(again.inputs == network.inputs)
+        let inputs = try Self.npy("resnet-goldens/inputs.npy")
+        #expect(try again.logits(for: inputs).scalars == network.logits(for: inputs).scalars)
         #expect(throws: ModelError.self) { try LinePartition.checkPiecewiseLinear(network) }
+        // A version-2 layer naming a layer that does not come before it is refused.
+        var text = try String(contentsOf: directory.appendingPathComponent("model.json"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"input\"", with: "\"layer9\"")
+        try text.write(to: directory.appendingPathComponent("model.json"), atomically: true, encoding: .utf8)
+        #expect(throws: ModelError.self) { try ModelDirectory.load(directory) }
     }
 
     @Test("The float32 twin agrees with the float64 model to float32's rounding of its weights")
