@@ -59,6 +59,11 @@ struct ONNXImportTests {
         try ModelDirectory.save(network, to: directory)
         let manifest = try JSONValue.parse(String(contentsOf: directory.appendingPathComponent("model.json"), encoding: .utf8))
         #expect(manifest["version"]?.intValue == 2)
+        // The README's example: the 1×1 projection reads the input, the sum joins two branches.
+        let layers = try #require(manifest["layers"]?.arrayValue)
+        #expect(layers[3]["inputs"] == .array([.string("input")]) && layers[3]["kind"]?.stringValue == "conv2d")
+        #expect(layers[4] == .object([.init("name", .string("layer4")), .init("kind", .string("add")), .init("inputs", .array([.string("layer2"), .string("layer3")]))]))
+        #expect(layers[3].keys == ["name", "kind", "inputs", "weight", "stride", "padding"])
         let again = try ModelDirectory.load(directory)
         #expect(again.inputs == network.inputs)
         let inputs = try Self.npy("resnet-goldens/inputs.npy")
