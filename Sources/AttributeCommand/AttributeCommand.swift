@@ -62,6 +62,7 @@ public enum AttributeCommand {
                attribute verify --candidate C.npy --model DIR --input X.npy --method METHOD [options]
                attribute evaluate --metric M --model DIR --input X.npy --attribution A.npy [options]   (see attribute evaluate --help)
                attribute denoise --diffusion DIR --input U.npy --time t [options] --out OUT.npy   (see attribute denoise --help)
+               attribute convert --model FILE.onnx|DIR --out NEW_DIR   (see attribute convert --help)
 
         Computes the attribution of one model output for each input and writes them as a float64
         .npy file of the input file's shape; prints one JSON object per input, one per line.
@@ -96,26 +97,36 @@ public enum AttributeCommand {
         _ arguments: [String], methods: MethodRegistry = Catalogue.methods, metrics: MetricRegistry = Catalogue.metrics,
         write: (String) throws -> Void
     ) -> Outcome {
-        let subcommand = ["evaluate", "denoise", "verify"].contains(arguments.first) ? arguments[0] : nil
+        let subcommand = ["evaluate", "denoise", "verify", "convert"].contains(arguments.first) ? arguments[0] : nil
         let helpCommand = subcommand.map { $0 == "verify" ? "attribute --help" : "attribute \($0) --help" } ?? "attribute --help"
         let words = subcommand == nil ? arguments : Array(arguments.dropFirst())
         var staged: [StagedFile] = []
+        var directory: (staging: URL, destination: URL)?
         do {
             let run: Run
             switch subcommand {
             case "denoise": run = try DenoiseCommand.run(words)
+            case "convert": run = try ConvertCommand.run(words)
             case "evaluate": run = try EvaluateCommand.run(words, methods: methods, metrics: metrics)
             default: run = try attribute(words, verifying: subcommand == "verify", methods: methods)
             }
             staged = run.files
+            directory = run.directory
             do { try write(run.standardOutput) } catch {
                 throw OutputWriteError("cannot write standard output (\(error.localizedDescription)); no file was changed")
             }
             try StagedFile.commitAll(staged)
             staged = []
+            if let (staging, destination) = directory {
+                guard rename(staging.path, destination.path) == 0 else {
+                    throw OutputWriteError("cannot move the new model directory to \(destination.path) (\(String(cString: strerror(errno)))); nothing was written")
+                }
+                directory = nil
+            }
             return Outcome(status: run.status, standardOutput: "", standardError: run.standardError)
         } catch {
             staged.forEach { $0.discard() }
+            if let (staging, _) = directory { try? FileManager.default.removeItem(at: staging) }
             return failure(error, helpCommand: helpCommand, methods: methods, metrics: metrics)
         }
     }
@@ -126,6 +137,8 @@ public enum AttributeCommand {
         var standardOutput: String
         var standardError: String = ""
         var files: [StagedFile] = []
+        /// A directory written beside its destination, renamed into place after the files.
+        var directory: (staging: URL, destination: URL)?
     }
 
     /// `attribute` and `attribute verify`.

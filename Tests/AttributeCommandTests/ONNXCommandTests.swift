@@ -50,4 +50,26 @@ struct ONNXCommandTests {
         #expect(try Data(contentsOf: copy) == before)
         #expect(!FileManager.default.fileExists(atPath: scratch.path("a.npy")))
     }
+
+    @Test("convert writes an ONNX graph as a version-2 model directory that computes the same bits; an existing --out is exit 2, an unreadable model exit 3, and neither leaves a directory")
+    func convert() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let model = FixturePaths.url("onnx/resnet-float64.onnx")
+        let out = scratch.directory.appendingPathComponent("resnet")
+        let outcome = AttributeCommand.run(["convert", "--model", model.path, "--out", out.path])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let report = try JSONValue.parse(outcome.standardOutput)
+        #expect(report["version"]?.intValue == 2 && report["graph"] == .bool(true))
+        let inputs = try NPY.read(contentsOf: FixturePaths.url("onnx/resnet-goldens/inputs.npy"))
+        #expect(try ModelDirectory.load(out).logits(for: inputs).scalars == ModelDirectory.load(model).logits(for: inputs).scalars)
+
+        let again = AttributeCommand.run(["convert", "--model", model.path, "--out", out.path])
+        #expect(again.status == 2 && again.standardError.contains("exists"), "\(again.standardError)")
+        let failed = scratch.directory.appendingPathComponent("unsupported")
+        let unsupported = AttributeCommand.run(["convert", "--model", FixturePaths.url("onnx/unsupported.onnx").path, "--out", failed.path])
+        #expect(unsupported.status == 3, "\(unsupported.standardError)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.directory.path)
+        #expect(Set(left) == ["resnet"], "\(left)")
+    }
 }

@@ -28,6 +28,12 @@ public enum ONNXImport {
         public var network: Sequential
         /// What was changed on the way in, one line each.
         public var warnings: [String]
+
+        /// A network and its warnings.
+        public init(network: Sequential, warnings: [String]) {
+            self.network = network
+            self.warnings = warnings
+        }
     }
 
     /// The ONNX file at `url`, as a network.
