@@ -24,15 +24,39 @@ enum TestNetworks {
             AvgPool2D(size: 2, stride: 1), Flatten(), Dense(inputs: 4, outputs: 3, using: &generator),
         ])
     }
+
+    /// A graph: a residual branch, a 1×1 projection of the input, an add of three nodes (one
+    /// of them also read by a convolution), and an add of one node with itself.
+    static func graph() throws -> Sequential {
+        var generator = Seeds.generator(1004)
+        return try Sequential(
+            inputShape: [2, 5, 5],
+            layers: [
+                Conv2D(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 1, padding: 1, using: &generator), ActivationLayer(.tanh),
+                Conv2D(inChannels: 3, outChannels: 3, kernelSize: 3, stride: 1, padding: 1, using: &generator),
+                Conv2D(inChannels: 2, outChannels: 3, kernelSize: 1, stride: 1, padding: 0, using: &generator),
+                Add(), ActivationLayer(.softplus), AvgPool2D(size: 5, stride: 5), Flatten(), Dense(inputs: 3, outputs: 4, using: &generator), Add(),
+            ],
+            inputs: [[0], [1], [2], [0], [3, 4, 2], [5], [6], [7], [8], [9, 9]])
+    }
+
+    /// The network called `name`.
+    static func named(_ name: String) throws -> Sequential {
+        switch name {
+        case "mlp": return try mlp()
+        case "cnn": return try cnn()
+        default: return try graph()
+        }
+    }
 }
 
 @Suite("Networks: output gradients equal finite differences", .tags(.gradients))
 struct NetworkGradientTests {
     static let tolerance = Tolerance(relative: 1e-6, absolute: 1e-13)
 
-    @Test("Input gradients of logit, probability and log-probability", arguments: ["mlp", "cnn"], OutputKind.allCases)
+    @Test("Input gradients of logit, probability and log-probability", arguments: ["mlp", "cnn", "graph"], OutputKind.allCases)
     func inputGradients(network name: String, kind: OutputKind) throws {
-        let network = name == "mlp" ? try TestNetworks.mlp() : try TestNetworks.cnn()
+        let network = try TestNetworks.named(name)
         var generator = Seeds.generator(1002, label: "\(name) \(kind)")
         let batch = Tensor.normal(shape: [3] + network.inputShape, using: &generator)
         for target in 0..<network.classCount {
@@ -53,9 +77,9 @@ struct NetworkGradientTests {
         }
     }
 
-    @Test("Parameter gradients of the softmax cross-entropy equal finite differences", arguments: ["mlp", "cnn"])
+    @Test("Parameter gradients of the softmax cross-entropy equal finite differences", arguments: ["mlp", "cnn", "graph"])
     func parameterGradients(network name: String) throws {
-        let network = name == "mlp" ? try TestNetworks.mlp() : try TestNetworks.cnn()
+        let network = try TestNetworks.named(name)
         var generator = Seeds.generator(1003, label: name)
         let batch = Tensor.normal(shape: [4] + network.inputShape, using: &generator)
         let labels = (0..<4).map { $0 % network.classCount }
