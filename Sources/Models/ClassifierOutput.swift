@@ -87,30 +87,18 @@ public struct ClassifierOutput: DifferentiableFunction {
         try network.validateBatch(points)
         try validate(targets, batchCount: points.batchCount)
         let classes = network.classCount
-        let size = Tensor.elementCount(of: network.inputShape)
         var values = [Double](repeating: 0, count: points.batchCount)
-        var gradients = [Double](repeating: 0, count: points.count)
-        // Chunks may run on different threads: they write their own rows through raw pointers
-        // taken before the parallel region (never through the arrays themselves).
-        values.withUnsafeMutableBufferPointer { valueBuffer in
-            gradients.withUnsafeMutableBufferPointer { gradientBuffer in
-                let (valuesOut, gradientsOut) = (valueBuffer.baseAddress!, gradientBuffer.baseAddress!)
-                forEachRowChunk(points) { rows, chunk in
-                    let activations = network.activations(for: chunk)
-                    let logits = activations.last!
-                    var logitGradient = [Double](repeating: 0, count: rows.count * classes)
-                    for offset in 0..<rows.count {
-                        let row = rows.lowerBound + offset
-                        let (value, gradient) = outputAndLogitGradient(logits, row: offset, target: targets[row], needGradient: true)
-                        valuesOut[row] = Self.hasFiniteLogits(logits, row: offset) ? value : .nan
-                        logitGradient.replaceSubrange(offset * classes ..< (offset + 1) * classes, with: gradient)
-                    }
-                    let chunkGradients = network.inputGradient(
-                        activations: activations, logitGradient: Tensor(shape: logits.shape, scalars: logitGradient), rule: rule)
-                    chunkGradients.scalars.withUnsafeBufferPointer { source in
-                        (gradientsOut + rows.lowerBound * size).update(from: source.baseAddress!, count: source.count)
-                    }
+        let gradients = values.withUnsafeMutableBufferPointer { valueBuffer in
+            let valuesOut = valueBuffer.baseAddress!
+            return backpropagate(points) { logits, rows in
+                var logitGradient = [Double](repeating: 0, count: rows.count * classes)
+                for offset in 0..<rows.count {
+                    let row = rows.lowerBound + offset
+                    let (value, gradient) = outputAndLogitGradient(logits, row: offset, target: targets[row], needGradient: true)
+                    valuesOut[row] = Self.hasFiniteLogits(logits, row: offset) ? value : .nan
+                    logitGradient.replaceSubrange(offset * classes ..< (offset + 1) * classes, with: gradient)
                 }
+                return logitGradient
             }
         }
         try Self.checkFinite(values, points: points)
@@ -128,26 +116,39 @@ public struct ClassifierOutput: DifferentiableFunction {
         guard logitCotangents.shape == [points.batchCount, classes] else {
             throw ModelError("logit cotangents must have shape [\(points.batchCount), \(classes)], got \(logitCotangents.shape)")
         }
-        let size = Tensor.elementCount(of: network.inputShape)
-        var gradients = [Double](repeating: 0, count: points.count)
         var finite = [Bool](repeating: true, count: points.batchCount)
-        gradients.withUnsafeMutableBufferPointer { gradientBuffer in
-            finite.withUnsafeMutableBufferPointer { finiteBuffer in
-                let (gradientsOut, finiteOut) = (gradientBuffer.baseAddress!, finiteBuffer.baseAddress!)
-                forEachRowChunk(points) { rows, chunk in
-                    let activations = network.activations(for: chunk)
-                    for offset in 0..<rows.count { finiteOut[rows.lowerBound + offset] = Self.hasFiniteLogits(activations.last!, row: offset) }
-                    let cotangents = Tensor(
-                        shape: [rows.count, classes], scalars: Array(logitCotangents.scalars[rows.lowerBound * classes ..< rows.upperBound * classes]))
-                    let chunkGradients = network.inputGradient(activations: activations, logitGradient: cotangents, rule: rule)
-                    chunkGradients.scalars.withUnsafeBufferPointer { source in
-                        (gradientsOut + rows.lowerBound * size).update(from: source.baseAddress!, count: source.count)
-                    }
-                }
+        let gradients = finite.withUnsafeMutableBufferPointer { finiteBuffer in
+            let finiteOut = finiteBuffer.baseAddress!
+            return backpropagate(points) { logits, rows in
+                for offset in 0..<rows.count { finiteOut[rows.lowerBound + offset] = Self.hasFiniteLogits(logits, row: offset) }
+                return Array(logitCotangents.scalars[rows.lowerBound * classes ..< rows.upperBound * classes])
             }
         }
         try Self.checkFinite(finite.map { $0 ? 0 : .nan }, points: points)
         return Tensor(shape: points.shape, scalars: gradients)
+    }
+
+    /// The input gradients of a batch, chunk by chunk of rows: the forward pass, the logit
+    /// gradient `seed` gives the chunk's rows (from their logits), and the backward pass. Chunks
+    /// may run on different threads: each writes its own rows through raw pointers taken before
+    /// the parallel region (never through the arrays themselves), and `seed` may write only the
+    /// chunk's rows of what it captures.
+    private func backpropagate(_ points: Tensor, seed: (_ logits: Tensor, _ rows: Range<Int>) -> [Double]) -> [Double] {
+        let size = Tensor.elementCount(of: network.inputShape)
+        var gradients = [Double](repeating: 0, count: points.count)
+        gradients.withUnsafeMutableBufferPointer { gradientBuffer in
+            let gradientsOut = gradientBuffer.baseAddress!
+            forEachRowChunk(points) { rows, chunk in
+                let activations = network.activations(for: chunk)
+                let logits = activations.last!
+                let logitGradient = Tensor(shape: logits.shape, scalars: seed(logits, rows))
+                let chunkGradients = network.inputGradient(activations: activations, logitGradient: logitGradient, rule: rule)
+                chunkGradients.scalars.withUnsafeBufferPointer { source in
+                    (gradientsOut + rows.lowerBound * size).update(from: source.baseAddress!, count: source.count)
+                }
+            }
+        }
+        return gradients
     }
 
     /// One target per point, each a class of the network.
@@ -210,8 +211,16 @@ public struct ClassifierOutput: DifferentiableFunction {
     /// F and ∂F/∂z for one row of logits.
     private func outputAndLogitGradient(_ logits: Tensor, row: Int, target: Int, needGradient: Bool) -> (value: Double, gradient: [Double]) {
         let classes = network.classCount
-        let z = logits.scalars[row * classes ..< (row + 1) * classes]
-        switch kind {
+        return kind.valueAndLogitGradient(logits.scalars[row * classes ..< (row + 1) * classes], target: target, needGradient: needGradient)
+    }
+}
+
+extension OutputKind {
+    /// F and ∂F/∂z at logits `z` for class `target` (the table in ``ClassifierOutput``'s
+    /// description); the gradient is empty when not `needGradient`.
+    public func valueAndLogitGradient(_ z: ArraySlice<Double>, target: Int, needGradient: Bool = true) -> (value: Double, gradient: [Double]) {
+        let classes = z.count
+        switch self {
         case .logit:
             guard needGradient else { return (z[z.startIndex + target], []) }
             var g = [Double](repeating: 0, count: classes)

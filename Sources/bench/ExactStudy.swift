@@ -2,6 +2,7 @@ import ArrayFormats
 import Attribution
 import Foundation
 import Models
+import Quality
 import Tensors
 
 /// `bench exact`: how far each quadrature rule's Integrated Gradients is from the exact
@@ -37,16 +38,11 @@ struct ExactStudy {
         zip(a, exact).reduce(0) { $0 + abs($1.0 - $1.1) } / exact.reduce(0) { $0 + abs($1) }
     }
 
-    /// The nearest-rank q-quantile of `values`.
+    /// The nearest-rank q-quantile of `values` (a value of the list, so a median of grid
+    /// points is a grid point; medians of errors are ``Bootstrap/median(_:)``'s).
     static func quantile(_ values: [Double], _ q: Double) -> Double {
         let sorted = values.sorted()
         return sorted[max(0, min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let n = sorted.count
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
     /// Runs `method` on `inputs` and returns the results and the wall time per input.
@@ -90,7 +86,7 @@ struct ExactStudy {
                 ruleRows.append(.object([
                     .init("rule", .string(rule.rawValue)),
                     .init("errors", .array(Self.tableSteps.map { n in
-                        .object([.init("steps", .number(Double(n))), .init("median", .number(Self.median(errorsByN[n]!))),
+                        .object([.init("steps", .number(Double(n))), .init("median", .number(Bootstrap.median(errorsByN[n]!))),
                                  .init("p90", .number(Self.quantile(errorsByN[n]!, 0.9)))])
                     })),
                     .init("stepsFor1Percent", needed[0]), .init("stepsFor0.1Percent", needed[1]),
@@ -103,17 +99,17 @@ struct ExactStudy {
             let idgiRows: [JSONValue] = try Self.tableSteps.map { n in
                 let results = try AttributionEngine.run(IntegratedGradients(steps: n, integrator: ImportantDirection()), on: inputs, explaining: functions)
                 let errors = zip(results, limit).map { Self.relativeError($0.attribution.scalars, $1.attribution.scalars) }
-                return .object([.init("steps", .number(Double(n))), .init("median", .number(Self.median(errors))), .init("p90", .number(Self.quantile(errors, 0.9)))])
+                return .object([.init("steps", .number(Double(n))), .init("median", .number(Bootstrap.median(errors))), .init("p90", .number(Self.quantile(errors, 0.9)))])
             }
             let completeness = exact.map { abs($0.completenessDelta!) / max(1, abs($0.endValue! - $0.startValue!)) }.max()!
             models.append(.object([
                 .init("model", .string(name)), .init("images", .number(Double(imageCount))),
-                .init("pieces", .object([.init("median", .number(Self.median(pieces))), .init("min", .number(pieces.min()!)), .init("max", .number(pieces.max()!))])),
+                .init("pieces", .object([.init("median", .number(Bootstrap.median(pieces))), .init("min", .number(pieces.min()!)), .init("max", .number(pieces.max()!))])),
                 .init("exactSecondsPerImage", .number(exactSeconds)), .init("partitionSecondsPerImage", .number(partitionSeconds)),
                 .init("ig200SecondsPerImage", .number(igSeconds)), .init("worstRelativeCompletenessDelta", .number(completeness)),
                 .init("rules", .array(ruleRows)), .init("idgiAgainstLimit", .array(idgiRows)),
             ]))
-            print("bench exact: \(name) done (median \(Int(Self.median(pieces))) pieces)")
+            print("bench exact: \(name) done (median \(Int(Bootstrap.median(pieces))) pieces)")
         }
         return .object([
             .init("format", .string("pathattribution.exact-ig")), .init("version", .number(1)),

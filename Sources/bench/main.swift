@@ -40,7 +40,6 @@ if arguments.first == "exact" {
         let parsed = try Arguments(Array(arguments.dropFirst()), command: "bench exact", options: [
             .flag("quick", "smaller"), .value("out", "DIR", "where to write summary.json and RESULTS.md"),
         ])
-        var staged: [StagedFile] = []
         let directory = parsed.values["out"].map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let directory {
             var isDirectory: ObjCBool = false
@@ -53,9 +52,10 @@ if arguments.first == "exact" {
         let markdown = ExactStudy.markdown(summary)
         print(markdown)
         if let directory {
-            staged.append(try StagedFile(Array((summary.description + "\n").utf8), for: directory.appendingPathComponent("summary.json")))
-            staged.append(try StagedFile(Array(markdown.utf8), for: directory.appendingPathComponent("RESULTS.md")))
-            try StagedFile.commitAll(staged)
+            try StagedFile.commitAll([
+                try StagedFile(Array((summary.description + "\n").utf8), for: directory.appendingPathComponent("summary.json")),
+                try StagedFile(Array(markdown.utf8), for: directory.appendingPathComponent("RESULTS.md")),
+            ])
         }
         exit(0)
     } catch {

@@ -22,33 +22,31 @@ struct ONNXImportTests {
         return (logits, gradients)
     }
 
+    /// `network`'s logits and gradients against torch's in `folder`. Both sides compute in
+    /// float64 in different orders (and a folded BatchNorm rounds its product once more):
+    /// agreement to ~10³ ε.
+    static func checkAgainstTorch(_ network: Sequential, _ folder: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (mine, myGradients) = try evaluate(network, folder)
+        expectClose(mine, try npy("\(folder)/logits.npy").scalars, Tolerance(relative: 1e-12), "\(name) logits", sourceLocation: sourceLocation)
+        expectClose(myGradients, try npy("\(folder)/gradients.npy").scalars, Tolerance(relative: 1e-12), "\(name) gradients", sourceLocation: sourceLocation)
+    }
+
     @Test("A float64 CNN exported by torch: logits and input gradients equal torch's, with its BatchNorm folded by torch or by the loader")
     func float64() throws {
-        let logits = try Self.npy("cnn-goldens/logits.npy").scalars
-        let gradients = try Self.npy("cnn-goldens/gradients.npy").scalars
         for name in ["cnn-float64.onnx", "cnn-float64-batchnorm.onnx"] {
             let loaded = try ONNXImport.load(Self.url(name))
             #expect(loaded.warnings.isEmpty)
             #expect(loaded.network.inputShape == [3, 8, 8] && loaded.network.classCount == 5)
-            let (mine, myGradients) = try Self.evaluate(loaded.network)
-            // Both sides compute in float64 in different orders (and the folded BatchNorm rounds
-            // its product once more): agreement to ~10³ ε.
-            expectClose(mine, logits, Tolerance(relative: 1e-12), "\(name) logits")
-            expectClose(myGradients, gradients, Tolerance(relative: 1e-12), "\(name) gradients")
+            try Self.checkAgainstTorch(loaded.network, "cnn-goldens", name)
         }
     }
 
     @Test("A residual block exported by torch: an Add of two branches (and the input read twice) gives torch's logits and gradients; it saves as model.json version 2 and reads back")
     func residualBlock() throws {
-        let logits = try Self.npy("resnet-goldens/logits.npy").scalars
-        let gradients = try Self.npy("resnet-goldens/gradients.npy").scalars
         for name in ["resnet-float64.onnx", "resnet-float64-batchnorm.onnx"] {
             let network = try ModelDirectory.load(Self.url(name))
             #expect(!network.isChain && network.layers.contains { $0 is Add }, "\(name)")
-            let (mine, myGradients) = try Self.evaluate(network, "resnet-goldens")
-            // As for the chain: float64 on both sides, summed in other orders.
-            expectClose(mine, logits, Tolerance(relative: 1e-12), "\(name) logits")
-            expectClose(myGradients, gradients, Tolerance(relative: 1e-12), "\(name) gradients")
+            try Self.checkAgainstTorch(network, "resnet-goldens", name)
         }
         // A graph is written as a version-2 model directory (named layers and their inputs)
         // and reads back to the same bits; it has no exact line partition.

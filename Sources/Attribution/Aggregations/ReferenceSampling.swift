@@ -1,5 +1,4 @@
 import ArrayFormats
-import Models
 import Tensors
 
 /// What Expected Gradients and LPI share: draws of references from a set, each with the α's
@@ -22,26 +21,6 @@ public enum ReferenceSampling {
         case sampled
         /// Exactly, on the pieces where a piecewise-linear network is affine.
         case exact
-    }
-
-    /// What the exact rule needs: the network it partitions and the tolerance of a softmax
-    /// head's per-piece integrals.
-    public struct ExactLines: Sendable {
-        /// The explained network.
-        public var network: Sequential
-        /// The relative tolerance (``ExactLineIntegration``).
-        public var tolerance: Double
-
-        /// Exact lines through `network`.
-        public init(network: Sequential, tolerance: Double) {
-            self.network = network
-            self.tolerance = tolerance
-        }
-
-        /// The pieces of the line from `start` to `end`.
-        func partition(from start: Tensor, to end: Tensor) throws(AttributionError) -> LinePartition {
-            do { return try LinePartition(network: network, from: start.scalars, to: end.scalars) } catch { throw AttributionError(error) }
-        }
     }
 
     /// One drawn reference: its index in the set, the α's on its line, its weight.
@@ -88,15 +67,7 @@ public enum ReferenceSampling {
                 guard references.indices.contains(draw.reference) else { throw AttributionError("reference \(draw.reference) is not in the set of \(references.count)") }
                 let reference = references[draw.reference]
                 try Validate.matching(reference, input, name: "reference \(draw.reference)")
-                if let exact {
-                    let partition = try exact.partition(from: reference, to: input)
-                    func walk(_ integrator: some Integrator) -> AttributionPlan {
-                        .single(
-                            ExactLineIntegration(from: reference.scalars, to: input.scalars, partition: partition, integrator: integrator, tolerance: exact.tolerance),
-                            shape: input.shape)
-                    }
-                    return .plan(walk(integrator))
-                }
+                if let exact { return .plan(try exact.plan(from: reference, to: input, integrator: integrator)) }
                 let path: StraightLinePath
                 if riemann {
                     let k = draw.alphas.count

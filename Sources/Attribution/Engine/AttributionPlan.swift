@@ -43,11 +43,7 @@ public struct AttributionPlan {
 
     /// `path` integrated with `integrator`: one walk, whose result is reshaped to `shape`.
     public static func integrating(_ path: some Path, with integrator: some Integrator, shape: [Int]) -> AttributionPlan {
-        AttributionPlan(walks: [PathIntegration(path, with: integrator, featureCount: Tensor.elementCount(of: shape))]) { results in
-            var result = results[0]
-            result.attribution = result.attribution.reshaped(shape)
-            return result
-        }
+        .single(PathIntegration(path, with: integrator, featureCount: Tensor.elementCount(of: shape)), shape: shape)
     }
 
     /// One walk whose flat result is reshaped to `shape`.
@@ -61,11 +57,7 @@ public struct AttributionPlan {
 
     /// ∇F at `point` (or, with ``BackwardRule/guidedBackprop``, guided backprop's signal): one walk.
     public static func gradient(at point: Tensor, rule: BackwardRule = .gradient) -> AttributionPlan {
-        AttributionPlan(walks: [PointGradient(point: point.scalars, rule: rule)]) { results in
-            var result = results[0]
-            result.attribution = result.attribution.reshaped(point.shape)
-            return result
-        }
+        .single(PointGradient(point: point.scalars, rule: rule), shape: point.shape)
     }
 
     /// Several plans run as one, each plan's result combined by `combine` when all are in.

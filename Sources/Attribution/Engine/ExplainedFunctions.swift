@@ -17,8 +17,6 @@ public struct ExplainedFunctions: Sendable {
     private let cotangentGradients: @Sendable (Tensor, Tensor) throws(ModelError) -> Tensor
     /// The classifier output's kind (logit, probability, log-probability), when F is one.
     public let outputKind: OutputKind?
-    /// The classifier's network, when F is one of its outputs.
-    public let network: Sequential?
 
     /// The same function F for every input. Walks that ask for guided backprop's rule need F
     /// to be a ``ClassifierOutput``.
@@ -51,7 +49,6 @@ public struct ExplainedFunctions: Sendable {
         }
         explainedClasses = { _ in output?.target }
         outputKind = output?.kind
-        network = output?.network
         cotangentGradients = { points, cotangents throws(ModelError) in
             guard let output else { throw ModelError("this method needs the classifier's logits; it needs a classifier's output, not \(F.self)") }
             return try output.logitVectorJacobianProducts(at: points, logitCotangents: cotangents)
@@ -76,7 +73,6 @@ public struct ExplainedFunctions: Sendable {
         predictions = { points throws(ModelError) in try output.network.predictions(for: points) }
         explainedClasses = { owner in targets[owner] }
         outputKind = output.kind
-        network = output.network
         cotangentGradients = { points, cotangents throws(ModelError) in try output.logitVectorJacobianProducts(at: points, logitCotangents: cotangents) }
     }
 

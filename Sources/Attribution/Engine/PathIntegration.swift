@@ -43,13 +43,6 @@ public struct PathIntegration<P: Path, I: Integrator>: Walk {
 
     /// The integrator's attribution, F at the path's ends, and the ledger.
     public mutating func finish() throws(AttributionError) -> AttributionResult {
-        let summary = walker!.summary
-        let attribution = Tensor(shape: [featureCount], scalars: integration.finish(summary))
-        if let bad = attribution.firstNonFiniteIndex {
-            throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
-        }
-        return AttributionResult(
-            attribution: attribution, ledger: integration.recordsLedger ? Ledger(steps: integration.steps) : nil, gradientEvaluations: 0, valueEvaluations: 0,
-            startValue: summary.startValue, endValue: summary.endValue)
+        try integration.result(walker!.summary, featureCount: featureCount)
     }
 }

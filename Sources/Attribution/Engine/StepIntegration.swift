@@ -29,4 +29,18 @@ public struct StepIntegration {
 
     /// The attribution (flattened) once every step is in.
     public mutating func finish(_ summary: PathSummary) -> [Double] { accumulator.finish(summary) }
+
+    /// The walk's result once every step is in: the attribution of `featureCount` features,
+    /// F at the path's ends and the ledger (when kept).
+    /// - Throws: ``AttributionError`` when the attribution is not finite (the model's
+    ///   gradients overflow on the path).
+    public mutating func result(_ summary: PathSummary, featureCount: Int) throws(AttributionError) -> AttributionResult {
+        let attribution = Tensor(shape: [featureCount], scalars: finish(summary))
+        if let bad = attribution.firstNonFiniteIndex {
+            throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
+        }
+        return AttributionResult(
+            attribution: attribution, ledger: recordsLedger ? Ledger(steps: steps) : nil, gradientEvaluations: 0, valueEvaluations: 0,
+            startValue: summary.startValue, endValue: summary.endValue)
+    }
 }

@@ -78,7 +78,7 @@ public struct ExpectedGradients: ConfigurableMethod {
     /// has room for it, so memory is flat in K.
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         try validate()
-        let exact = try exactLines()
+        let exact = rule == .exact ? try ExactLines(required: network, tolerance: tolerance) : nil
         if let givenDraws {
             return try ReferenceSampling.plan(for: input, references: references, draws: givenDraws, integrator: integrator, steps: steps, exact: exact)
         }
@@ -88,15 +88,6 @@ public struct ExpectedGradients: ConfigurableMethod {
             for: input, references: references, count: indices.count,
             draw: { k in ReferenceSampling.Draw(reference: indices[k], alphas: [alphas[k]], weight: weight) }, integrator: integrator, steps: steps,
             exact: exact)
-    }
-
-    /// The exact rule's network and tolerance, or nil for the sampled rule.
-    func exactLines() throws(AttributionError) -> ReferenceSampling.ExactLines? {
-        guard rule == .exact else { return nil }
-        guard let network else {
-            throw AttributionError(parameter: "rule", "`rule` exact needs the network it integrates; build the method with the network")
-        }
-        return ReferenceSampling.ExactLines(network: network, tolerance: tolerance)
     }
 
     /// Keeps the explained network for the exact rule.
@@ -122,9 +113,7 @@ public struct ExpectedGradients: ConfigurableMethod {
 
     /// A reference set is required; the exact rule needs a piecewise-linear network.
     public func validateCombination() throws(AttributionError) {
-        if rule == .exact, let network {
-            do { try LinePartition.checkPiecewiseLinear(network) } catch { throw AttributionError(parameter: "rule", "`rule` exact: \(error.description)") }
-        }
+        if rule == .exact { try ExactLines.check(network) }
         if references.isEmpty && givenDraws == nil {
             throw AttributionError(parameter: "references", "`references` is required: a reference set of shape [M] + the input's shape, M ≥ 1")
         }

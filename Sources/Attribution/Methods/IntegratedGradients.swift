@@ -67,18 +67,11 @@ public struct IntegratedGradients: BaselineAttributionMethod, ConfigurableMethod
         let start = try baselinePoint(for: input)
         switch rule {
         case .exact:
-            guard let network else {
-                throw AttributionError(parameter: "rule", "`rule` exact needs the network it integrates; build the method with the network")
-            }
-            let partition = try Self.partition(network, from: start, to: input)
-            func exact(_ integrator: some Integrator) -> AttributionPlan {
-                .single(ExactLineIntegration(from: start.scalars, to: input.scalars, partition: partition, integrator: integrator, tolerance: tolerance), shape: input.shape)
-            }
-            return exact(integrator)
+            return try ExactLines(required: network, tolerance: tolerance).plan(from: start, to: input, integrator: integrator)
         case .adaptive:
             var breakpoints: [Double] = [0, 1]
             if let network, (try? LinePartition.checkPiecewiseLinear(network)) != nil {
-                breakpoints = try Self.partition(network, from: start, to: input).breakpoints
+                breakpoints = try ExactLines(network: network, tolerance: tolerance).partition(from: start, to: input).breakpoints
             }
             func adaptive(_ integrator: some Integrator) -> AttributionPlan {
                 .single(
@@ -90,11 +83,6 @@ public struct IntegratedGradients: BaselineAttributionMethod, ConfigurableMethod
             let path = try StraightLinePath(from: start, to: input, rule: rule, steps: steps)
             return .integrating(path, with: integrator, shape: input.shape)
         }
-    }
-
-    /// The pieces of the line from `start` to `input`.
-    private static func partition(_ network: Sequential, from start: Tensor, to input: Tensor) throws(AttributionError) -> LinePartition {
-        do { return try LinePartition(network: network, from: start.scalars, to: input.scalars) } catch { throw AttributionError(error) }
     }
 
     /// Keeps the explained network for the `exact` and `adaptive` rules.
@@ -120,9 +108,7 @@ public struct IntegratedGradients: BaselineAttributionMethod, ConfigurableMethod
     /// IDGI needs cells that tile [0, 1]; a rule needs its minimum number of nodes; `exact`
     /// needs a piecewise-linear network.
     public func validateCombination() throws(AttributionError) {
-        if rule == .exact, let network {
-            do { try LinePartition.checkPiecewiseLinear(network) } catch { throw AttributionError(parameter: "rule", "`rule` exact: \(error.description)") }
-        }
+        if rule == .exact { try ExactLines.check(network) }
         if integrator.needs.contains(.segmentValues) && !rule.coversInterval {
             throw AttributionError(
                 parameter: "rule",

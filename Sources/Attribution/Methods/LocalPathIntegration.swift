@@ -149,7 +149,7 @@ public struct LocalPathIntegration: ConfigurableMethod {
     public func plan(for input: Tensor) throws(AttributionError) -> AttributionPlan {
         try validate()
         let chosen = try draws(for: input)
-        let exact = rule == .exact ? network.map { ReferenceSampling.ExactLines(network: $0, tolerance: tolerance) } : nil
+        let exact = rule == .exact ? try ExactLines(required: network, tolerance: tolerance) : nil
         return try ReferenceSampling.plan(
             for: input, references: references, draws: chosen.draws, integrator: integrator, steps: steps, exact: exact,
             details: [.init("clusters", clustering!.json(chosen: chosen.cluster))])
@@ -181,9 +181,7 @@ public struct LocalPathIntegration: ConfigurableMethod {
     /// A reference set is required, and C·R references at least; the exact rule needs a
     /// piecewise-linear network.
     public func validateCombination() throws(AttributionError) {
-        if rule == .exact, let network {
-            do { try LinePartition.checkPiecewiseLinear(network) } catch { throw AttributionError(parameter: "rule", "`rule` exact: \(error.description)") }
-        }
+        if rule == .exact { try ExactLines.check(network) }
         if references.isEmpty {
             throw AttributionError(parameter: "references", "`references` is required: a reference set of shape [M] + the input's shape, M ≥ 1")
         }

@@ -196,13 +196,8 @@ public struct AdaptiveLineIntegration<I: Integrator>: Walk {
                 riemannTerm: interval.value, startValue: recordsLedger ? intervalEndValues[k] : nil, endValue: recordsLedger ? intervalEndValues[k + 1] : nil))
         }
         let (startValue, endValue) = ends ?? (.nan, .nan)
-        let attribution = Tensor(shape: [line.end.count], scalars: integration.finish(PathSummary(startValue: startValue, endValue: endValue, displacement: line.difference)))
-        if let bad = attribution.firstNonFiniteIndex {
-            throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
-        }
-        var result = AttributionResult(
-            attribution: attribution, ledger: recordsLedger ? Ledger(steps: integration.steps) : nil, gradientEvaluations: 0, valueEvaluations: 0,
-            startValue: startValue, endValue: endValue)
+        var result = try integration.result(
+            PathSummary(startValue: startValue, endValue: endValue, displacement: line.difference), featureCount: line.end.count)
         result.adaptiveIntervals = intervals.count
         result.integrationErrorEstimate = totals.error
         return result

@@ -60,8 +60,6 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
         var breakpointValues: [Int: Double] = [:]
         var endsRequested = false
         var ends: (Double, Double)? = nil
-        /// v̄_k for IG, the K unit cotangents for IDGI's Jacobian.
-        var cotangents: [Int: [Double]] = [:]
     }
 
     /// The pieces of `partition` on the line from `baseline` to `input` (flattened), integrated
@@ -105,7 +103,7 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
         }
     }
 
-
+    /// The point at piece k's middle, where its gradient is taken.
     private func midpoint(_ k: Int) -> [Double] { line.point(at: (partition.breakpoints[k] + partition.breakpoints[k + 1]) / 2) }
 
     /// The next pieces' gradients (and breakpoint values for the ledger), then F at the ends.
@@ -135,7 +133,6 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
                         }
                     } else {
                         let (mean, error) = meanLogitGradient(k, kind: state.kind, target: state.target)
-                        state.cotangents[k] = mean
                         errorEstimate += zip(error, logitChange(k)).reduce(0) { $0 + $1.0 * abs($1.1) }
                         cotangentPoints.append((p, mean))
                     }
@@ -198,13 +195,8 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
             result = try walk.finish()
         case .softmax(var state):
             let (startValue, endValue) = state.ends ?? (.nan, .nan)
-            let attribution = Tensor(shape: [line.end.count], scalars: state.integration.finish(PathSummary(startValue: startValue, endValue: endValue, displacement: line.difference)))
-            if let bad = attribution.firstNonFiniteIndex {
-                throw AttributionError("the attribution is not finite at feature \(bad) (\(attribution.scalars[bad])); the model's gradients overflow on this path")
-            }
-            result = AttributionResult(
-                attribution: attribution, ledger: state.recordsLedger ? Ledger(steps: state.integration.steps) : nil, gradientEvaluations: 0,
-                valueEvaluations: 0, startValue: startValue, endValue: endValue)
+            result = try state.integration.result(
+                PathSummary(startValue: startValue, endValue: endValue, displacement: line.difference), featureCount: line.end.count)
         }
         result.linearPieces = partition.pieceCount
         result.integrationErrorEstimate = errorEstimate
@@ -214,25 +206,15 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
     /// Δz_k = z_{k+1} − z_k.
     private func logitChange(_ k: Int) -> [Double] { zip(partition.logits[k + 1], partition.logits[k]).map { $0 - $1 } }
 
-    /// ∂s/∂z at logits z for the explained class.
-    private static func outputGradient(_ z: [Double], kind: OutputKind, target: Int) -> [Double] {
-        let p = Softmax.probabilities(z[...]).probabilities
-        switch kind {
-        case .logit: return z.indices.map { $0 == target ? 1 : 0 }
-        case .probability: return p.indices.map { p[target] * (($0 == target ? 1 : 0) - p[$0]) }
-        case .logProbability: return p.indices.map { ($0 == target ? 1 : 0) - p[$0] }
-        }
-    }
-
     /// ∂s/∂z along piece k at τ ∈ [0, 1].
     private func outputGradient(_ k: Int, at tau: Double, kind: OutputKind, target: Int) -> [Double] {
         let (a, b) = (partition.logits[k], partition.logits[k + 1])
-        return Self.outputGradient(a.indices.map { a[$0] + tau * (b[$0] - a[$0]) }, kind: kind, target: target)
+        return kind.valueAndLogitGradient(a.indices.map { a[$0] + tau * (b[$0] - a[$0]) }[...], target: target).gradient
     }
 
     /// v̄_k = ∫₀¹ ∂s/∂z(z(τ)) dτ and its per-class error estimate.
     private func meanLogitGradient(_ k: Int, kind: OutputKind, target: Int) -> (mean: [Double], error: [Double]) {
-        let (value, error, _) = GaussKronrod.integrate(from: 0, to: 1, relativeTolerance: tolerance, maximumIntervals: 64) { tau in
+        let (value, error) = GaussKronrod.integrate(from: 0, to: 1, relativeTolerance: tolerance, maximumIntervals: 64) { tau in
             outputGradient(k, at: tau, kind: kind, target: target)
         }
         return (value, error)
@@ -255,7 +237,7 @@ public struct ExactLineIntegration<I: Integrator>: Walk {
         let change = logitChange(k)
         // Components: W_cd for c ≤ d, then v̄ (for the mean gradient).
         let pairs = (0..<classes).flatMap { c in (c..<classes).map { (c, $0) } }
-        let (integral, pairError, _) = GaussKronrod.integrate(from: 0, to: 1, relativeTolerance: tolerance, maximumIntervals: 64) { tau in
+        let (integral, pairError) = GaussKronrod.integrate(from: 0, to: 1, relativeTolerance: tolerance, maximumIntervals: 64) { tau in
             let v = outputGradient(k, at: tau, kind: kind, target: target)
             var quadratic = 0.0
             for c in 0..<classes { for d in 0..<classes { quadratic += v[c] * gram[c * classes + d] * v[d] } }

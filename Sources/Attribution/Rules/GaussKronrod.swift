@@ -8,10 +8,7 @@
 /// honest bound rather than a guess.
 public enum GaussKronrod {
     /// The 15 nodes on [0, 1], in increasing order.
-    public static let nodes: [Double] = {
-        let half = abscissae.map { (1 - $0) / 2 } + [0.5] + abscissae.reversed().map { (1 + $0) / 2 }
-        return half
-    }()
+    public static let nodes: [Double] = abscissae.map { (1 - $0) / 2 } + [0.5] + abscissae.reversed().map { (1 + $0) / 2 }
     /// K₁₅'s weights on [0, 1], matching ``nodes``.
     public static let kronrodWeights: [Double] = {
         let w = kronrod.dropLast().map { $0 / 2 }
@@ -60,14 +57,12 @@ public enum GaussKronrod {
 
     /// ∫_a^b f(α) dα of a vector-valued f, adaptively: intervals are bisected, the one with the
     /// largest estimated error (‖K₁₅ − G₇‖₁) first, until the total estimate is at most
-    /// max(`relativeTolerance` · ‖∫f‖₁, `absoluteTolerance`) or `maximumIntervals` intervals are
-    /// used. Returns the integral, its per-component error estimate (the intervals' estimates
-    /// summed) and the number of evaluations of f. Intervals are summed left to right, so the
-    /// bits depend only on the inputs.
+    /// `relativeTolerance` · ‖∫f‖₁ or `maximumIntervals` intervals are used. Returns the integral
+    /// and its per-component error estimate (the intervals' estimates summed). Intervals are
+    /// summed left to right, so the bits depend only on the inputs.
     public static func integrate(
-        from a: Double, to b: Double, relativeTolerance: Double, absoluteTolerance: Double = 0, maximumIntervals: Int = 200,
-        _ f: (Double) -> [Double]
-    ) -> (value: [Double], error: [Double], evaluations: Int) {
+        from a: Double, to b: Double, relativeTolerance: Double, maximumIntervals: Int = 200, _ f: (Double) -> [Double]
+    ) -> (value: [Double], error: [Double]) {
         struct Interval {
             var start: Double
             var end: Double
@@ -75,23 +70,24 @@ public enum GaussKronrod {
             var errors: [Double]
             var error: Double
         }
-        var evaluations = 0
         func evaluate(_ start: Double, _ end: Double) -> Interval {
             let length = end - start
-            let values = nodes.map { f(start + $0 * length) }
-            evaluations += nodes.count
-            let (value, error) = estimate(values, length: length)
+            let (value, error) = estimate(nodes.map { f(start + $0 * length) }, length: length)
             return Interval(start: start, end: end, value: value, errors: error, error: error.reduce(0, +))
         }
         var intervals = [evaluate(a, b)]
-        func total(_ part: KeyPath<Interval, [Double]> = \.value) -> [Double] {
+        /// Σ over the intervals, left to right, of their values or their errors.
+        func total(errors: Bool = false) -> [Double] {
             var sum = [Double](repeating: 0, count: intervals[0].value.count)
-            for interval in intervals { for i in sum.indices { sum[i] += interval[keyPath: part][i] } }
+            for interval in intervals {
+                let part = errors ? interval.errors : interval.value
+                for i in sum.indices { sum[i] += part[i] }
+            }
             return sum
         }
         while intervals.count < maximumIntervals {
             let error = intervals.reduce(0) { $0 + $1.error }
-            guard error > max(relativeTolerance * total().reduce(0) { $0 + abs($1) }, absoluteTolerance) else { break }
+            guard error > relativeTolerance * total().reduce(0, { $0 + abs($1) }) else { break }
             var worst = 0
             for k in intervals.indices where intervals[k].error > intervals[worst].error { worst = k }
             let interval = intervals[worst]
@@ -99,6 +95,6 @@ public enum GaussKronrod {
             guard middle > interval.start && middle < interval.end else { break }  // no room left to bisect
             intervals.replaceSubrange(worst...worst, with: [evaluate(interval.start, middle), evaluate(middle, interval.end)])
         }
-        return (total(), total(\.errors), evaluations)
+        return (total(), total(errors: true))
     }
 }

@@ -46,7 +46,7 @@ public enum ONNXImport {
         do { return try network(model) } catch { throw ModelError("\(url.path): \(error.description)") }
     }
 
-    /// The chain of layers `model`'s graph is.
+    /// The network `model`'s graph is.
     public static func network(_ model: ONNXModel) throws(ModelError) -> Loaded {
         let opset = model.defaultOpsetVersion ?? 0
         guard (11...21).contains(opset) else {
@@ -143,29 +143,24 @@ public enum ONNXImport {
             case "Softplus": layer = ActivationLayer(.softplus)
             case "Conv":
                 guard let w = try weight(1) else { throw ModelError("\(label) has no weight") }
-                layer = try convolution(node, label: label, weight: w, bias: try weight(2), shape: shapes[source])
+                layer = try convolution(node, label: label, weight: w, bias: try weight(2))
             case "Gemm":
                 if try int(node, "transA", default: 0) != 0 { throw ModelError("\(label) has transA = 1; this loader reads Gemm(x, W) with x the activations") }
                 guard let b = try weight(1) else { throw ModelError("\(label) has no weight") }
                 let transB = try int(node, "transB", default: 0) != 0
                 let (alpha, beta) = (try float(node, "alpha", default: 1), try float(node, "beta", default: 1))
                 guard b.dims.count == 2 else { throw ModelError("\(label): weight '\(b.name)' has dims \(b.dims); Gemm's must be 2-D") }
-                let (rows, columns) = (Int(b.dims[0]), Int(b.dims[1]))
-                let (outCount, inCount) = transB ? (rows, columns) : (columns, rows)
-                var w = [Double](repeating: 0, count: outCount * inCount)
-                for o in 0..<outCount { for i in 0..<inCount { w[o * inCount + i] = alpha * (transB ? b.values[o * columns + i] : b.values[i * columns + o]) } }
+                let w = denseWeight(b, storedAs: transB ? .outByIn : .inByOut, scale: alpha)
+                let outCount = w.shape[0]
                 var bias: Tensor?
                 if let c = try weight(2) {
                     guard c.values.count == outCount else { throw ModelError("\(label): bias '\(c.name)' has \(c.values.count) values for \(outCount) outputs (broadcasting is not supported)") }
                     bias = Tensor(shape: [outCount], scalars: c.values.map { beta * $0 })
                 }
-                layer = try Dense(weight: Tensor(shape: [outCount, inCount], scalars: w), bias: bias)
+                layer = try Dense(weight: w, bias: bias)
             case "MatMul":
                 guard let b = try weight(1), b.dims.count == 2 else { throw ModelError("\(label): only a product by a constant 2-D matrix is supported") }
-                let (inCount, outCount) = (Int(b.dims[0]), Int(b.dims[1]))
-                var w = [Double](repeating: 0, count: outCount * inCount)
-                for o in 0..<outCount { for i in 0..<inCount { w[o * inCount + i] = b.values[i * outCount + o] } }
-                layer = try Dense(weight: Tensor(shape: [outCount, inCount], scalars: w), bias: nil)
+                layer = try Dense(weight: denseWeight(b, storedAs: .inByOut, scale: 1), bias: nil)
             case "Add" where reads.count > 1:
                 layer = Add()
                 layerReads = reads
@@ -233,6 +228,20 @@ public enum ONNXImport {
         }
     }
 
+    /// How a 2-D weight is stored: [out, in] (Gemm with transB) or [in, out] (MatMul, Gemm without).
+    private enum MatrixLayout { case outByIn, inByOut }
+
+    /// A dense layer's weight [out, in] from the 2-D tensor `b` stored as `layout`, times `scale`.
+    private static func denseWeight(_ b: ONNXTensor, storedAs layout: MatrixLayout, scale: Double) -> Tensor {
+        let (rows, columns) = (Int(b.dims[0]), Int(b.dims[1]))
+        let (outCount, inCount) = layout == .outByIn ? (rows, columns) : (columns, rows)
+        var w = [Double](repeating: 0, count: outCount * inCount)
+        for o in 0..<outCount {
+            for i in 0..<inCount { w[o * inCount + i] = scale * (layout == .outByIn ? b.values[o * columns + i] : b.values[i * columns + o]) }
+        }
+        return Tensor(shape: [outCount, inCount], scalars: w)
+    }
+
     private static func describe(_ dimension: ONNXValueInfo.Dimension) -> String {
         switch dimension {
         case .fixed(let n): return "\(n)"
@@ -260,9 +269,9 @@ public enum ONNXImport {
     }
 
     /// Conv with one stride and one symmetric padding on both axes.
-    private static func convolution(_ node: ONNXNode, label: String, weight: ONNXTensor, bias: ONNXTensor?, shape: [Int]) throws(ModelError) -> Conv2D {
+    private static func convolution(_ node: ONNXNode, label: String, weight: ONNXTensor, bias: ONNXTensor?) throws(ModelError) -> Conv2D {
         guard weight.dims.count == 4 else { throw ModelError("\(label): weight '\(weight.name)' has dims \(weight.dims); a 2-D convolution's are [out, in, kh, kw]") }
-        if let group = try? int(node, "group", default: 1), group != 1 { throw ModelError("\(label): attribute group = \(group) is not supported yet (one group only)") }
+        if case let group = try int(node, "group", default: 1), group != 1 { throw ModelError("\(label): attribute group = \(group) is not supported yet (one group only)") }
         if let dilations = try ints(node, "dilations"), dilations.contains(where: { $0 != 1 }) { throw ModelError("\(label): attribute dilations \(dilations) is not supported (1 only)") }
         let strides = try ints(node, "strides") ?? [1, 1]
         guard strides.count == 2, strides[0] == strides[1] else { throw ModelError("\(label): attribute strides \(strides) must be equal on both axes") }
