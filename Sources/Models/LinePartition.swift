@@ -94,6 +94,9 @@ public struct LinePartition: Sendable, Equatable {
                         "layer \(index) (\(layer.kind)) is smooth, so the network is not piecewise linear and has no exact line partition; use the adaptive rule")
                 }
             }
+            if let pool = layer as? MaxPool2D, pool.window.square == nil {
+                throw ModelError("layer \(index) (\(layer.kind)) has a padded or rectangular window, which the exact line partition does not split; use the adaptive rule")
+            }
             guard layer is Dense || layer is Conv2D || layer is AvgPool2D || layer is Flatten || layer is MaxPool2D else {
                 throw ModelError("layer \(index) (\(layer.kind)) is not known to be piecewise linear; use the adaptive rule")
             }

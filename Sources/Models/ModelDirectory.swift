@@ -18,10 +18,16 @@ import Tensors
 /// | kind | members (defaults) |
 /// |---|---|
 /// | `dense` | `weight` [out, in], `bias` [out] (optional) |
-/// | `conv2d` | `weight` [O, C, kh, kw], `bias` [O] (optional), `stride` (1), `padding` (0) |
+/// | `conv2d` | `weight` [O, C/groups, kh, kw], `bias` [O] (optional), `stride` (1), `padding` (0); version 2 also `strides` [s_h, s_w], `pads` [top, left, bottom, right], `dilations` [d_h, d_w] (1, 1), `groups` (1) |
 /// | `relu`, `softplus`, `tanh`, `sigmoid`, `silu`, `flatten` | none |
 /// | `leakyrelu` | `slope` (0.01, as PyTorch) |
-/// | `maxpool2d`, `avgpool2d` | `size`, `stride` (= size, as PyTorch) |
+/// | `maxpool2d`, `avgpool2d` | `size`, `stride` (= size, as PyTorch); version 2 also `kernel` [kh, kw], `strides`, `pads` [top, left, bottom, right], and for `avgpool2d` `countIncludePad` (false) |
+/// | `add`, `mul` (version 2) | none: the nodes in `inputs`, broadcast |
+/// | `concat` (version 2) | `axis`, an axis of the point (0 = channels) |
+/// | `clip` (version 2) | `min`, `max` (unbounded when absent) |
+/// | `affine` (version 2) | `scale`, `shift`: .npy files broadcast over the point (either may be absent) |
+/// | `pad` (version 2) | `pads`: zeros before each point axis, then after each |
+/// | `reshape` (version 2) | `shape`: the new point shape |
 ///
 /// Loading is strict, because a silently misread model makes every attribution wrong: an
 /// unknown member or layer kind, a parameter file outside the directory, a weight whose
@@ -32,8 +38,9 @@ public enum ModelDirectory {
     public static let formatName = "pathattribution.model"
     /// The format version this library writes for a chain of layers (it reads 1 and 2).
     public static let formatVersion = 1
-    /// The version for graphs: each layer may have a `name`, and `inputs` naming the layers it
-    /// reads (`"input"` for the network's input; by default the previous layer).
+    /// The version for graphs and the layers of ONNX's vocabulary: each layer may have a `name`,
+    /// and `inputs` naming the layers it reads (`"input"` for the network's input; by default
+    /// the previous layer); the kinds and members marked "version 2" above.
     public static let graphFormatVersion = 2
 
     /// Loads the network described by `directory/model.json` — or, given an `.onnx` file, the
@@ -148,16 +155,17 @@ public enum ModelDirectory {
     }
 
     /// Writes `network` as a model directory (created if needed): parameter files named
-    /// `layer<i>.weight.npy` and `layer<i>.bias.npy`, then `model.json`, each atomically. A
-    /// chain is written as version 1; a graph as version 2, each layer named `layer<i>` and
+    /// `layer<i>.<role>.npy`, then `model.json`, each atomically. A chain of version 1's layers
+    /// is written as version 1; anything else as version 2, each layer named `layer<i>` and
     /// listing the layers it reads where that is not the previous one.
     public static func save(_ network: Sequential, to directory: URL) throws(ModelError) {
-        let graph = !network.isChain
+        let graph = !network.isChain || !network.layers.allSatisfy(isVersion1)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw ModelError("\(directory.path): cannot create the model directory (\(error.localizedDescription))")
         }
+        func numbers(_ values: [Int]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
         var layerValues: [JSONValue] = []
         for (index, layer) in network.layers.enumerated() {
             var members = [JSONValue.Member("kind", .string(layer.kind))]
@@ -172,6 +180,13 @@ public enum ModelDirectory {
                 do { try NPY.write(tensor, to: directory.appendingPathComponent(name)) } catch { throw ModelError(error.description) }
                 members.append(.init(role, .string(name)))
             }
+            func window(_ window: PoolingWindow) {
+                if let (size, stride) = window.square {
+                    members += [.init("size", .number(Double(size))), .init("stride", .number(Double(stride)))]
+                } else {
+                    members += [.init("kernel", numbers(window.kernel)), .init("strides", numbers(window.strides)), .init("pads", numbers(window.pads))]
+                }
+            }
             switch layer {
             case let dense as Dense:
                 try parameterFile(dense.weight, "weight")
@@ -179,14 +194,34 @@ public enum ModelDirectory {
             case let conv as Conv2D:
                 try parameterFile(conv.weight, "weight")
                 if let bias = conv.bias { try parameterFile(bias, "bias") }
-                members += [.init("stride", .number(Double(conv.stride))), .init("padding", .number(Double(conv.padding)))]
+                if let (stride, padding) = conv.squareStrideAndPadding {
+                    members += [.init("stride", .number(Double(stride))), .init("padding", .number(Double(padding)))]
+                } else {
+                    members += [
+                        .init("strides", numbers(conv.strides)), .init("pads", numbers(conv.pads)),
+                        .init("dilations", numbers(conv.dilations)), .init("groups", .number(Double(conv.groups))),
+                    ]
+                }
             case let pool as MaxPool2D:
-                members += [.init("size", .number(Double(pool.size))), .init("stride", .number(Double(pool.stride)))]
+                window(pool.window)
             case let pool as AvgPool2D:
-                members += [.init("size", .number(Double(pool.size))), .init("stride", .number(Double(pool.stride)))]
+                window(pool.window)
+                if pool.countIncludePad { members.append(.init("countIncludePad", .bool(true))) }
             case let activation as ActivationLayer:
                 if case .leakyReLU(let slope) = activation.activation { members.append(.init("slope", .number(slope))) }
-            case is Flatten, is Add:
+            case let concat as Concat:
+                members.append(.init("axis", .number(Double(concat.axis))))
+            case let clip as Clip:
+                if clip.minimum.isFinite { members.append(.init("min", .number(clip.minimum))) }
+                if clip.maximum.isFinite { members.append(.init("max", .number(clip.maximum))) }
+            case let affine as ElementwiseAffine:
+                if let scale = affine.scale { try parameterFile(scale, "scale") }
+                if let shift = affine.shift { try parameterFile(shift, "shift") }
+            case let pad as ZeroPad:
+                members.append(.init("pads", numbers(pad.pads)))
+            case let reshape as Reshape:
+                members.append(.init("shape", numbers(reshape.shape)))
+            case is Flatten, is Add, is Multiply:
                 break
             default:
                 throw ModelError("layer \(index) (\(layer.kind)) cannot be saved in the model directory format")
@@ -204,6 +239,17 @@ public enum ModelDirectory {
             try AtomicFile.write(manifest.prettyPrinted, to: directory.appendingPathComponent("model.json"))
         } catch {
             throw ModelError(error.description)
+        }
+    }
+
+    /// Whether version 1 describes the layer: its kinds, with square convolutions and pools.
+    private static func isVersion1(_ layer: any Layer) -> Bool {
+        switch layer {
+        case let conv as Conv2D: return conv.squareStrideAndPadding != nil
+        case let pool as MaxPool2D: return pool.window.square != nil
+        case let pool as AvgPool2D: return pool.window.square != nil
+        case is Dense, is ActivationLayer, is Flatten: return true
+        default: return false
         }
     }
 
@@ -238,7 +284,10 @@ private struct LayerReader {
             "maxpool2d": ["size", "stride"], "avgpool2d": ["size", "stride"], "flatten": [],
         ]
         if graph {
-            allowed["add"] = []
+            allowed["conv2d"]!.formUnion(["strides", "pads", "dilations", "groups"])
+            allowed["maxpool2d"]!.formUnion(["kernel", "strides", "pads"])
+            allowed["avgpool2d"]!.formUnion(["kernel", "strides", "pads", "countIncludePad"])
+            allowed.merge(["add": [], "mul": [], "concat": ["axis"], "clip": ["min", "max"], "affine": ["scale", "shift"], "pad": ["pads"], "reshape": ["shape"]]) { $1 }
             for key in allowed.keys { allowed[key]!.formUnion(["name", "inputs"]) }
         }
         guard let members = allowed[kind] else {
@@ -250,9 +299,17 @@ private struct LayerReader {
             case "dense":
                 return try Dense(weight: try parameter("weight", required: true)!, bias: try parameter("bias", required: false))
             case "conv2d":
+                let weight = try parameter("weight", required: true)!, bias = try parameter("bias", required: false)
+                guard json["strides"] != nil || json["pads"] != nil || json["dilations"] != nil || json["groups"] != nil else {
+                    return try Conv2D(
+                        weight: weight, bias: bias,
+                        stride: try integer("stride", default: 1, minimum: 1), padding: try integer("padding", default: 0, minimum: 0))
+                }
+                guard json["stride"] == nil, json["padding"] == nil else { throw fail("give either \"stride\" and \"padding\" or \"strides\" and \"pads\", not both") }
                 return try Conv2D(
-                    weight: try parameter("weight", required: true)!, bias: try parameter("bias", required: false),
-                    stride: try integer("stride", default: 1, minimum: 1), padding: try integer("padding", default: 0, minimum: 0))
+                    weight: weight, bias: bias, strides: try integers("strides", count: 2, default: [1, 1], minimum: 1),
+                    pads: try integers("pads", count: 4, default: [0, 0, 0, 0], minimum: 0),
+                    dilations: try integers("dilations", count: 2, default: [1, 1], minimum: 1), groups: try integer("groups", default: 1, minimum: 1))
             case "relu": return ActivationLayer(.relu)
             case "leakyrelu":
                 guard let slope = json["slope"].map({ $0.doubleValue }) ?? 0.01 else { throw fail("\"slope\" must be a number") }
@@ -262,11 +319,38 @@ private struct LayerReader {
             case "sigmoid": return ActivationLayer(.sigmoid)
             case "silu": return ActivationLayer(.silu)
             case "add": return Add()
+            case "mul": return Multiply()
+            case "concat":
+                guard json["axis"] != nil else { throw fail("needs \"axis\", an axis of the point (0 for channels)") }
+                return try Concat(axis: try integer("axis", default: 0, minimum: 0))
+            case "clip":
+                return try Clip(minimum: try number("min") ?? -.infinity, maximum: try number("max") ?? .infinity)
+            case "affine":
+                return try ElementwiseAffine(scale: try parameter("scale", required: false), shift: try parameter("shift", required: false))
+            case "pad":
+                guard let count = json["pads"]?.arrayValue?.count else { throw fail("needs \"pads\", zeros before then after each point axis") }
+                return try ZeroPad(pads: try integers("pads", count: count, default: [], minimum: 0))
+            case "reshape":
+                guard let count = json["shape"]?.arrayValue?.count else { throw fail("needs \"shape\", the new point shape") }
+                return try Reshape(shape: try integers("shape", count: count, default: [], minimum: 1))
             case "maxpool2d", "avgpool2d":
-                guard json["size"] != nil else { throw fail("needs \"size\", the pooling window's side") }
-                let size = try integer("size", default: 0, minimum: 1)
-                let stride = try integer("stride", default: size, minimum: 1)
-                return kind == "maxpool2d" ? try MaxPool2D(size: size, stride: stride) : try AvgPool2D(size: size, stride: stride)
+                let window: PoolingWindow
+                if json["kernel"] != nil {
+                    guard json["size"] == nil, json["stride"] == nil else { throw fail("give either \"size\" and \"stride\" or \"kernel\", \"strides\" and \"pads\", not both") }
+                    let kernel = try integers("kernel", count: 2, default: [], minimum: 1)
+                    window = try PoolingWindow(
+                        kernel: kernel, strides: try integers("strides", count: 2, default: kernel, minimum: 1),
+                        pads: try integers("pads", count: 4, default: [0, 0, 0, 0], minimum: 0), kind: kind)
+                } else {
+                    guard json["size"] != nil else { throw fail("needs \"size\", the pooling window's side") }
+                    guard json["strides"] == nil, json["pads"] == nil else { throw fail("\"strides\" and \"pads\" go with \"kernel\"; give \"kernel\" too") }
+                    let size = try integer("size", default: 0, minimum: 1)
+                    let stride = try integer("stride", default: size, minimum: 1)
+                    window = try PoolingWindow(kernel: [size, size], strides: [stride, stride], kind: kind)
+                }
+                if kind == "maxpool2d" { return MaxPool2D(window: window) }
+                guard let include = json["countIncludePad"].map({ $0.boolValue }) ?? false else { throw fail("\"countIncludePad\" must be true or false") }
+                return AvgPool2D(window: window, countIncludePad: include)
             default:
                 return Flatten()
             }
@@ -282,6 +366,24 @@ private struct LayerReader {
             throw fail("\"\(key)\" must be an integer ≥ \(minimum), found \(member)")
         }
         return n
+    }
+
+    /// Member `key` as a list of `count` integers ≥ `minimum`, or `value` when absent.
+    func integers(_ key: String, count: Int, default value: [Int], minimum: Int) throws(ModelError) -> [Int] {
+        guard let member = json[key] else { return value }
+        guard let list = member.arrayValue, list.count == count,
+              case let numbers = list.compactMap(\.intValue), numbers.count == count, numbers.allSatisfy({ $0 >= minimum && $0 <= 1 << 24 })
+        else {
+            throw fail("\"\(key)\" must be a list of \(count) integers ≥ \(minimum), found \(member)")
+        }
+        return numbers
+    }
+
+    /// Member `key` as a finite number, or nil when absent.
+    func number(_ key: String) throws(ModelError) -> Double? {
+        guard let member = json[key] else { return nil }
+        guard let value = member.doubleValue, value.isFinite else { throw fail("\"\(key)\" must be a finite number, found \(member)") }
+        return value
     }
 
     /// Loads a parameter file named by member `key`, checking that it stays inside the directory.

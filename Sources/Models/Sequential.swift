@@ -2,8 +2,8 @@ import Tensors
 
 /// A network that applies its layers in order, ending in a vector of logits.
 ///
-/// Each layer reads one earlier node — by default the previous layer's output — or, for an
-/// ``Add``, several (``inputs``): node 0 is the network's input and node k + 1 is layer k's
+/// Each layer reads one earlier node — by default the previous layer's output — or, for a
+/// ``MergeLayer`` (add, mul, concat), several (``inputs``): node 0 is the network's input and node k + 1 is layer k's
 /// output, so the layers are a graph in topological order and a chain is the special case.
 /// The graph is checked when the network is made: each layer must accept its inputs' shapes,
 /// and the last output must be a vector (the logits). So a network that exists always runs;
@@ -46,15 +46,16 @@ public struct Sequential: Sendable {
             guard !reads.isEmpty, reads.allSatisfy({ (0...index).contains($0) }) else {
                 throw ModelError("layer \(index) (\(layer.kind)) reads nodes \(reads); a layer reads the input (0) or earlier layers' outputs (1…\(index))")
             }
-            guard reads.count == 1 || layer is Add else {
-                throw ModelError("layer \(index) (\(layer.kind)) reads \(reads.count) nodes; only add reads more than one")
+            guard reads.count == 1 || layer is any MergeLayer else {
+                throw ModelError("layer \(index) (\(layer.kind)) reads \(reads.count) nodes; only add, mul and concat read more than one")
             }
             let readShapes = reads.map { $0 == 0 ? inputShape : shapes[$0 - 1] }
-            guard readShapes.allSatisfy({ $0 == readShapes[0] }) else {
-                throw ModelError("layer \(index) (\(layer.kind)) adds shapes \(readShapes); they must be equal")
-            }
             do {
-                shape = try layer.outputShape(for: readShapes[0])
+                if let merge = layer as? any MergeLayer {
+                    shape = try merge.outputShape(forInputs: readShapes)
+                } else {
+                    shape = try layer.outputShape(for: readShapes[0])
+                }
             } catch {
                 throw ModelError("layer \(index) (\(layer.kind)): \(error.description)")
             }
@@ -123,8 +124,8 @@ public struct Sequential: Sendable {
         outputs.reserveCapacity(layers.count + 1)
         for (index, layer) in layers.enumerated() {
             let reads = inputs[index]
-            if reads.count > 1, let add = layer as? Add {
-                outputs.append(add.forward(reads.map { outputs[$0] }))
+            if let merge = layer as? any MergeLayer {
+                outputs.append(merge.forward(reads.map { outputs[$0] }))
             } else {
                 outputs.append(layer.forward(outputs[reads[0]]))
             }
@@ -158,10 +159,10 @@ public struct Sequential: Sendable {
             let gradient = nodeGradients[index + 1] ?? Tensor(shape: activations[index + 1].shape, repeating: 0)
             nodeGradients[index + 1] = nil
             if parameters { parameterGradients[index] = layer.parameterGradients(input: activations[reads[0]], outputGradient: gradient) }
-            for source in reads {
-                let passed = reads.count > 1
-                    ? gradient
-                    : layer.inputGradient(input: activations[source], output: activations[index + 1], outputGradient: gradient, rule: rule)
+            let passedGradients = (layer as? any MergeLayer).map {
+                $0.inputGradients(inputs: reads.map { activations[$0] }, output: activations[index + 1], outputGradient: gradient)
+            } ?? [layer.inputGradient(input: activations[reads[0]], output: activations[index + 1], outputGradient: gradient, rule: rule)]
+            for (source, passed) in zip(reads, passedGradients) {
                 if let existing = nodeGradients[source] {
                     var sum = existing.scalars
                     passed.scalars.withUnsafeBufferPointer { g in

@@ -29,6 +29,41 @@ struct LayerCase: Sendable, CustomStringConvertible {
             LayerCase(description: "maxpool2d 3 s1 (overlapping)", layer: try MaxPool2D(size: 3, stride: 1), inputShape: [1, 5, 5]),
             LayerCase(description: "avgpool2d 2 s1", layer: try AvgPool2D(size: 2, stride: 1), inputShape: [2, 4, 5]),
             LayerCase(description: "flatten", layer: Flatten(), inputShape: [2, 3, 2]),
+            LayerCase(
+                description: "conv2d 3×2 strides (2, 1) pads (1, 0, 2, 1) dilations (2, 1) 2 groups",
+                layer: try Conv2D(
+                    weight: Tensor.normal(shape: [4, 2, 3, 2], using: &generator), bias: Tensor.normal(shape: [4], using: &generator),
+                    strides: [2, 1], pads: [1, 0, 2, 1], dilations: [2, 1], groups: 2),
+                inputShape: [4, 7, 5]),
+            LayerCase(
+                description: "conv2d depthwise 3×3 s2 p1",
+                layer: try Conv2D(weight: Tensor.normal(shape: [3, 1, 3, 3], using: &generator), bias: nil, strides: [2, 2], pads: [1, 1, 1, 1], groups: 3),
+                inputShape: [3, 5, 6]),
+            LayerCase(
+                description: "conv2d depthwise multiplier 2, 5×5 p2",
+                layer: Conv2D(inChannels: 2, outChannels: 4, kernelSize: 5, padding: 2, groups: 2, using: &generator), inputShape: [2, 5, 5]),
+            LayerCase(
+                description: "maxpool2d 3×2 strides (2, 1) pads (1, 1, 1, 0)",
+                layer: MaxPool2D(window: try PoolingWindow(kernel: [3, 2], strides: [2, 1], pads: [1, 1, 1, 0], kind: "maxpool2d")), inputShape: [2, 5, 4]),
+            LayerCase(
+                description: "avgpool2d 3×3 s2 p1 count_include_pad",
+                layer: AvgPool2D(window: try PoolingWindow(kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], kind: "avgpool2d"), countIncludePad: true),
+                inputShape: [2, 5, 6]),
+            LayerCase(
+                description: "avgpool2d 2×3 strides (1, 2) pads (1, 0, 0, 2) excluding the padding",
+                layer: AvgPool2D(window: try PoolingWindow(kernel: [2, 3], strides: [1, 2], pads: [1, 0, 0, 2], kind: "avgpool2d"), countIncludePad: false),
+                inputShape: [1, 4, 5]),
+            LayerCase(description: "clip [−0.5, 1]", layer: try Clip(minimum: -0.5, maximum: 1), inputShape: [13]),
+            LayerCase(
+                description: "affine per channel [C, 1, 1]",
+                layer: try ElementwiseAffine(scale: Tensor.normal(shape: [3, 1, 1], using: &generator), shift: Tensor.normal(shape: [3, 1, 1], using: &generator)),
+                inputShape: [3, 2, 4]),
+            LayerCase(
+                description: "affine by a row [W] and a scalar shift",
+                layer: try ElementwiseAffine(scale: Tensor.normal(shape: [4], using: &generator), shift: Tensor.normal(shape: [1], using: &generator)),
+                inputShape: [2, 3, 4]),
+            LayerCase(description: "zero pad (0, 1, 2) before, (1, 0, 3) after", layer: try ZeroPad(pads: [0, 1, 2, 1, 0, 3]), inputShape: [2, 3, 2]),
+            LayerCase(description: "reshape [2, 3, 4] → [6, 4]", layer: try Reshape(shape: [6, 4]), inputShape: [2, 3, 4]),
         ]
     }
 }

@@ -21,6 +21,28 @@ struct ModelDirectoryTests {
         #expect(loaded.parameters == network.parameters)
     }
 
+    @Test("A graph of every merge and general layer is written as version 2 and read back with the same logits and layers")
+    func graphRoundTrip() throws {
+        let network = try GraphOperationTests.everyOperationNetwork()
+        let directory = try FixturePaths.temporaryDirectory("model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ModelDirectory.save(network, to: directory)
+        let manifest = try JSONValue.parse(String(decoding: try Data(contentsOf: directory.appendingPathComponent("model.json")), as: UTF8.self))
+        #expect(manifest["version"]?.intValue == ModelDirectory.graphFormatVersion)
+        let loaded = try ModelDirectory.load(directory)
+        var generator = Seeds.generator(1101)
+        let batch = Tensor.normal(shape: [3] + network.inputShape, using: &generator)
+        #expect(try loaded.logits(for: batch) == network.logits(for: batch))
+        #expect(loaded.layers.map(\.kind) == network.layers.map(\.kind))
+        #expect(loaded.inputs == network.inputs)
+        #expect(loaded.parameters == network.parameters)
+        let convolutions = zip(loaded.layers, network.layers).compactMap { pair -> Bool? in
+            guard let a = pair.0 as? Conv2D, let b = pair.1 as? Conv2D else { return nil }
+            return a.strides == b.strides && a.pads == b.pads && a.dilations == b.dilations && a.groups == b.groups
+        }
+        #expect(convolutions == [true, true])
+    }
+
     @Test("Leaky ReLU's slope and pooling strides survive a round trip")
     func attributes() throws {
         let network = try Sequential(inputShape: [1, 6, 6], layers: [
@@ -81,6 +103,21 @@ struct BrokenModel: Sendable, CustomStringConvertible {
         BrokenModel(description: "pool without size", json: manifest(inputShape: "[1, 4, 4]", layers: #"{"kind": "avgpool2d"}"#), phrase: "needs \"size\""),
         BrokenModel(description: "kind is not a string", json: manifest(layers: #"{"kind": 3}"#), phrase: "needs a \"kind\" string"),
         BrokenModel(description: "conv on a vector", json: manifest(layers: #"{"kind": "conv2d", "weight": "c.npy"}"#), weights: ["c.npy": Tensor(zeros: [2, 1, 3, 3])], phrase: "conv2d expects points of shape [channels, height, width]"),
+        BrokenModel(
+            description: "version 2 kinds in a version 1 file", json: manifest(inputShape: "[2, 3]", layers: #"{"kind": "clip", "min": 0}, {"kind": "flatten"}"#),
+            phrase: "unknown layer kind \"clip\""),
+        BrokenModel(
+            description: "both stride and strides",
+            json: manifest(inputShape: "[1, 4, 4]", layers: #"{"kind": "conv2d", "weight": "c.npy", "stride": 1, "strides": [1, 1]}, {"kind": "flatten"}"#).replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2"),
+            weights: ["c.npy": Tensor(zeros: [2, 1, 3, 3])], phrase: "not both"),
+        BrokenModel(
+            description: "groups that do not divide the channels",
+            json: manifest(inputShape: "[3, 4, 4]", layers: #"{"kind": "conv2d", "weight": "c.npy", "groups": 2}, {"kind": "flatten"}"#).replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2"),
+            weights: ["c.npy": Tensor(zeros: [2, 1, 3, 3])], phrase: "expects 2 input channels"),
+        BrokenModel(
+            description: "a pad as large as the pooling window",
+            json: manifest(inputShape: "[1, 4, 4]", layers: #"{"kind": "maxpool2d", "kernel": [2, 2], "pads": [2, 0, 0, 0]}, {"kind": "flatten"}"#).replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2"),
+            phrase: "smaller than the 2×2 window"),
         BrokenModel(description: "weight of the wrong rank", json: manifest(layers: #"{"kind": "conv2d", "weight": "w.npy"}"#), weights: denseWeights, phrase: "conv2d weight must have shape"),
     ]
 }

@@ -1,38 +1,63 @@
 import Tensors
 
-/// The elementwise sum of two or more tensors of one shape: a residual connection
-/// (ONNX `Add`; a ResNet block's x + F(x)). A ``Sequential`` network whose layers name their
-/// inputs (``Sequential/inputs``) evaluates it on every node it reads.
+/// The elementwise sum of two or more nodes: a residual connection (a ResNet block's
+/// x + F(x); ONNX `Add`), with NumPy broadcasting of the point shapes.
 ///
-///     forward   y = Σ_j x_j
-///     backward  ∂L/∂x_j = ∂L/∂y for every j
+///     forward   y = Σ_j x_j   (each x_j broadcast to y's shape)
+///     backward  ∂L/∂x_j = ∂L/∂y summed over the elements x_j was broadcast to
 ///
-/// Read with a single input (the ``Layer`` protocol's unary form) it is the identity, the sum
-/// of one tensor.
-public struct Add: Layer {
+/// Read with a single input it is the identity.
+public struct Add: MergeLayer {
     /// An addition layer.
     public init() {}
 
     /// "add"
     public var kind: String { "add" }
 
-    /// The shape is unchanged.
-    public func outputShape(for inputShape: [Int]) throws(ModelError) -> [Int] { inputShape }
-
-    /// The sum of one tensor: itself.
-    public func forward(_ input: Tensor) -> Tensor { input }
-
-    /// ∂L/∂x = ∂L/∂y.
-    public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor { outputGradient }
+    /// The inputs' common (broadcast) shape.
+    public func outputShape(forInputs inputShapes: [[Int]]) throws(ModelError) -> [Int] {
+        guard let shape = Broadcasting.shape(inputShapes) else {
+            throw ModelError("add cannot broadcast shapes \(inputShapes) together; each axis must match or be 1")
+        }
+        return shape
+    }
 
     /// Σ_j x_j, summed left to right (the inputs in the order the layer names them).
     public func forward(_ inputs: [Tensor]) -> Tensor {
-        var sum = inputs[0].scalars
-        for other in inputs.dropFirst() {
-            other.scalars.withUnsafeBufferPointer { x in
-                for i in sum.indices { sum[i] += x[i] }
+        let pointShape = Broadcasting.shape(inputs.map(\.pointShape))!
+        let batch = inputs[0].batchCount
+        if inputs.allSatisfy({ $0.pointShape == pointShape }) {
+            var sum = inputs[0].scalars
+            for other in inputs.dropFirst() {
+                other.scalars.withUnsafeBufferPointer { x in
+                    for i in sum.indices { sum[i] += x[i] }
+                }
+            }
+            return Tensor(shape: inputs[0].shape, scalars: sum)
+        }
+        let count = Tensor.elementCount(of: pointShape)
+        var sum = [Double](repeating: 0, count: batch * count)
+        for (j, input) in inputs.enumerated() {
+            let indices = Broadcasting.sourceIndices(of: input.pointShape, in: pointShape)
+            let inCount = input.count / max(batch, 1)
+            input.scalars.withUnsafeBufferPointer { x in
+                for b in 0..<batch {
+                    for k in 0..<count {
+                        let value = x[b * inCount + indices[k]]
+                        sum[b * count + k] = j == 0 ? value : sum[b * count + k] + value
+                    }
+                }
             }
         }
-        return Tensor(shape: inputs[0].shape, scalars: sum)
+        return Tensor(shape: [batch] + pointShape, scalars: sum)
+    }
+
+    /// ∂L/∂y for every input, summed back onto inputs that were broadcast.
+    public func inputGradients(inputs: [Tensor], output: Tensor, outputGradient: Tensor) -> [Tensor] {
+        inputs.map { input in
+            input.pointShape == output.pointShape
+                ? outputGradient
+                : Broadcasting.reduce(outputGradient, to: input.pointShape, indices: Broadcasting.sourceIndices(of: input.pointShape, in: output.pointShape))
+        }
     }
 }

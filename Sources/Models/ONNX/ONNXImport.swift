@@ -3,19 +3,22 @@ import Foundation
 import Tensors
 
 /// An ONNX model as a ``Sequential`` network: each node reads earlier nodes' outputs and
-/// constant weights, and becomes one of the layers `Sequential` has; an `Add` of two computed
-/// tensors is a residual connection (``Add``).
+/// constant weights, and becomes one of the layers `Sequential` has; an `Add`, `Mul` or
+/// `Concat` of computed tensors is a node of the graph that reads several (a residual
+/// connection, a gate, joined channels).
 ///
 /// | ONNX (opsets 11–21) | layer |
 /// |---|---|
-/// | Conv (equal strides and pads on both axes, or auto_pad VALID / SAME_* at stride 1 with an odd kernel; no dilation, one group) | conv2d |
-/// | Gemm (transA 0; transB either; alpha, beta folded), MatMul by a constant, then Add of a constant | dense |
-/// | Add of two computed tensors of one shape | add (a residual connection) |
-/// | BatchNormalization (inference) directly after a Conv or dense | folded into it: W′ = γ/√(σ² + ε) ⊙ W, b′ = γ (b − μ)/√(σ² + ε) + β |
-/// | Relu, LeakyRelu, Sigmoid, Tanh, Softplus | the activation |
-/// | MaxPool, AveragePool (square window, equal strides, no padding, no ceil mode); GlobalAveragePool on a square map | maxpool2d, avgpool2d |
-/// | Flatten (axis 1); Reshape to a constant [batch, −1] | flatten |
-/// | Identity, Dropout | nothing |
+/// | Conv (per-axis strides and pads, dilations, group, auto_pad NOTSET / VALID / SAME_UPPER / SAME_LOWER) | conv2d |
+/// | Gemm (transA 0; transB either; alpha, beta folded), MatMul by a constant 2-D matrix, then Add of a constant | dense |
+/// | Add, Mul of computed tensors (broadcast); Concat of computed tensors (not along the batch) | add, mul, concat |
+/// | Add, Sub, Mul, Div by a constant (broadcast over the point) | affine (an Add after a dense layer becomes its bias) |
+/// | BatchNormalization (inference) | folded into the Conv or dense before it, W′ = γ/√(σ² + ε) ⊙ W, b′ = γ (b − μ)/√(σ² + ε) + β, when only it reads that layer; else affine |
+/// | Relu, LeakyRelu, Sigmoid, Tanh, Softplus; Clip (constant min and max) | the activation; clip |
+/// | MaxPool, AveragePool (per-axis window, strides, pads, count_include_pad, auto_pad; ceil_mode 0); GlobalAveragePool | maxpool2d, avgpool2d |
+/// | Pad (constant mode, value 0, not along the batch) | pad |
+/// | Flatten (axis 1); Reshape to a constant shape (the batch kept) | flatten, reshape |
+/// | Identity, Dropout (inference) | nothing |
 /// | a trailing Softmax or LogSoftmax | removed, with a warning: the network ends in logits, and the output kind chooses |
 ///
 /// Weights stored as FLOAT are converted to Double exactly. Everything else is refused when
@@ -66,8 +69,9 @@ public enum ONNXImport {
 
         // Every unsupported op, named with its node, before anything else is said.
         let known: Set<String> = [
-            "Conv", "Gemm", "MatMul", "Add", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "MaxPool", "AveragePool",
-            "GlobalAveragePool", "Flatten", "Reshape", "Identity", "Dropout", "Softmax", "LogSoftmax", "Constant",
+            "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Concat", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
+            "Softplus", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Pad", "Flatten", "Reshape", "Identity", "Dropout", "Softmax",
+            "LogSoftmax", "Constant",
         ]
         let unsupported = graph.nodes.filter { !known.contains($0.opType) || !($0.domain.isEmpty || $0.domain == "ai.onnx") }
         if !unsupported.isEmpty {
@@ -113,8 +117,8 @@ public enum ONNXImport {
                 reads.append(source)
             }
             guard !reads.isEmpty else { throw ModelError("\(label) reads only constants; this loader builds layers of the input") }
-            guard reads.count == 1 || node.opType == "Add" else {
-                throw ModelError("\(label) combines \(reads.count) computed tensors; only Add does here")
+            guard reads.count == 1 || ["Add", "Mul", "Concat"].contains(node.opType) else {
+                throw ModelError("\(label) combines \(reads.count) computed tensors; only Add, Mul and Concat do here")
             }
             let source = reads[0]
             /// The layer that computed node `source`, when it is the last one and only this node reads it.
@@ -143,7 +147,7 @@ public enum ONNXImport {
             case "Softplus": layer = ActivationLayer(.softplus)
             case "Conv":
                 guard let w = try weight(1) else { throw ModelError("\(label) has no weight") }
-                layer = try convolution(node, label: label, weight: w, bias: try weight(2))
+                layer = try convolution(node, label: label, weight: w, bias: try weight(2), inputShape: shapes[source])
             case "Gemm":
                 if try int(node, "transA", default: 0) != 0 { throw ModelError("\(label) has transA = 1; this loader reads Gemm(x, W) with x the activations") }
                 guard let b = try weight(1) else { throw ModelError("\(label) has no weight") }
@@ -164,41 +168,80 @@ public enum ONNXImport {
             case "Add" where reads.count > 1:
                 layer = Add()
                 layerReads = reads
-            case "Add":
+            case "Mul" where reads.count > 1:
+                layer = Multiply()
+                layerReads = reads
+            case "Concat":
+                let rank = shapes[source].count + 1
+                let axis = try int(node, "axis", default: 1)
+                let normalized = axis < 0 ? Int(axis) + rank : Int(axis)
+                guard normalized >= 1, normalized < rank else { throw ModelError("\(label): axis \(axis) must be an axis of the point, not the batch") }
+                layer = try Concat(axis: normalized - 1)
+                layerReads = reads
+            case "Add", "Sub", "Mul", "Div":
+                let position = node.inputs.firstIndex { constants[$0] != nil } ?? 1
+                guard let c = try weight(position) else { throw ModelError("\(label) has no constant operand") }
                 // A constant added to a dense layer's output (read by nothing else) is its bias.
-                let constantInput = node.inputs.first { constants[$0] != nil }.flatMap { constants[$0] }
-                guard let at = foldable(), var dense = layers[at] as? Dense, let c = constantInput, c.values.count == dense.outputCount else {
-                    throw ModelError("\(label): adding a constant is supported only as a dense layer's bias (a constant of its output size)")
+                if node.opType == "Add", let at = foldable(), var dense = layers[at] as? Dense, c.values.count == dense.outputCount {
+                    let previous = dense.bias?.scalars ?? [Double](repeating: 0, count: dense.outputCount)
+                    dense.bias = Tensor(shape: [dense.outputCount], scalars: zip(previous, c.values).map { $0 + $1 })
+                    layers[at] = dense
+                    nodeOf[output] = source
+                    continue
                 }
-                let previous = dense.bias?.scalars ?? [Double](repeating: 0, count: dense.outputCount)
-                dense.bias = Tensor(shape: [dense.outputCount], scalars: zip(previous, c.values).map { $0 + $1 })
-                layers[at] = dense
-                nodeOf[output] = source
-                continue
+                let constant = try pointConstant(c, pointRank: shapes[source].count, label: label)
+                let negated = Tensor(shape: constant.shape, scalars: constant.scalars.map { -$0 })
+                switch (node.opType, position) {
+                case ("Add", _): layer = try ElementwiseAffine(scale: nil, shift: constant)
+                case ("Mul", _): layer = try ElementwiseAffine(scale: constant, shift: nil)
+                case ("Sub", 1): layer = try ElementwiseAffine(scale: nil, shift: negated)
+                case ("Sub", _): layer = try ElementwiseAffine(scale: Tensor(shape: [1], repeating: -1), shift: constant)
+                case ("Div", 1): layer = try ElementwiseAffine(scale: Tensor(shape: constant.shape, scalars: constant.scalars.map { 1 / $0 }), shift: nil)
+                default: throw ModelError("\(label) divides a constant by the activations, which is not supported")
+                }
             case "BatchNormalization":
-                guard let at = foldable() else {
-                    throw ModelError("\(label) does not directly follow a Conv or dense layer whose output only it reads; a free-standing BatchNormalization is not supported yet")
+                if let at = foldable(), layers[at] is Conv2D || layers[at] is Dense {
+                    layers[at] = try foldBatchNorm(node, label: label, into: layers[at], weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+                    nodeOf[output] = source
+                    continue
                 }
-                layers[at] = try foldBatchNorm(node, label: label, into: layers[at], weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
-                nodeOf[output] = source
-                continue
+                layer = try batchNormAffine(node, label: label, pointShape: shapes[source], weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+            case "Clip":
+                func bound(_ position: Int, _ name: String) throws(ModelError) -> Double? {
+                    guard position < node.inputs.count, !node.inputs[position].isEmpty else {
+                        guard let attribute = node.attribute(name), case .float(let x) = attribute.value else { return nil }
+                        return x
+                    }
+                    guard let t = constants[node.inputs[position]], t.values.count == 1 else { throw ModelError("\(label): its \(name) must be a constant scalar") }
+                    return t.values[0]
+                }
+                layer = try Clip(minimum: try bound(1, "min") ?? -.infinity, maximum: try bound(2, "max") ?? .infinity)
+            case "Pad":
+                layer = try zeroPad(node, label: label, constants: constants, pointRank: shapes[source].count)
             case "MaxPool", "AveragePool":
-                let (size, stride) = try pooling(node, label: label)
-                layer = node.opType == "MaxPool" ? try MaxPool2D(size: size, stride: stride) : try AvgPool2D(size: size, stride: stride)
+                let window = try pooling(node, label: label, inputShape: shapes[source])
+                if node.opType == "MaxPool" {
+                    layer = MaxPool2D(window: window)
+                } else {
+                    layer = AvgPool2D(window: window, countIncludePad: try int(node, "count_include_pad", default: 0) != 0)
+                }
             case "GlobalAveragePool":
                 let shape = shapes[source]
-                guard shape.count == 3, shape[1] == shape[2] else { throw ModelError("\(label): the map is \(shape); a global pool is supported on square maps") }
-                layer = try AvgPool2D(size: shape[1], stride: shape[1])
+                guard shape.count == 3 else { throw ModelError("\(label): the map is \(shape); a global pool takes [channels, height, width]") }
+                layer = AvgPool2D(window: try PoolingWindow(kernel: [shape[1], shape[2]], strides: [shape[1], shape[2]], kind: "avgpool2d"), countIncludePad: false)
             case "Flatten":
                 guard try int(node, "axis", default: 1) == 1 else { throw ModelError("\(label): only axis 1 is supported") }
                 if shapes[source].count > 1 { layer = Flatten() }
             case "Reshape":
-                guard let target = constants[node.inputs.count > 1 ? node.inputs[1] : ""], target.integers.count == 2,
-                    target.integers[1] == -1 || target.integers[1] == Int64(Tensor.elementCount(of: shapes[source]))
-                else {
-                    throw ModelError("\(label): only a reshape to a constant [batch, −1] (a flatten) is supported")
+                guard let target = constants[node.inputs.count > 1 ? node.inputs[1] : ""], target.integers.count >= 2 else {
+                    throw ModelError("\(label): only a reshape to a constant shape (the batch first) is supported")
                 }
-                if shapes[source].count > 1 { layer = Flatten() }
+                let pointShape = try reshaped(shapes[source], to: Array(target.integers.dropFirst()), label: label)
+                if pointShape.count == 1 {
+                    if shapes[source].count > 1 { layer = Flatten() }
+                } else if pointShape != shapes[source] {
+                    layer = try Reshape(shape: pointShape)
+                }
             case "Softmax", "LogSoftmax":
                 guard index == graph.nodes.count - 1, source == layers.count else { throw ModelError("\(label): a \(node.opType) is supported only as the last node") }
                 warnings.append("the model's trailing \(node.opType) (node \(node.label)) was removed: the network ends in logits, and --output chooses logit, probability or log-probability")
@@ -212,8 +255,15 @@ public enum ONNXImport {
                 continue
             }
             let readShapes = layerReads.map { shapes[$0] }
-            guard readShapes.allSatisfy({ $0 == readShapes[0] }) else { throw ModelError("\(label) adds tensors of shapes \(readShapes); they must be equal (no broadcasting)") }
-            do { shapes.append(try layer.outputShape(for: readShapes[0])) } catch { throw ModelError("\(label): \(error.description)") }
+            do {
+                if let merge = layer as? any MergeLayer {
+                    shapes.append(try merge.outputShape(forInputs: readShapes))
+                } else {
+                    shapes.append(try layer.outputShape(for: readShapes[0]))
+                }
+            } catch {
+                throw ModelError("\(label): \(error.description)")
+            }
             layers.append(layer)
             sources.append(layerReads)
             nodeOf[output] = layers.count
@@ -268,49 +318,147 @@ public enum ONNXImport {
         return xs
     }
 
-    /// Conv with one stride and one symmetric padding on both axes.
-    private static func convolution(_ node: ONNXNode, label: String, weight: ONNXTensor, bias: ONNXTensor?) throws(ModelError) -> Conv2D {
-        guard weight.dims.count == 4 else { throw ModelError("\(label): weight '\(weight.name)' has dims \(weight.dims); a 2-D convolution's are [out, in, kh, kw]") }
-        if case let group = try int(node, "group", default: 1), group != 1 { throw ModelError("\(label): attribute group = \(group) is not supported yet (one group only)") }
-        if let dilations = try ints(node, "dilations"), dilations.contains(where: { $0 != 1 }) { throw ModelError("\(label): attribute dilations \(dilations) is not supported (1 only)") }
-        let strides = try ints(node, "strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1] else { throw ModelError("\(label): attribute strides \(strides) must be equal on both axes") }
-        var padding = 0
+    /// The pads (top, left, bottom, right) of `auto_pad` for an input of `size` (height, width):
+    /// SAME_* pads so that the output is ⌈size/stride⌉, the odd pixel at the end (UPPER) or the
+    /// start (LOWER); VALID and NOTSET (with `pads` absent) pad nothing.
+    private static func pads(
+        _ node: ONNXNode, label: String, kernel: [Int], strides: [Int], dilations: [Int], size: [Int]
+    ) throws(ModelError) -> [Int] {
         var autoPad = "NOTSET"
-        if case .string(let s)? = node.attribute("auto_pad")?.value { autoPad = s }
+        if case .string(let text)? = node.attribute("auto_pad")?.value { autoPad = text }
         switch autoPad {
         case "NOTSET":
             let pads = try ints(node, "pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, Set(pads).count == 1 else { throw ModelError("\(label): attribute pads \(pads) must be equal on all four sides") }
-            padding = Int(pads[0])
-        case "VALID": padding = 0
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 && $0 <= 1 << 20 }) else { throw ModelError("\(label): attribute pads \(pads) must be four values ≥ 0") }
+            return pads.map { Int($0) }
+        case "VALID": return [0, 0, 0, 0]
         case "SAME_UPPER", "SAME_LOWER":
-            let (kh, kw) = (weight.dims[2], weight.dims[3])
-            guard strides[0] == 1, kh == kw, kh % 2 == 1 else { throw ModelError("\(label): auto_pad \(autoPad) is supported at stride 1 with an odd square kernel") }
-            padding = Int(kh - 1) / 2
+            var result = [0, 0, 0, 0]
+            for axis in 0..<2 {
+                let outSize = (size[axis] + strides[axis] - 1) / strides[axis]
+                let total = max(0, (outSize - 1) * strides[axis] + (kernel[axis] - 1) * dilations[axis] + 1 - size[axis])
+                let small = total / 2
+                (result[axis], result[axis + 2]) = autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small)
+            }
+            return result
         default: throw ModelError("\(label): auto_pad \(autoPad) is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER")
         }
+    }
+
+    /// Two positive integers from attribute `name`, or `value` when it is absent.
+    private static func pair(_ node: ONNXNode, _ name: String, label: String, default value: [Int]) throws(ModelError) -> [Int] {
+        guard let values = try ints(node, name) else { return value }
+        guard values.count == 2, values.allSatisfy({ $0 >= 1 && $0 <= 1 << 20 }) else { throw ModelError("\(label): attribute \(name) \(values) must be two values ≥ 1 (a 2-D op)") }
+        return values.map { Int($0) }
+    }
+
+    /// Conv: strides, pads (or auto_pad), dilations and group as ONNX gives them.
+    private static func convolution(
+        _ node: ONNXNode, label: String, weight: ONNXTensor, bias: ONNXTensor?, inputShape: [Int]
+    ) throws(ModelError) -> Conv2D {
+        guard weight.dims.count == 4 else { throw ModelError("\(label): weight '\(weight.name)' has dims \(weight.dims); a 2-D convolution's are [out, in/group, kh, kw]") }
+        guard inputShape.count == 3 else { throw ModelError("\(label): reads points of shape \(inputShape); a 2-D convolution reads [channels, height, width]") }
+        let kernel = [Int(weight.dims[2]), Int(weight.dims[3])]
+        let strides = try pair(node, "strides", label: label, default: [1, 1])
+        let dilations = try pair(node, "dilations", label: label, default: [1, 1])
+        let group = try int(node, "group", default: 1)
+        guard group >= 1, group <= 1 << 20 else { throw ModelError("\(label): attribute group = \(group) must be ≥ 1") }
+        let padding = try pads(node, label: label, kernel: kernel, strides: strides, dilations: dilations, size: [inputShape[1], inputShape[2]])
         let w = Tensor(shape: weight.dims.map { Int($0) }, scalars: weight.values)
         let b = bias.map { Tensor(shape: [$0.values.count], scalars: $0.values) }
-        do { return try Conv2D(weight: w, bias: b, stride: Int(strides[0]), padding: padding) } catch { throw ModelError("\(label): \(error.description)") }
+        do {
+            return try Conv2D(weight: w, bias: b, strides: strides, pads: padding, dilations: dilations, groups: Int(group))
+        } catch {
+            throw ModelError("\(label): \(error.description)")
+        }
     }
 
-    /// A square window with equal strides and no padding.
-    private static func pooling(_ node: ONNXNode, label: String) throws(ModelError) -> (size: Int, stride: Int) {
-        guard let kernel = try ints(node, "kernel_shape"), kernel.count == 2, kernel[0] == kernel[1] else { throw ModelError("\(label): kernel_shape must be square") }
-        let strides = try ints(node, "strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1] else { throw ModelError("\(label): strides \(strides) must be equal on both axes") }
-        if let pads = try ints(node, "pads"), pads.contains(where: { $0 != 0 }) { throw ModelError("\(label): padding \(pads) is not supported yet") }
-        if try int(node, "ceil_mode", default: 0) != 0 { throw ModelError("\(label): ceil_mode 1 is not supported") }
-        if let dilations = try ints(node, "dilations"), dilations.contains(where: { $0 != 1 }) { throw ModelError("\(label): dilations \(dilations) are not supported") }
-        if case .string(let s)? = node.attribute("auto_pad")?.value, s != "NOTSET" && s != "VALID" { throw ModelError("\(label): auto_pad \(s) is not supported for pooling") }
-        return (Int(kernel[0]), Int(strides[0]))
+    /// MaxPool or AveragePool's windows.
+    private static func pooling(_ node: ONNXNode, label: String, inputShape: [Int]) throws(ModelError) -> PoolingWindow {
+        guard inputShape.count == 3 else { throw ModelError("\(label): reads points of shape \(inputShape); 2-D pooling reads [channels, height, width]") }
+        let kernel = try pair(node, "kernel_shape", label: label, default: [])
+        guard kernel.count == 2 else { throw ModelError("\(label): kernel_shape is missing") }
+        let strides = try pair(node, "strides", label: label, default: [1, 1])
+        if try int(node, "ceil_mode", default: 0) != 0 { throw ModelError("\(label): ceil_mode 1 is not supported (export with ceil_mode=False)") }
+        if try pair(node, "dilations", label: label, default: [1, 1]) != [1, 1] { throw ModelError("\(label): dilated pooling is not supported") }
+        let padding = try pads(node, label: label, kernel: kernel, strides: strides, dilations: [1, 1], size: [inputShape[1], inputShape[2]])
+        do { return try PoolingWindow(kernel: kernel, strides: strides, pads: padding, kind: node.opType) } catch { throw ModelError("\(label): \(error.description)") }
     }
 
-    /// Inference BatchNormalization folded into the conv or dense before it.
-    private static func foldBatchNorm(
-        _ node: ONNXNode, label: String, into previous: (any Layer)?, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
-    ) throws(ModelError) -> any Layer {
+    /// A constant operand as a tensor broadcast over one point: its shape without a leading
+    /// batch axis of 1.
+    private static func pointConstant(_ c: ONNXTensor, pointRank: Int, label: String) throws(ModelError) -> Tensor {
+        var dims = c.dims.map { Int($0) }
+        if dims.count == pointRank + 1 {
+            guard dims[0] == 1 else { throw ModelError("\(label): constant '\(c.name)' has dims \(c.dims), which vary along the batch") }
+            dims.removeFirst()
+        }
+        guard dims.count <= pointRank else { throw ModelError("\(label): constant '\(c.name)' has dims \(c.dims), more axes than the activations") }
+        return Tensor(shape: dims, scalars: c.values)
+    }
+
+    /// The point shape a Reshape's constant `target` (without its batch entry) gives points of
+    /// `shape`: 0 copies the size at that axis, −1 takes what is left.
+    private static func reshaped(_ shape: [Int], to target: [Int64], label: String) throws(ModelError) -> [Int] {
+        let count = Tensor.elementCount(of: shape)
+        var result: [Int] = []
+        var free: Int?
+        for (axis, size) in target.enumerated() {
+            switch size {
+            case 0:
+                guard axis < shape.count else { throw ModelError("\(label): shape entry 0 copies axis \(axis + 1), which the input lacks") }
+                result.append(shape[axis])
+            case -1:
+                guard free == nil else { throw ModelError("\(label): the shape has two −1 entries") }
+                free = axis
+                result.append(1)
+            case 1...Int64(Sequential.maximumValuesPerPoint): result.append(Int(size))
+            default: throw ModelError("\(label): shape entry \(size) is not a size, 0 or −1")
+            }
+        }
+        let known = Tensor.elementCount(of: result)
+        if let free {
+            guard count % known == 0 else { throw ModelError("\(label): cannot reshape \(shape) to \(target)") }
+            result[free] = count / known
+        }
+        guard Tensor.elementCount(of: result) == count else { throw ModelError("\(label): cannot reshape \(shape) (\(count) values) to \(target)") }
+        return result
+    }
+
+    /// Pad in constant mode with value 0, nothing added along the batch.
+    private static func zeroPad(_ node: ONNXNode, label: String, constants: [String: ONNXTensor], pointRank: Int) throws(ModelError) -> ZeroPad {
+        if case .string(let mode)? = node.attribute("mode")?.value, mode != "constant" { throw ModelError("\(label): mode \(mode) is not supported (constant only)") }
+        guard node.inputs.count > 1, let pads = constants[node.inputs[1]] else { throw ModelError("\(label): its pads must be a constant input") }
+        if node.inputs.count > 2, !node.inputs[2].isEmpty {
+            guard let value = constants[node.inputs[2]], value.values.allSatisfy({ $0 == 0 }) else { throw ModelError("\(label): only a constant value of 0 is supported") }
+        }
+        if node.inputs.count > 3, !node.inputs[3].isEmpty { throw ModelError("\(label): the axes input is not supported; give pads for every axis") }
+        let rank = pointRank + 1
+        let all = pads.integers
+        guard all.count == 2 * rank, all[0] == 0, all[rank] == 0, all.allSatisfy({ $0 >= 0 && $0 <= 1 << 20 }) else {
+            throw ModelError("\(label): pads \(all) must be \(2 * rank) values ≥ 0, with none along the batch")
+        }
+        let point = Array(all[1..<rank]) + Array(all[(rank + 1)...])
+        do { return try ZeroPad(pads: point.map { Int($0) }) } catch { throw ModelError("\(label): \(error.description)") }
+    }
+
+    /// A free-standing inference BatchNormalization: x ⊙ a + b per channel, a = γ/√(σ² + ε),
+    /// b = β − μ·a.
+    private static func batchNormAffine(
+        _ node: ONNXNode, label: String, pointShape: [Int], weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
+    ) throws(ModelError) -> ElementwiseAffine {
+        let (scale, shift) = try batchNormCoefficients(node, label: label, weights: weights)
+        guard let channels = pointShape.first, channels == scale.count else {
+            throw ModelError("\(label) has \(scale.count) channels but its input has shape \(pointShape)")
+        }
+        let shape = [channels] + [Int](repeating: 1, count: pointShape.count - 1)
+        return try ElementwiseAffine(scale: Tensor(shape: shape, scalars: scale), shift: Tensor(shape: shape, scalars: shift))
+    }
+
+    /// a = γ/√(σ² + ε) and b = β − μ·a of an inference BatchNormalization.
+    private static func batchNormCoefficients(
+        _ node: ONNXNode, label: String, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
+    ) throws(ModelError) -> (scale: [Double], shift: [Double]) {
         if try int(node, "training_mode", default: 0) != 0 { throw ModelError("\(label) is in training mode; export the model in eval mode") }
         guard let gamma = weights.0, let beta = weights.1, let mean = weights.2, let variance = weights.3 else {
             throw ModelError("\(label) needs constant scale, bias, mean and variance")
@@ -319,24 +467,36 @@ public enum ONNXImport {
         let channels = gamma.values.count
         guard [beta, mean, variance].allSatisfy({ $0.values.count == channels }) else { throw ModelError("\(label): its four parameters differ in length") }
         let scale = (0..<channels).map { gamma.values[$0] / (variance.values[$0] + epsilon).squareRoot() }
+        return (scale, (0..<channels).map { beta.values[$0] - mean.values[$0] * scale[$0] })
+    }
+
+    /// Inference BatchNormalization folded into the conv or dense before it:
+    /// W′ = a ⊙ W (per output channel), b′ = a·(b − μ) + β.
+    private static func foldBatchNorm(
+        _ node: ONNXNode, label: String, into previous: any Layer, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
+    ) throws(ModelError) -> any Layer {
+        let (scale, _) = try batchNormCoefficients(node, label: label, weights: weights)
+        let (mean, beta) = (weights.2!.values, weights.1!.values)
+        let channels = scale.count
         func folded(_ w: Tensor, _ b: Tensor?) throws(ModelError) -> (Tensor, Tensor) {
             guard w.shape[0] == channels else { throw ModelError("\(label) has \(channels) channels but the layer before it has \(w.shape[0])") }
             let per = w.count / channels
             var scalars = w.scalars
             for c in 0..<channels { for k in 0..<per { scalars[c * per + k] *= scale[c] } }
             let oldBias = b?.scalars ?? [Double](repeating: 0, count: channels)
-            let bias = (0..<channels).map { scale[$0] * (oldBias[$0] - mean.values[$0]) + beta.values[$0] }
+            let bias = (0..<channels).map { scale[$0] * (oldBias[$0] - mean[$0]) + beta[$0] }
             return (Tensor(shape: w.shape, scalars: scalars), Tensor(shape: [channels], scalars: bias))
         }
-        switch previous {
-        case let conv as Conv2D:
-            let (w, b) = try folded(conv.weight, conv.bias)
-            do { return try Conv2D(weight: w, bias: b, stride: conv.stride, padding: conv.padding) } catch { throw ModelError("\(label): \(error.description)") }
-        case let dense as Dense:
+        do {
+            if let conv = previous as? Conv2D {
+                let (w, b) = try folded(conv.weight, conv.bias)
+                return try Conv2D(weight: w, bias: b, strides: conv.strides, pads: conv.pads, dilations: conv.dilations, groups: conv.groups)
+            }
+            let dense = previous as! Dense
             let (w, b) = try folded(dense.weight, dense.bias)
-            do { return try Dense(weight: w, bias: b) } catch { throw ModelError("\(label): \(error.description)") }
-        default:
-            throw ModelError("\(label) does not directly follow a Conv or dense layer; a free-standing BatchNormalization is not supported yet")
+            return try Dense(weight: w, bias: b)
+        } catch {
+            throw error.description.hasPrefix(label) ? error : ModelError("\(label): \(error.description)")
         }
     }
 }

@@ -1,0 +1,65 @@
+import Tensors
+
+/// NumPy's (and ONNX's) multidirectional broadcasting of point shapes: shapes are aligned on
+/// their last axes, and along each axis every size is either the output's or 1 (a missing
+/// leading axis counts as 1). The batch axis is never broadcast: every operand of a node
+/// carries the batch.
+enum Broadcasting {
+    /// The common shape of `shapes`, or nil when they do not broadcast.
+    static func shape(_ shapes: [[Int]]) -> [Int]? {
+        let rank = shapes.map(\.count).max() ?? 0
+        var result = [Int](repeating: 1, count: rank)
+        for shape in shapes {
+            for (offset, size) in shape.reversed().enumerated() {
+                let axis = rank - 1 - offset
+                if result[axis] == 1 { result[axis] = size } else if size != 1 && size != result[axis] { return nil }
+            }
+        }
+        return result
+    }
+
+    /// For each element of `output` (C order), the index of the element of `input` it reads.
+    static func sourceIndices(of input: [Int], in output: [Int]) -> [Int] {
+        let rank = output.count
+        let padded = [Int](repeating: 1, count: rank - input.count) + input
+        var strides = [Int](repeating: 0, count: rank)
+        var stride = 1
+        for axis in (0..<rank).reversed() {
+            strides[axis] = padded[axis] == 1 ? 0 : stride
+            stride *= padded[axis]
+        }
+        var indices = [Int](repeating: 0, count: Tensor.elementCount(of: output))
+        var position = [Int](repeating: 0, count: rank)
+        var source = 0
+        for flat in indices.indices {
+            indices[flat] = source
+            // Advance the output position like an odometer, tracking the source index.
+            var axis = rank - 1
+            while axis >= 0 {
+                position[axis] += 1
+                source += strides[axis]
+                if position[axis] < output[axis] { break }
+                source -= strides[axis] * position[axis]
+                position[axis] = 0
+                axis -= 1
+            }
+        }
+        return indices
+    }
+
+    /// Sums a batch of gradients of the broadcast shape back onto an operand: element k of each
+    /// point receives, in output order, every output element that read it.
+    static func reduce(_ gradient: Tensor, to pointShape: [Int], indices: [Int]) -> Tensor {
+        let batch = gradient.batchCount
+        let outCount = indices.count
+        let inCount = Tensor.elementCount(of: pointShape)
+        if inCount == outCount { return gradient.reshaped([batch] + pointShape) }
+        var sums = [Double](repeating: 0, count: batch * inCount)
+        gradient.scalars.withUnsafeBufferPointer { g in
+            for b in 0..<batch {
+                for k in 0..<outCount { sums[b * inCount + indices[k]] += g[b * outCount + k] }
+            }
+        }
+        return Tensor(shape: [batch] + pointShape, scalars: sums)
+    }
+}
