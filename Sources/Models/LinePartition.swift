@@ -8,7 +8,7 @@ import Tensors
 /// that the network's logits z(γ(α)) are affine in α on every piece [α_k, α_{k+1}]. It pushes
 /// the breakpoints through the layers, keeping each layer's values at every breakpoint:
 ///
-/// - an affine layer (dense, conv2d, avgpool2d, flatten) maps the points it is given — between
+/// - an affine layer (dense, conv2d, avgpool2d, flatten, batchnorm, affine, pad, reshape) maps the points it is given — between
 ///   two breakpoints its input is affine in α, so its output is too;
 /// - a ReLU or leaky ReLU adds, between neighbouring breakpoints with values a and b, every
 ///   α where a pre-activation changes sign, t = a_j/(a_j − b_j) of the way (the values there
@@ -97,7 +97,9 @@ public struct LinePartition: Sendable, Equatable {
             if let pool = layer as? MaxPool2D, pool.window.square == nil {
                 throw ModelError("layer \(index) (\(layer.kind)) has a padded or rectangular window, which the exact line partition does not split; use the adaptive rule")
             }
-            guard layer is Dense || layer is Conv2D || layer is AvgPool2D || layer is Flatten || layer is MaxPool2D else {
+            let affine = layer is Dense || layer is Conv2D || layer is AvgPool2D || layer is Flatten || layer is BatchNormalization
+                || layer is ElementwiseAffine || layer is ZeroPad || layer is Reshape
+            guard affine || layer is MaxPool2D else {
                 throw ModelError("layer \(index) (\(layer.kind)) is not known to be piecewise linear; use the adaptive rule")
             }
         }

@@ -26,6 +26,7 @@ import Tensors
 /// | `concat` (version 2) | `axis`, an axis of the point (0 = channels) |
 /// | `clip` (version 2) | `min`, `max` (unbounded when absent) |
 /// | `affine` (version 2) | `scale`, `shift`: .npy files broadcast over the point (either may be absent) |
+/// | `batchnorm` (version 2) | `scale`, `shift`, `mean`, `variance`: .npy files [C]; `epsilon` (1e-5) |
 /// | `pad` (version 2) | `pads`: zeros before each point axis, then after each |
 /// | `reshape` (version 2) | `shape`: the new point shape |
 ///
@@ -217,6 +218,11 @@ public enum ModelDirectory {
             case let affine as ElementwiseAffine:
                 if let scale = affine.scale { try parameterFile(scale, "scale") }
                 if let shift = affine.shift { try parameterFile(shift, "shift") }
+            case let norm as BatchNormalization:
+                for (tensor, role) in [(norm.scale, "scale"), (norm.shift, "shift"), (norm.mean, "mean"), (norm.variance, "variance")] {
+                    try parameterFile(tensor, role)
+                }
+                members.append(.init("epsilon", .number(norm.epsilon)))
             case let pad as ZeroPad:
                 members.append(.init("pads", numbers(pad.pads)))
             case let reshape as Reshape:
@@ -287,7 +293,7 @@ private struct LayerReader {
             allowed["conv2d"]!.formUnion(["strides", "pads", "dilations", "groups"])
             allowed["maxpool2d"]!.formUnion(["kernel", "strides", "pads"])
             allowed["avgpool2d"]!.formUnion(["kernel", "strides", "pads", "countIncludePad"])
-            allowed.merge(["add": [], "mul": [], "concat": ["axis"], "clip": ["min", "max"], "affine": ["scale", "shift"], "pad": ["pads"], "reshape": ["shape"]]) { $1 }
+            allowed.merge(["add": [], "mul": [], "concat": ["axis"], "clip": ["min", "max"], "affine": ["scale", "shift"], "batchnorm": ["scale", "shift", "mean", "variance", "epsilon"], "pad": ["pads"], "reshape": ["shape"]]) { $1 }
             for key in allowed.keys { allowed[key]!.formUnion(["name", "inputs"]) }
         }
         guard let members = allowed[kind] else {
@@ -327,6 +333,11 @@ private struct LayerReader {
                 return try Clip(minimum: try number("min") ?? -.infinity, maximum: try number("max") ?? .infinity)
             case "affine":
                 return try ElementwiseAffine(scale: try parameter("scale", required: false), shift: try parameter("shift", required: false))
+            case "batchnorm":
+                let epsilon = try number("epsilon") ?? 1e-5
+                return try BatchNormalization(
+                    scale: try parameter("scale", required: true)!, shift: try parameter("shift", required: true)!,
+                    mean: try parameter("mean", required: true)!, variance: try parameter("variance", required: true)!, epsilon: epsilon)
             case "pad":
                 guard let count = json["pads"]?.arrayValue?.count else { throw fail("needs \"pads\", zeros before then after each point axis") }
                 return try ZeroPad(pads: try integers("pads", count: count, default: [], minimum: 0))

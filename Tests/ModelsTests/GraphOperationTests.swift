@@ -177,7 +177,7 @@ struct GraphOperationTests {
         // input [2, 6, 6] → depthwise conv → clip → concat with the input [4, 6, 6] → grouped,
         // dilated, asymmetrically padded conv [4, 6, 5] → gated by the sigmoid of its global
         // average [4, 1, 1] (mul, broadcast) → zero pad [4, 7, 6] → padded max-pool [4, 4, 3] →
-        // affine, added to its own input → flatten → dense
+        // batchnorm, added to its own input → affine by constants → flatten → dense
         let layers: [any Layer] = [
             try Conv2D(weight: Tensor.normal(shape: [2, 1, 3, 3], using: &generator), bias: Tensor.normal(shape: [2], using: &generator), strides: [1, 1], pads: [1, 1, 1, 1], groups: 2),
             try Clip(minimum: -0.7, maximum: 0.9),
@@ -188,12 +188,15 @@ struct GraphOperationTests {
             Multiply(),
             try ZeroPad(pads: [0, 1, 0, 0, 0, 1]),
             MaxPool2D(window: try PoolingWindow(kernel: [2, 2], strides: [2, 2], pads: [1, 0, 0, 1], kind: "maxpool2d")),
-            try ElementwiseAffine(scale: Tensor.normal(shape: [4, 1, 1], using: &generator), shift: nil),
+            try BatchNormalization(
+                scale: Tensor.normal(shape: [4], using: &generator), shift: Tensor.normal(shape: [4], using: &generator),
+                mean: Tensor.normal(shape: [4], using: &generator), variance: Tensor.uniform(shape: [4], in: 0.5, 2, using: &generator)),
             Add(),
+            try ElementwiseAffine(scale: Tensor.normal(shape: [1, 3], using: &generator), shift: Tensor.normal(shape: [4, 1, 1], using: &generator)),
             Flatten(),
             Dense(inputs: 4 * 4 * 3, outputs: 3, using: &generator),
         ]
-        let inputs = [[0], [1], [2, 0], [3], [4], [5], [6, 4], [7], [8], [9], [10, 9], [11], [12]]
+        let inputs = [[0], [1], [2, 0], [3], [4], [5], [6, 4], [7], [8], [9], [10, 9], [11], [12], [13]]
         return try Sequential(inputShape: [2, 6, 6], layers: layers, inputs: inputs)
     }
 

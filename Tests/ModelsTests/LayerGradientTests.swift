@@ -62,6 +62,12 @@ struct LayerCase: Sendable, CustomStringConvertible {
                 description: "affine by a row [W] and a scalar shift",
                 layer: try ElementwiseAffine(scale: Tensor.normal(shape: [4], using: &generator), shift: Tensor.normal(shape: [1], using: &generator)),
                 inputShape: [2, 3, 4]),
+            LayerCase(
+                description: "batchnorm over 3 channels",
+                layer: try BatchNormalization(
+                    scale: Tensor.normal(shape: [3], using: &generator), shift: Tensor.normal(shape: [3], using: &generator),
+                    mean: Tensor.normal(shape: [3], using: &generator), variance: Tensor.uniform(shape: [3], in: 0.2, 2, using: &generator), epsilon: 1e-3),
+                inputShape: [3, 2, 3]),
             LayerCase(description: "zero pad (0, 1, 2) before, (1, 0, 3) after", layer: try ZeroPad(pads: [0, 1, 2, 1, 0, 3]), inputShape: [2, 3, 2]),
             LayerCase(description: "reshape [2, 3, 4] → [6, 4]", layer: try Reshape(shape: [6, 4]), inputShape: [2, 3, 4]),
         ]

@@ -13,7 +13,7 @@ import Tensors
 /// | Gemm (transA 0; transB either; alpha, beta folded), MatMul by a constant 2-D matrix, then Add of a constant | dense |
 /// | Add, Mul of computed tensors (broadcast); Concat of computed tensors (not along the batch) | add, mul, concat |
 /// | Add, Sub, Mul, Div by a constant (broadcast over the point) | affine (an Add after a dense layer becomes its bias) |
-/// | BatchNormalization (inference) | folded into the Conv or dense before it, W′ = γ/√(σ² + ε) ⊙ W, b′ = γ (b − μ)/√(σ² + ε) + β, when only it reads that layer; else affine |
+/// | BatchNormalization (inference) | folded into the Conv or dense before it, W′ = γ/√(σ² + ε) ⊙ W, b′ = γ (b − μ)/√(σ² + ε) + β, when only it reads that layer; else batchnorm |
 /// | Relu, LeakyRelu, Sigmoid, Tanh, Softplus; Clip (constant min and max) | the activation; clip |
 /// | MaxPool, AveragePool (per-axis window, strides, pads, count_include_pad, auto_pad; ceil_mode 0); GlobalAveragePool | maxpool2d, avgpool2d |
 /// | Pad (constant mode, value 0, not along the batch) | pad |
@@ -205,7 +205,7 @@ public enum ONNXImport {
                     nodeOf[output] = source
                     continue
                 }
-                layer = try batchNormAffine(node, label: label, pointShape: shapes[source], weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+                layer = try batchNormalization(node, label: label, weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
             case "Clip":
                 func bound(_ position: Int, _ name: String) throws(ModelError) -> Double? {
                     guard position < node.inputs.count, !node.inputs[position].isEmpty else {
@@ -442,17 +442,19 @@ public enum ONNXImport {
         do { return try ZeroPad(pads: point.map { Int($0) }) } catch { throw ModelError("\(label): \(error.description)") }
     }
 
-    /// A free-standing inference BatchNormalization: x ⊙ a + b per channel, a = γ/√(σ² + ε),
-    /// b = β − μ·a.
-    private static func batchNormAffine(
-        _ node: ONNXNode, label: String, pointShape: [Int], weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
-    ) throws(ModelError) -> ElementwiseAffine {
-        let (scale, shift) = try batchNormCoefficients(node, label: label, weights: weights)
-        guard let channels = pointShape.first, channels == scale.count else {
-            throw ModelError("\(label) has \(scale.count) channels but its input has shape \(pointShape)")
+    /// A free-standing inference BatchNormalization, as itself.
+    private static func batchNormalization(
+        _ node: ONNXNode, label: String, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
+    ) throws(ModelError) -> BatchNormalization {
+        _ = try batchNormCoefficients(node, label: label, weights: weights)
+        func vector(_ t: ONNXTensor) -> Tensor { Tensor(shape: [t.values.count], scalars: t.values) }
+        do {
+            return try BatchNormalization(
+                scale: vector(weights.0!), shift: vector(weights.1!), mean: vector(weights.2!), variance: vector(weights.3!),
+                epsilon: try float(node, "epsilon", default: 1e-5))
+        } catch {
+            throw ModelError("\(label): \(error.description)")
         }
-        let shape = [channels] + [Int](repeating: 1, count: pointShape.count - 1)
-        return try ElementwiseAffine(scale: Tensor(shape: shape, scalars: scale), shift: Tensor(shape: shape, scalars: shift))
     }
 
     /// a = γ/√(σ² + ε) and b = β − μ·a of an inference BatchNormalization.
