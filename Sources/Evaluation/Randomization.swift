@@ -7,10 +7,12 @@ import Tensors
 /// Saliency Maps", NeurIPS 2018; Quantus' MPRT): an explanation that depends on what the model
 /// learned must change as the learned parameters are destroyed.
 ///
-/// From the last layer with parameters to the first, each stage re-draws one more layer's
-/// weights and biases from the initialization the shipped models were trained from
-/// (PyTorch's default: uniform in ±1/√fan-in, fan-in = inputs × kernel area), with a seeded
-/// generator, and recomputes the attribution for the same target. Reported per stage: the
+/// From the last layer with parameters to the first (in a graph, reverse topological order:
+/// layers are stored in an order where each reads only earlier ones), each stage re-draws one
+/// more layer's weights and biases from the initialization the shipped models were trained
+/// from (PyTorch's default: uniform in ±1/√fan-in, fan-in = inputs × kernel area; a
+/// BatchNorm's or a constant affine's scale 1 and shift 0, PyTorch's BatchNorm initialization),
+/// with a seeded generator, and recomputes the attribution for the same target. Reported per stage: the
 /// Spearman rank correlation of |A| with the original |A| (mid-ranks for ties; 0 when either
 /// map is constant, which has no ranking). A method that passes the check falls toward 0;
 /// one that stays near 1 (guided backprop is the known case) is insensitive to the model.
@@ -45,16 +47,27 @@ public struct Randomization: Sendable {
         var generator = Xoshiro256StarStar(seed: seed)
         var stages: [Stage] = []
         for index in layers.indices.reversed() where !layers[index].parameters.isEmpty {
-            let current = layers[index].parameters
-            let bound = 1 / Double(current[0].count / current[0].shape[0]).squareRoot()  // 1/√fan-in
-            var redrawn: [Tensor] = []
-            for tensor in current { redrawn.append(Tensor.uniform(shape: tensor.shape, in: -bound, bound, using: &generator)) }
-            layers[index].parameters = redrawn
+            layers[index].parameters = Self.initialParameters(of: layers[index], using: &generator)
             randomized = try Sequential(inputShape: network.inputShape, layers: layers, inputs: network.inputs)
             let attribution = try method.attribute(input, of: try ClassifierOutput(network: randomized, target: target, kind: kind))
             stages.append(Stage(layer: index, kind: layers[index].kind, spearman: Self.spearman(original, attribution.attribution.scalars.map(abs))))
         }
         return stages
+    }
+
+    /// A layer's parameters as initialization draws them.
+    static func initialParameters(of layer: any Layer, using generator: inout Xoshiro256StarStar) -> [Tensor] {
+        switch layer {
+        case let norm as BatchNormalization:
+            return [Tensor(shape: norm.scale.shape, repeating: 1), Tensor(shape: norm.shift.shape, repeating: 0)]
+        case let affine as ElementwiseAffine:
+            return [affine.scale.map { Tensor(shape: $0.shape, repeating: 1) }, affine.shift.map { Tensor(shape: $0.shape, repeating: 0) }].compactMap { $0 }
+        default:
+            let current = layer.parameters
+            let weight = current[0]
+            let bound = 1 / Double(weight.count / max(weight.shape.first ?? 1, 1)).squareRoot()  // 1/√fan-in
+            return current.map { Tensor.uniform(shape: $0.shape, in: -bound, bound, using: &generator) }
+        }
     }
 
     /// Spearman's ρ: the Pearson correlation of the mid-ranks; NaN (undefined) if either has

@@ -25,6 +25,12 @@ public struct FixtureRecipe: Sendable {
     public var data: @Sendable () throws(DatasetError) -> DataSplit
     /// Builds the untrained network from a generator seeded with ``seed``.
     public var makeNetwork: @Sendable (inout Xoshiro256StarStar) throws(ModelError) -> Sequential
+    /// The first this many training points set every BatchNorm's statistics before training
+    /// (``Training/calibratingBatchNormalization(_:on:)``); 0 for networks without BatchNorm.
+    public var batchNormCalibrationCount = 0
+    /// Whether the model directory also gets `model.onnx` (float64, the network's bits) and
+    /// `model-float32.onnx` (for runtimes without double kernels), written by ``ONNXExport``.
+    public var writesONNX = false
 }
 
 extension FixtureRecipe {
@@ -145,7 +151,62 @@ extension FixtureRecipe {
         return recipe
     }()
 
+    /// One BasicBlock (He et al., "Deep Residual Learning", 2016): conv 3×3 (stride s) → BN →
+    /// relu → conv 3×3 → BN, added to the block's input — through a 1×1 convolution of stride s
+    /// and a BN when the shape changes — then relu. `source` is the node the block reads; the
+    /// layers are appended with the nodes they read.
+    static func basicBlock(
+        _ layers: inout [any Layer], _ inputs: inout [[Int]], source: Int, inChannels: Int, outChannels: Int, stride: Int,
+        using g: inout Xoshiro256StarStar
+    ) {
+        func append(_ layer: any Layer, reading reads: [Int]? = nil) -> Int {
+            inputs.append(reads ?? [layers.count])
+            layers.append(layer)
+            return layers.count  // the node of its output
+        }
+        _ = append(Conv2D(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1, using: &g), reading: [source])
+        _ = append(BatchNormalization(channels: outChannels, epsilon: batchNormEpsilon))
+        _ = append(ActivationLayer(.relu))
+        _ = append(Conv2D(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, using: &g))
+        let residual = append(BatchNormalization(channels: outChannels, epsilon: batchNormEpsilon))
+        var shortcut = source
+        if stride != 1 || inChannels != outChannels {
+            _ = append(Conv2D(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, using: &g), reading: [source])
+            shortcut = append(BatchNormalization(channels: outChannels, epsilon: batchNormEpsilon))
+        }
+        _ = append(Add(), reading: [residual, shortcut])
+        _ = append(ActivationLayer(.relu))
+    }
+
+    /// BatchNorm's ε in `shapes-resnet`: 2⁻¹⁷ ≈ 7.6e-6 (PyTorch's default is 1e-5), chosen to be
+    /// exact in float32, the type ONNX stores ε in, so the ONNX file is the network bit for bit.
+    static let batchNormEpsilon = 1.0 / 131_072
+
+    /// `shapes-resnet`: a small ResNet on the synthetic shapes — a stem, three BasicBlocks (the
+    /// second downsampling with a 1×1 projection), BatchNorm, global average pooling.
+    public static let shapesResNet = FixtureRecipe(
+        name: "shapes-resnet",
+        architecture: "stem conv 1→8 3×3 pad 1 → BN → relu; BasicBlock 8→8; BasicBlock 8→16 stride 2 (1×1 stride-2 projection + BN); "
+            + "BasicBlock 16→16; global average pool → flatten → dense 16→4. BasicBlock: conv 3×3 → BN → relu → conv 3×3 → BN, "
+            + "+ shortcut, relu. BN in inference form (ε = 2⁻¹⁷): statistics set from the first 512 training images before training, γ and β trained",
+        dataDescription: shapesCNN.dataDescription,
+        epochs: 12, batchSize: 32, learningRate: 2e-3, seed: 15,
+        data: shapesCNN.data,
+        makeNetwork: { (g: inout Xoshiro256StarStar) throws(ModelError) in
+            var layers: [any Layer] = [Conv2D(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1, using: &g), BatchNormalization(channels: 8, epsilon: batchNormEpsilon), ActivationLayer(.relu)]
+            var inputs: [[Int]] = [[0], [1], [2]]
+            basicBlock(&layers, &inputs, source: layers.count, inChannels: 8, outChannels: 8, stride: 1, using: &g)
+            basicBlock(&layers, &inputs, source: layers.count, inChannels: 8, outChannels: 16, stride: 2, using: &g)
+            basicBlock(&layers, &inputs, source: layers.count, inChannels: 16, outChannels: 16, stride: 1, using: &g)
+            for layer in [try AvgPool2D(size: 8, stride: 8), Flatten(), Dense(inputs: 16, outputs: 4, using: &g)] as [any Layer] {
+                inputs.append([layers.count])
+                layers.append(layer)
+            }
+            return try Sequential(inputShape: [1, 16, 16], layers: layers, inputs: inputs)
+        },
+        batchNormCalibrationCount: 512, writesONNX: true)
+
     /// Every shipped model, smallest training job last among the originals; the two
-    /// background-swapped models after them.
-    public static let all: [FixtureRecipe] = [.digitsMLP, .digitsCNN, .shapesCNN, .moonsMLP, .digitsTexturedCNN, .shapesBlackCNN]
+    /// background-swapped models after them, then the residual network.
+    public static let all: [FixtureRecipe] = [.digitsMLP, .digitsCNN, .shapesCNN, .moonsMLP, .digitsTexturedCNN, .shapesBlackCNN, .shapesResNet]
 }

@@ -28,6 +28,10 @@ public struct TrainedFixture: Sendable {
         let data = try recipe.data()
         var generator = Xoshiro256StarStar(seed: recipe.seed)
         var network = try recipe.makeNetwork(&generator)
+        if recipe.batchNormCalibrationCount > 0 {
+            let count = min(recipe.batchNormCalibrationCount, data.train.count)
+            network = try Training.calibratingBatchNormalization(network, on: data.train.subset(Array(0..<count)).inputs)
+        }
         var optimizer = Adam(learningRate: recipe.learningRate)
         Training.train(
             &network, inputs: data.train.inputs, labels: data.train.labels, epochs: recipe.epochs, batchSize: recipe.batchSize,
@@ -60,7 +64,8 @@ public struct TrainedFixture: Sendable {
 
     /// Writes the model directory, metrics.json, and check/inputs.npy with check/logits.npy
     /// (the first test points and this library's logits for them, for checking other
-    /// implementations), plus example-input.npy (the first test point alone).
+    /// implementations), plus example-input.npy (the first test point alone), and the ONNX
+    /// files when the recipe asks for them.
     public func write(to directory: URL) throws {
         try ModelDirectory.save(network, to: directory)
         let check = directory.appendingPathComponent("check")
@@ -69,6 +74,10 @@ public struct TrainedFixture: Sendable {
         try NPY.write(try network.logits(for: checkInputs), to: check.appendingPathComponent("logits.npy"))
         try NPY.write(checkInputs.point(0), to: directory.appendingPathComponent("example-input.npy"))
         try AtomicFile.write(metrics.prettyPrinted, to: directory.appendingPathComponent("metrics.json"))
+        if recipe.writesONNX {
+            try ONNXExport.write(network, to: directory.appendingPathComponent("model.onnx"))
+            try ONNXExport.write(network, to: directory.appendingPathComponent("model-float32.onnx"), elementType: .float32)
+        }
     }
 
     /// `Fixtures/models` of the checkout this library was built from (or under the working directory).

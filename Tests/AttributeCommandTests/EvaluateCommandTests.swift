@@ -14,13 +14,13 @@ import _TestSupport
 struct EvaluateCommandTests {
     static let shapes = FixturePaths.url("models/shapes-cnn")
 
-    /// A scratch folder with two shapes images, their IG maps, and an object mask per image.
-    static func scratch() throws -> (directory: URL, input: String, attribution: String, mask: String, zeros: String) {
+    /// A scratch folder with two shapes images, their IG maps by `model`, and an object mask per image.
+    static func scratch(model: URL = shapes) throws -> (directory: URL, input: String, attribution: String, mask: String, zeros: String) {
         let directory = try FixturePaths.temporaryDirectory("evaluate")
         let inputs = try ShippedModels.checkInputs("shapes-cnn")
         let batch = Tensor.stacking([inputs.point(0), inputs.point(1)])
         try NPY.write(batch, to: directory.appendingPathComponent("x.npy"))
-        let outcome = AttributeCommand.run(["--model", shapes.path, "--input", directory.appendingPathComponent("x.npy").path, "--method", "ig", "--steps", "16",
+        let outcome = AttributeCommand.run(["--model", model.path, "--input", directory.appendingPathComponent("x.npy").path, "--method", "ig", "--steps", "16",
                                             "--out", directory.appendingPathComponent("a.npy").path])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         var mask = Tensor(zeros: [2, 16, 16])
@@ -35,11 +35,13 @@ struct EvaluateCommandTests {
         try outcome.standardOutput.split(separator: "\n").map { try JSONValue.parse(String($0)) }
     }
 
-    @Test("Every metric runs on a batch of two: one JSON line each, with metric, score and parameters")
-    func everyMetric() throws {
-        let s = try Self.scratch()
+    @Test("Every metric runs on a batch of two: one JSON line each, with metric, score and parameters (a CNN and a residual graph)",
+          arguments: ["shapes-cnn", "shapes-resnet"])
+    func everyMetric(name: String) throws {
+        let network = FixturePaths.url("models/\(name)")
+        let s = try Self.scratch(model: network)
         defer { try? FileManager.default.removeItem(at: s.directory) }
-        let model = ["--model", Self.shapes.path]
+        let model = ["--model", network.path]
         let invocations: [(String, [String])] = [
             ("insertion", model + ["--attribution", s.attribution]), ("deletion", model + ["--attribution", s.attribution, "--substrate", "blur", "--substrate-sigma", "2"]),
             ("insertion-deletion", model + ["--attribution", s.attribution, "--normalize"]),
@@ -61,7 +63,7 @@ struct EvaluateCommandTests {
                 #expect(line["score"] != nil && line["parameters"] != nil, "\(metric)")
             }
         }
-        let information = AttributeCommand.run(["evaluate", "--metric", "information", "--input", Self.shapes.appendingPathComponent("example-input.npy").path,
+        let information = AttributeCommand.run(["evaluate", "--metric", "information", "--input", network.appendingPathComponent("example-input.npy").path,
                                                 "--png-out", s.directory.appendingPathComponent("x.png").path])
         #expect(information.status == 0)
         let bytes = try Array(Data(contentsOf: s.directory.appendingPathComponent("x.png")))

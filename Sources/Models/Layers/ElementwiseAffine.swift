@@ -18,8 +18,9 @@ public struct ElementwiseAffine: Layer {
     /// An affine map by constants. - Throws: ``ModelError`` when neither is given.
     public init(scale: Tensor?, shift: Tensor?) throws(ModelError) {
         guard scale != nil || shift != nil else { throw ModelError("affine needs a scale, a shift or both") }
-        self.scale = scale
-        self.shift = shift
+        // A scalar (rank 0) broadcasts as a vector of one.
+        self.scale = scale.map { $0.rank == 0 ? $0.reshaped([1]) : $0 }
+        self.shift = shift.map { $0.rank == 0 ? $0.reshaped([1]) : $0 }
     }
 
     /// "affine"

@@ -19,6 +19,7 @@ import Tensors
 /// | Pad (constant mode, value 0, not along the batch) | pad |
 /// | Flatten (axis 1); Reshape to a constant shape (the batch kept) | flatten, reshape |
 /// | Identity, Dropout (inference) | nothing |
+/// | ConstantOfShape, Slice, Transpose, Squeeze, Unsqueeze, Cast, and any foldable op, on constants only | evaluated at load (``ONNXConstantFolding``) |
 /// | a trailing Softmax or LogSoftmax | removed, with a warning: the network ends in logits, and the output kind chooses |
 ///
 /// Weights stored as FLOAT are converted to Double exactly. Everything else is refused when
@@ -68,11 +69,11 @@ public enum ONNXImport {
         }
 
         // Every unsupported op, named with its node, before anything else is said.
-        let known: Set<String> = [
+        let known = Set<String>([
             "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Concat", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
             "Softplus", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Pad", "Flatten", "Reshape", "Identity", "Dropout", "Softmax",
             "LogSoftmax", "Constant",
-        ]
+        ]).union(ONNXConstantFolding.foldable)
         let unsupported = graph.nodes.filter { !known.contains($0.opType) || !($0.domain.isEmpty || $0.domain == "ai.onnx") }
         if !unsupported.isEmpty {
             let names = unsupported.map { "\($0.domain.isEmpty ? "" : $0.domain + ".")\($0.opType) (node \($0.label))" }
@@ -110,6 +111,15 @@ public enum ONNXImport {
             }
             let label = "\(node.opType) node \(node.label)"
             guard let output = node.outputs.first else { throw ModelError("\(label) has no output") }
+            // Shape arithmetic on constants is done now; its result is one more constant.
+            let given = node.inputs.filter { !$0.isEmpty }
+            if ONNXConstantFolding.foldable.contains(node.opType), !given.isEmpty, given.allSatisfy({ constants[$0] != nil }) {
+                constants[output] = try ONNXConstantFolding.evaluate(node, node.inputs.map { $0.isEmpty ? nil : constants[$0] }, label: label)
+                continue
+            }
+            if ONNXConstantFolding.constantOnly.contains(node.opType) {
+                throw ModelError("\(label) reads a computed tensor; this loader evaluates \(node.opType) on constants only")
+            }
             let data = node.inputs.filter { !$0.isEmpty && constants[$0] == nil }
             var reads: [Int] = []
             for name in data {

@@ -1,0 +1,234 @@
+import Tensors
+
+/// Evaluates, when a model is loaded, the nodes that compute only from constants: the small
+/// shape arithmetic exporters emit around the layers (torch writes `F.pad`'s pads as
+/// ConstantOfShape → Concat → Reshape → Slice → Transpose → Reshape → Cast). Such a node's
+/// output becomes one more constant, read by the layer that needs it.
+///
+/// | op | computes |
+/// |---|---|
+/// | ConstantOfShape | a tensor of the given shape filled with `value` (0.0 by default) |
+/// | Concat | the inputs joined along `axis` |
+/// | Reshape | the data in a new shape (0 copies a size, −1 takes the rest) |
+/// | Slice | starts, ends, axes, steps, as numpy slicing (ends clamped) |
+/// | Transpose | the axes permuted by `perm` (reversed by default) |
+/// | Squeeze, Unsqueeze | axes of size 1 removed or inserted |
+/// | Cast | the values with a new element type (integers truncated toward zero) |
+/// | Add, Sub, Mul, Div | elementwise with broadcasting (integer division truncates) |
+///
+/// Values are held as doubles (integers exactly below 2⁵³) and, for integer types, as Int64.
+enum ONNXConstantFolding {
+    /// The ops this folder evaluates when all their inputs are constants.
+    static let foldable: Set<String> = ["ConstantOfShape", "Concat", "Reshape", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Cast", "Add", "Sub", "Mul", "Div"]
+    /// The ops among them that are not layers: refused when an input is computed.
+    static let constantOnly: Set<String> = ["ConstantOfShape", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Cast"]
+
+    /// Integer element types (INT32, INT64).
+    static func isInteger(_ type: Int32) -> Bool { type == 6 || type == 7 }
+
+    /// A tensor of `dims` holding `values` with element type `type`.
+    static func tensor(_ name: String, dims: [Int], type: Int32, values: [Double]) -> ONNXTensor {
+        var result = ONNXTensor()
+        result.name = name
+        result.dims = dims.map { Int64($0) }
+        result.dataType = type
+        result.values = values
+        if isInteger(type) { result.integers = values.map { Int64($0) } }
+        return result
+    }
+
+    /// The output of `node` given its inputs (all constants; "" for an omitted optional input,
+    /// passed as nil).
+    /// - Throws: ``ModelError`` for inputs or attributes the op cannot take.
+    static func evaluate(_ node: ONNXNode, _ inputs: [ONNXTensor?], label: String) throws(ModelError) -> ONNXTensor {
+        let name = node.outputs.first ?? ""
+        func input(_ position: Int) throws(ModelError) -> ONNXTensor {
+            guard position < inputs.count, let value = inputs[position] else { throw ModelError("\(label): input \(position) is missing") }
+            return value
+        }
+        func dims(_ t: ONNXTensor) -> [Int] { t.dims.map { Int($0) } }
+        func normalized(_ axis: Int64, rank: Int) throws(ModelError) -> Int {
+            let a = axis < 0 ? Int(axis) + rank : Int(axis)
+            guard (0..<max(rank, 1)).contains(a) else { throw ModelError("\(label): axis \(axis) is outside rank \(rank)") }
+            return a
+        }
+        func intsAttribute(_ key: String) -> [Int64]? {
+            if case .ints(let xs)? = node.attribute(key)?.value { return xs }
+            return nil
+        }
+        func intAttribute(_ key: String) -> Int64? {
+            if case .int(let x)? = node.attribute(key)?.value { return x }
+            return nil
+        }
+        switch node.opType {
+        case "ConstantOfShape":
+            let shape = try input(0).integers.map { Int($0) }
+            guard shape.allSatisfy({ $0 >= 0 }), let count = Tensor.checkedElementCount(of: shape), count <= 1 << 24 else {
+                throw ModelError("\(label): shape \(shape) is not a small non-negative shape")
+            }
+            var fill = 0.0
+            var type: Int32 = 1
+            if case .tensor(let value)? = node.attribute("value")?.value, let first = value.values.first {
+                fill = first
+                type = value.dataType
+            }
+            return tensor(name, dims: shape, type: type, values: [Double](repeating: fill, count: count))
+        case "Concat":
+            let parts = try (0..<inputs.count).map { (i: Int) throws(ModelError) -> ONNXTensor in try input(i) }
+            let rank = parts[0].dims.count
+            let axis = try normalized(intAttribute("axis") ?? 0, rank: rank)
+            var shape = dims(parts[0])
+            for part in parts.dropFirst() {
+                var other = dims(part)
+                guard other.count == rank else { throw ModelError("\(label): joins tensors of different ranks") }
+                shape[axis] += other[axis]
+                other[axis] = shape[axis]
+                guard other == shape else { throw ModelError("\(label): joins tensors whose shapes differ off axis \(axis)") }
+            }
+            let outer = Tensor.elementCount(of: Array(shape[..<axis]))
+            var values: [Double] = []
+            for block in 0..<outer {
+                for part in parts {
+                    let width = part.values.count / max(outer, 1)
+                    values += part.values[block * width ..< (block + 1) * width]
+                }
+            }
+            return tensor(name, dims: shape, type: parts[0].dataType, values: values)
+        case "Reshape":
+            let data = try input(0)
+            let target = try input(1).integers
+            var shape: [Int] = []
+            var free: Int?
+            for (axis, size) in target.enumerated() {
+                switch size {
+                case 0:
+                    guard axis < data.dims.count else { throw ModelError("\(label): 0 copies an axis the data lacks") }
+                    shape.append(Int(data.dims[axis]))
+                case -1:
+                    free = axis
+                    shape.append(1)
+                default:
+                    guard size > 0 else { throw ModelError("\(label): shape entry \(size)") }
+                    shape.append(Int(size))
+                }
+            }
+            if let free { shape[free] = data.values.count / max(Tensor.elementCount(of: shape), 1) }
+            guard Tensor.elementCount(of: shape) == data.values.count else { throw ModelError("\(label): cannot reshape \(data.dims) to \(target)") }
+            return tensor(name, dims: shape, type: data.dataType, values: data.values)
+        case "Transpose":
+            let data = try input(0)
+            let shape = dims(data)
+            let perm = (intsAttribute("perm") ?? shape.indices.reversed().map { Int64($0) }).map { Int($0) }
+            guard perm.sorted() == Array(shape.indices) else { throw ModelError("\(label): perm \(perm) is not a permutation of the axes") }
+            let outShape = perm.map { shape[$0] }
+            var strides = [Int](repeating: 1, count: shape.count)
+            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+            var values = [Double](repeating: 0, count: data.values.count)
+            var position = [Int](repeating: 0, count: shape.count)
+            for flat in values.indices {
+                var source = 0
+                for (k, axis) in perm.enumerated() { source += position[k] * strides[axis] }
+                values[flat] = data.values[source]
+                var k = outShape.count - 1
+                while k >= 0 {
+                    position[k] += 1
+                    if position[k] < outShape[k] { break }
+                    position[k] = 0
+                    k -= 1
+                }
+            }
+            return tensor(name, dims: outShape, type: data.dataType, values: values)
+        case "Slice":
+            let data = try input(0)
+            let shape = dims(data)
+            let starts = try input(1).integers, ends = try input(2).integers
+            let axes = (inputs.count > 3 ? inputs[3]?.integers : nil) ?? starts.indices.map { Int64($0) }
+            let steps = (inputs.count > 4 ? inputs[4]?.integers : nil) ?? starts.map { _ in 1 }
+            guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count else {
+                throw ModelError("\(label): starts, ends, axes and steps differ in length")
+            }
+            // Per axis, the indices kept (numpy's rules: negative from the end, clamped).
+            var kept = shape.map { Array(0..<$0) }
+            for k in starts.indices {
+                let axis = try normalized(axes[k], rank: shape.count)
+                let size = Int64(shape[axis])
+                let step = steps[k]
+                guard step != 0 else { throw ModelError("\(label): a step of 0") }
+                func clamp(_ v: Int64, _ low: Int64, _ high: Int64) -> Int64 { min(max(v < 0 ? v + size : v, low), high) }
+                var indices: [Int] = []
+                if step > 0 {
+                    var i = clamp(starts[k], 0, size)
+                    let end = clamp(ends[k], 0, size)
+                    while i < end { indices.append(Int(i)); i += step }
+                } else {
+                    var i = clamp(starts[k], -1, size - 1)
+                    let end = clamp(ends[k], -1, size - 1)
+                    while i > end { indices.append(Int(i)); i += step }
+                }
+                kept[axis] = indices
+            }
+            let outShape = kept.map(\.count)
+            var strides = [Int](repeating: 1, count: shape.count)
+            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+            var values: [Double] = []
+            var position = [Int](repeating: 0, count: shape.count)
+            let count = Tensor.elementCount(of: outShape)
+            for _ in 0..<count {
+                var source = 0
+                for axis in shape.indices { source += kept[axis][position[axis]] * strides[axis] }
+                values.append(data.values[source])
+                var axis = shape.count - 1
+                while axis >= 0 {
+                    position[axis] += 1
+                    if position[axis] < outShape[axis] { break }
+                    position[axis] = 0
+                    axis -= 1
+                }
+            }
+            return tensor(name, dims: outShape, type: data.dataType, values: values)
+        case "Squeeze", "Unsqueeze":
+            let data = try input(0)
+            var shape = dims(data)
+            let axes = (inputs.count > 1 ? inputs[1]?.integers : nil) ?? intsAttribute("axes")
+            if node.opType == "Unsqueeze" {
+                guard let axes else { throw ModelError("\(label): needs axes") }
+                let rank = shape.count + axes.count
+                for axis in try axes.map({ (a: Int64) throws(ModelError) -> Int in try normalized(a, rank: rank) }).sorted() { shape.insert(1, at: axis) }
+            } else if let axes {
+                let removed = try Set(axes.map { (a: Int64) throws(ModelError) -> Int in try normalized(a, rank: shape.count) })
+                guard removed.allSatisfy({ shape[$0] == 1 }) else { throw ModelError("\(label): squeezes an axis whose size is not 1") }
+                shape = shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+            } else {
+                shape = shape.filter { $0 != 1 }
+            }
+            return tensor(name, dims: shape, type: data.dataType, values: data.values)
+        case "Cast":
+            let data = try input(0)
+            guard let to = intAttribute("to") else { throw ModelError("\(label): needs 'to'") }
+            let type = Int32(truncatingIfNeeded: to)
+            guard [1, 6, 7, 11].contains(type) else { throw ModelError("\(label): casts to \(ONNXTensor.typeName(type)), which this loader does not compute") }
+            let values = isInteger(type) ? data.values.map { $0.rounded(.towardZero) } : (type == 1 ? data.values.map { Double(Float($0)) } : data.values)
+            return tensor(name, dims: dims(data), type: type, values: values)
+        default:  // Add, Sub, Mul, Div
+            let (a, b) = (try input(0), try input(1))
+            guard let shape = Broadcasting.shape([dims(a), dims(b)]) else { throw ModelError("\(label): shapes \(a.dims) and \(b.dims) do not broadcast") }
+            let (ia, ib) = (Broadcasting.sourceIndices(of: dims(a), in: shape), Broadcasting.sourceIndices(of: dims(b), in: shape))
+            let integer = isInteger(a.dataType)
+            let values = (0..<ia.count).map { k -> Double in
+                let (x, y) = (a.values[ia[k]], b.values[ib[k]])
+                switch node.opType {
+                case "Add": return x + y
+                case "Sub": return x - y
+                case "Mul": return x * y
+                default: return integer ? (y == 0 ? 0 : (x / y).rounded(.towardZero)) : x / y
+                }
+            }
+            return tensor(name, dims: shape, type: a.dataType, values: values)
+        }
+    }
+}
+
+extension ONNXTensor {
+    /// An empty tensor, filled in by the constant folder.
+    init() {}
+}
