@@ -35,6 +35,11 @@ public enum AxiomMethods {
         [.diffusionDirectory: try DiffusionModel.load(FixturePaths.url("diffusion/digits"))]
     }
 
+    /// The resources of the shipped shapes models, by kind: the shapes diffusion model (for DDPath).
+    public static func shapesResources() throws -> [ResourceKind: any Sendable] {
+        [.diffusionDirectory: try DiffusionModel.load(FixturePaths.url("diffusion/shapes"))]
+    }
+
     /// Every quick configuration of every method of `registry` that fits `domain` and has
     /// `required` capabilities, built with `baseline` where one is taken, `references` where a
     /// reference set is, `resources` for resource parameters (DDPath's diffusion model, by

@@ -237,22 +237,25 @@ struct ReferenceAggregationTests {
 
 @Suite("The engine: batches and shared model calls change no bit", .tags(.determinism))
 struct EngineTests {
-    @Test("Every registered method on 5 digits with their own targets equals 5 single runs, bit for bit, ledgers and path points too")
-    func batchEqualsSingleRuns() throws {
-        let network = try ShippedModels.network("digits-cnn")
-        let inputs = try ShippedModels.checkInputs("digits-cnn")
-        let points = (0..<5).map { inputs.point($0) }
-        let targets = [3, 1, 4, 1, 5]
+    @Test("Every registered method on 5 digits (and 2 shapes through the residual graph) with their own targets equals single runs, bit for bit, ledgers and path points too",
+          arguments: ["digits-cnn", "shapes-resnet"])
+    func batchEqualsSingleRuns(model: String) throws {
+        let network = try ShippedModels.network(model)
+        let inputs = try ShippedModels.checkInputs(model)
+        let count = model == "digits-cnn" ? 5 : 2
+        let points = (0..<count).map { inputs.point($0) }
+        let targets = Array([3, 1, 2, 1, 0].map { $0 % network.classCount }.prefix(count))
         let output = try ClassifierOutput(network: network, target: 0, kind: .probability)
         let functions = try ExplainedFunctions(output, targets: targets)
         let references = Tensor.stacking((10..<22).map { inputs.point($0) })
-        let all = try AxiomMethods.configurations(domain: .networkImages, references: references, network: network, resources: try AxiomMethods.digitsResources())
+        let resources = model == "digits-cnn" ? try AxiomMethods.digitsResources() : try AxiomMethods.shapesResources()
+        let all = try AxiomMethods.configurations(domain: .networkImages, references: references, network: network, resources: resources)
         #expect(Set(all.map(\.registration.name)) == Set(TestRegistry.methods.names), "every method, DDPath and the toy included")
         for configured in all {
             let keepsLedger = !configured.registration.capabilities.isDisjoint(with: [.walksPath, .keepsLedger])
             let options = RunOptions(batchSize: 7, recordsLedger: keepsLedger, recordsPathPoints: true)
             let batch = try configured.method.attribute(points, of: functions, options: options)
-            for b in 0..<5 {
+            for b in 0..<count {
                 let single = try configured.method.attribute(
                     points[b], of: try ClassifierOutput(network: network, target: targets[b], kind: .probability), options: options)
                 // Compared part by part, so that a failure names the part without printing whole tensors.

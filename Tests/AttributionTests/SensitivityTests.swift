@@ -44,26 +44,32 @@ struct SensitivityTests {
         }
     }
 
-    @Test("(b) A pixel a network ignores gets exactly 0 from every method, BlurIG and guided backprop included")
-    func sensitivityBNetwork() throws {
-        // digits-cnn behind a layer that zeroes pixel (3, 4): F cannot depend on that pixel, yet
-        // every path (and the blur) moves it.
-        let network = try ShippedModels.network("digits-cnn")
-        let masked = try Sequential(inputShape: [1, 8, 8], layers: [MaskLayer(zeroing: 3 * 8 + 4, count: 64)] + network.layers)
+    @Test("(b) A pixel a network ignores gets exactly 0 from every method, BlurIG and guided backprop included (a CNN and a residual graph)",
+          arguments: ["digits-cnn", "shapes-resnet"])
+    func sensitivityBNetwork(model: String) throws {
+        // The network behind a layer that zeroes one pixel: F cannot depend on that pixel, yet
+        // every path (and the blur) moves it. For a graph, every node index moves up by one.
+        let network = try ShippedModels.network(model)
+        let side = network.inputShape[1]
+        let pixel = 3 * side + 4
+        let count = Tensor.elementCount(of: network.inputShape)
+        let masked = try Sequential(
+            inputShape: network.inputShape, layers: [MaskLayer(zeroing: pixel, count: count)] + network.layers,
+            inputs: [[0]] + network.inputs.map { $0.map { $0 + 1 } })
         let output = try ClassifierOutput(network: masked, target: 2)
-        let image = try ShippedModels.exampleInput("digits-cnn")
-        #expect(image.scalars[3 * 8 + 4] != 0)
-        // References: eight other digits, each with the masked pixel set, so it moves along every line.
-        let inputs = try ShippedModels.checkInputs("digits-cnn")
+        let image = try ShippedModels.exampleInput(model)
+        #expect(image.scalars[pixel] != 0)
+        // References: eight other images, each with the masked pixel set, so it moves along every line.
+        let inputs = try ShippedModels.checkInputs(model)
         var references = Tensor.stacking((1...8).map { inputs.point($0) })
-        for b in 0..<8 { references.scalars[b * 64 + 3 * 8 + 4] = 0.9 }
-        let methods = try AxiomMethods.configurations(
-            domain: .networkImages, references: references, network: masked, resources: try AxiomMethods.digitsResources())
+        for b in 0..<8 { references.scalars[b * count + pixel] = 0.9 }
+        let resources = model == "digits-cnn" ? try AxiomMethods.digitsResources() : try AxiomMethods.shapesResources()
+        let methods = try AxiomMethods.configurations(domain: .networkImages, references: references, network: masked, resources: resources)
         #expect(Set(methods.map(\.registration.name)).isSuperset(of: ["expected-gradients", "lpi", "agi", "ddpath", "quadratic-schedule-ig"]))
         for configured in methods {
             let a = try configured.method.attribute(image, of: output).attribution
-            #expect(a.scalars[3 * 8 + 4] == 0, "\(configured): \(a.scalars[3 * 8 + 4])")
-            #expect(a.scalars.contains { $0 != 0 }, "\(configured) gave everything 0")
+            #expect(a.scalars[pixel] == 0, "\(model) \(configured): \(a.scalars[pixel])")
+            #expect(a.scalars.contains { $0 != 0 }, "\(model) \(configured) gave everything 0")
         }
     }
 }
