@@ -32,7 +32,7 @@ struct Request {
 
     /// The command's own options (the method's come from the registry).
     static let options: [OptionSpec] = [
-        .value("model", "DIR", "the model directory: the folder holding model.json and one .npy per weight"),
+        .value("model", "DIR", "the model directory (the folder holding model.json and one .npy per weight), or an .onnx file"),
         .value("input", "X.npy", "one input of the model's inputShape, or a batch of shape [N] + inputShape"),
         .value("method", "METHOD", "one of the methods below"),
         .value("out", "A.npy", "where to write the attributions: float64, the input file's shape, written atomically"),

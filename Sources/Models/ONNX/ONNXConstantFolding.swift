@@ -7,6 +7,7 @@ import Tensors
 ///
 /// | op | computes |
 /// |---|---|
+/// | Identity | its input (exporters name a shared weight twice this way) |
 /// | ConstantOfShape | a tensor of the given shape filled with `value` (0.0 by default) |
 /// | Concat | the inputs joined along `axis` |
 /// | Reshape | the data in a new shape (0 copies a size, −1 takes the rest) |
@@ -19,7 +20,7 @@ import Tensors
 /// Values are held as doubles (integers exactly below 2⁵³) and, for integer types, as Int64.
 enum ONNXConstantFolding {
     /// The ops this folder evaluates when all their inputs are constants.
-    static let foldable: Set<String> = ["ConstantOfShape", "Concat", "Reshape", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Cast", "Add", "Sub", "Mul", "Div"]
+    static let foldable: Set<String> = ["Identity", "ConstantOfShape", "Concat", "Reshape", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Cast", "Add", "Sub", "Mul", "Div"]
     /// The ops among them that are not layers: refused when an input is computed.
     static let constantOnly: Set<String> = ["ConstantOfShape", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Cast"]
 
@@ -61,6 +62,10 @@ enum ONNXConstantFolding {
             return nil
         }
         switch node.opType {
+        case "Identity":
+            var copy = try input(0)
+            copy.name = name
+            return copy
         case "ConstantOfShape":
             let shape = try input(0).integers.map { Int($0) }
             guard shape.allSatisfy({ $0 >= 0 }), let count = Tensor.checkedElementCount(of: shape), count <= 1 << 24 else {
