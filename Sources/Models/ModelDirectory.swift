@@ -160,7 +160,7 @@ public enum ModelDirectory {
     /// is written as version 1; anything else as version 2, each layer named `layer<i>` and
     /// listing the layers it reads where that is not the previous one.
     public static func save(_ network: Sequential, to directory: URL) throws(ModelError) {
-        let graph = !network.isChain || !network.layers.allSatisfy(isVersion1)
+        let graph = version(for: network) == graphFormatVersion
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -246,6 +246,12 @@ public enum ModelDirectory {
         } catch {
             throw ModelError(error.description)
         }
+    }
+
+    /// The format version ``save(_:to:)`` writes `network` in: 1 for a chain of version 1's
+    /// layers, 2 otherwise.
+    public static func version(for network: Sequential) -> Int {
+        network.isChain && network.layers.allSatisfy(isVersion1) ? formatVersion : graphFormatVersion
     }
 
     /// Whether version 1 describes the layer: its kinds, with square convolutions and pools.

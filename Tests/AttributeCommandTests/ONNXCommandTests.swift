@@ -72,4 +72,37 @@ struct ONNXCommandTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch.directory.path)
         #expect(Set(left) == ["resnet"], "\(left)")
     }
+
+    @Test("convert writes a model directory (shapes-resnet, a graph) as an .onnx file and back: the round trip computes the directory's logits; float32 on request; a failed run writes nothing")
+    func convertToONNX() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = FixturePaths.url("models/shapes-resnet")
+        let file = scratch.directory.appendingPathComponent("resnet.onnx")
+        let outcome = AttributeCommand.run(["convert", "--model", directory.path, "--out", file.path])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let report = try JSONValue.parse(outcome.standardOutput)
+        #expect(report["format"]?.stringValue == "onnx" && report["elementType"]?.stringValue == "float64" && report["graph"] == .bool(true))
+        // The committed model.onnx was written by the same writer from the same directory.
+        let written = try Data(contentsOf: file)
+        #expect(written == (try Data(contentsOf: directory.appendingPathComponent("model.onnx"))))
+        let back = scratch.directory.appendingPathComponent("back")
+        #expect(AttributeCommand.run(["convert", "--model", file.path, "--out", back.path]).status == 0)
+        let inputs = try NPY.read(contentsOf: directory.appendingPathComponent("check/inputs.npy"))
+        // Reading the file folds each BatchNorm into its convolution: a reordering of products.
+        expectClose(try ModelDirectory.load(back).logits(for: inputs).scalars, try ModelDirectory.load(directory).logits(for: inputs).scalars,
+                    Tolerance(relative: 1e-12, absolute: 1e-12), "directory → ONNX → directory")
+
+        let single = scratch.directory.appendingPathComponent("single.onnx")
+        let float32 = AttributeCommand.run(["convert", "--model", directory.path, "--out", single.path, "--element-type", "float32"])
+        #expect(float32.status == 0)
+        let singleBytes = try Data(contentsOf: single)
+        #expect(singleBytes == (try Data(contentsOf: directory.appendingPathComponent("model-float32.onnx"))))
+        let misplaced = AttributeCommand.run(["convert", "--model", directory.path, "--out", scratch.directory.appendingPathComponent("d").path, "--element-type", "float32"])
+        #expect(misplaced.status == 2 && misplaced.standardError.contains(".onnx"), "\(misplaced.standardError)")
+        let again = AttributeCommand.run(["convert", "--model", directory.path, "--out", file.path])
+        #expect(again.status == 2 && again.standardError.contains("exists"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.directory.path)
+        #expect(Set(left) == ["resnet.onnx", "back", "single.onnx"], "\(left)")
+    }
 }
