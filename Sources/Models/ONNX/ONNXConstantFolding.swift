@@ -24,6 +24,18 @@ enum ONNXConstantFolding {
     /// The ops among them that are not layers: refused when an input is computed.
     static let constantOnly: Set<String> = ["ConstantOfShape", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Cast"]
 
+    /// The most values a folded constant may hold (2²⁴): shape arithmetic is small, and a
+    /// declared size past this is refused rather than allocated.
+    static let maximumCount = 1 << 24
+
+    /// `shape`'s element count, when every size is ≥ 0 and the count is at most ``maximumCount``.
+    static func count(_ shape: [Int], _ label: String) throws(ModelError) -> Int {
+        guard shape.allSatisfy({ $0 >= 0 }), let count = Tensor.checkedElementCount(of: shape), count <= maximumCount else {
+            throw ModelError("\(label): a constant of shape \(shape) is larger than this loader folds (\(maximumCount) values)")
+        }
+        return count
+    }
+
     /// Integer element types (INT32, INT64).
     static func isInteger(_ type: Int32) -> Bool { type == 6 || type == 7 }
 
@@ -68,9 +80,7 @@ enum ONNXConstantFolding {
             return copy
         case "ConstantOfShape":
             let shape = try input(0).integers.map { Int($0) }
-            guard shape.allSatisfy({ $0 >= 0 }), let count = Tensor.checkedElementCount(of: shape), count <= 1 << 24 else {
-                throw ModelError("\(label): shape \(shape) is not a small non-negative shape")
-            }
+            let count = try count(shape, label)
             var fill = 0.0
             var type: Int32 = 1
             if case .tensor(let value)? = node.attribute("value")?.value, let first = value.values.first {
@@ -81,6 +91,7 @@ enum ONNXConstantFolding {
         case "Concat":
             let parts = try (0..<inputs.count).map { (i: Int) throws(ModelError) -> ONNXTensor in try input(i) }
             let rank = parts[0].dims.count
+            guard rank > 0 else { throw ModelError("\(label): joins scalars, which have no axis") }
             let axis = try normalized(intAttribute("axis") ?? 0, rank: rank)
             var shape = dims(parts[0])
             for part in parts.dropFirst() {
@@ -117,8 +128,9 @@ enum ONNXConstantFolding {
                     shape.append(Int(size))
                 }
             }
-            if let free { shape[free] = data.values.count / max(Tensor.elementCount(of: shape), 1) }
-            guard Tensor.elementCount(of: shape) == data.values.count else { throw ModelError("\(label): cannot reshape \(data.dims) to \(target)") }
+            let known = try count(shape, label)
+            if let free { shape[free] = known == 0 ? 0 : data.values.count / known }
+            guard try count(shape, label) == data.values.count else { throw ModelError("\(label): cannot reshape \(data.dims) to \(target)") }
             return tensor(name, dims: shape, type: data.dataType, values: data.values)
         case "Transpose":
             let data = try input(0)
@@ -157,9 +169,11 @@ enum ONNXConstantFolding {
             for k in starts.indices {
                 let axis = try normalized(axes[k], rank: shape.count)
                 let size = Int64(shape[axis])
-                let step = steps[k]
-                guard step != 0 else { throw ModelError("\(label): a step of 0") }
-                func clamp(_ v: Int64, _ low: Int64, _ high: Int64) -> Int64 { min(max(v < 0 ? v + size : v, low), high) }
+                guard steps[k] != 0 else { throw ModelError("\(label): a step of 0") }
+                // A step longer than the axis takes one index, as any longer one does; so
+                // clamped, the index arithmetic below cannot overflow.
+                let step = min(max(steps[k], -(size + 1)), size + 1)
+                func clamp(_ v: Int64, _ low: Int64, _ high: Int64) -> Int64 { min(max(v < 0 ? v &+ size : v, low), high) }
                 var indices: [Int] = []
                 if step > 0 {
                     var i = clamp(starts[k], 0, size)
@@ -173,6 +187,7 @@ enum ONNXConstantFolding {
                 kept[axis] = indices
             }
             let outShape = kept.map(\.count)
+            _ = try count(outShape, label)
             var strides = [Int](repeating: 1, count: shape.count)
             for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
             var values: [Double] = []
@@ -198,7 +213,9 @@ enum ONNXConstantFolding {
             if node.opType == "Unsqueeze" {
                 guard let axes else { throw ModelError("\(label): needs axes") }
                 let rank = shape.count + axes.count
-                for axis in try axes.map({ (a: Int64) throws(ModelError) -> Int in try normalized(a, rank: rank) }).sorted() { shape.insert(1, at: axis) }
+                let positions = try axes.map { (a: Int64) throws(ModelError) -> Int in try normalized(a, rank: rank) }.sorted()
+                guard Set(positions).count == positions.count else { throw ModelError("\(label): repeats an axis") }
+                for axis in positions { shape.insert(1, at: axis) }
             } else if let axes {
                 let removed = try Set(axes.map { (a: Int64) throws(ModelError) -> Int in try normalized(a, rank: shape.count) })
                 guard removed.allSatisfy({ shape[$0] == 1 }) else { throw ModelError("\(label): squeezes an axis whose size is not 1") }
@@ -217,6 +234,7 @@ enum ONNXConstantFolding {
         default:  // Add, Sub, Mul, Div
             let (a, b) = (try input(0), try input(1))
             guard let shape = Broadcasting.shape([dims(a), dims(b)]) else { throw ModelError("\(label): shapes \(a.dims) and \(b.dims) do not broadcast") }
+            _ = try count(shape, label)
             let (ia, ib) = (Broadcasting.sourceIndices(of: dims(a), in: shape), Broadcasting.sourceIndices(of: dims(b), in: shape))
             let integer = isInteger(a.dataType)
             let values = (0..<ia.count).map { k -> Double in

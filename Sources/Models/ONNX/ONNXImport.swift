@@ -426,7 +426,7 @@ public enum ONNXImport {
             default: throw ModelError("\(label): shape entry \(size) is not a size, 0 or −1")
             }
         }
-        let known = Tensor.elementCount(of: result)
+        guard let known = Tensor.checkedElementCount(of: result), known > 0 else { throw ModelError("\(label): shape \(target) is too large") }
         if let free {
             guard count % known == 0 else { throw ModelError("\(label): cannot reshape \(shape) to \(target)") }
             result[free] = count / known
