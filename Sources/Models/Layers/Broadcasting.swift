@@ -62,4 +62,28 @@ enum Broadcasting {
         }
         return Tensor(shape: [batch] + pointShape, scalars: sums)
     }
+
+    /// The C-order strides of `shape`: how far one step along each axis moves in the flat array.
+    static func strides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        return strides
+    }
+
+    /// Calls `body` with every position of `shape` (one index per axis), in C order.
+    static func forEachPosition(_ shape: [Int], _ body: ([Int]) -> Void) {
+        guard !shape.contains(0) else { return }
+        var position = [Int](repeating: 0, count: shape.count)
+        while true {
+            body(position)
+            var axis = shape.count - 1
+            while axis >= 0 {
+                position[axis] += 1
+                if position[axis] < shape[axis] { break }
+                position[axis] = 0
+                axis -= 1
+            }
+            if axis < 0 { return }
+        }
+    }
 }

@@ -32,19 +32,13 @@ public struct ZeroPad: Layer {
     /// For each input element (C order, one point), its index in the padded point.
     private func destinations(_ inputShape: [Int]) -> [Int] {
         let outputShape = inputShape.enumerated().map { $1 + pads[$0] + pads[$0 + inputShape.count] }
-        var result = [Int](repeating: 0, count: Tensor.elementCount(of: inputShape))
-        var position = [Int](repeating: 0, count: inputShape.count)
-        for flat in result.indices {
+        let strides = Broadcasting.strides(outputShape)
+        var result: [Int] = []
+        result.reserveCapacity(Tensor.elementCount(of: inputShape))
+        Broadcasting.forEachPosition(inputShape) { position in
             var index = 0
-            for axis in inputShape.indices { index = index * outputShape[axis] + position[axis] + pads[axis] }
-            result[flat] = index
-            var axis = inputShape.count - 1
-            while axis >= 0 {
-                position[axis] += 1
-                if position[axis] < inputShape[axis] { break }
-                position[axis] = 0
-                axis -= 1
-            }
+            for axis in inputShape.indices { index += (position[axis] + pads[axis]) * strides[axis] }
+            result.append(index)
         }
         return result
     }

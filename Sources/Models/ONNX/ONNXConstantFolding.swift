@@ -138,21 +138,13 @@ enum ONNXConstantFolding {
             let perm = (intsAttribute("perm") ?? shape.indices.reversed().map { Int64($0) }).map { Int($0) }
             guard perm.sorted() == Array(shape.indices) else { throw ModelError("\(label): perm \(perm) is not a permutation of the axes") }
             let outShape = perm.map { shape[$0] }
-            var strides = [Int](repeating: 1, count: shape.count)
-            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
-            var values = [Double](repeating: 0, count: data.values.count)
-            var position = [Int](repeating: 0, count: shape.count)
-            for flat in values.indices {
+            let strides = Broadcasting.strides(shape)
+            var values: [Double] = []
+            values.reserveCapacity(data.values.count)
+            Broadcasting.forEachPosition(outShape) { position in
                 var source = 0
                 for (k, axis) in perm.enumerated() { source += position[k] * strides[axis] }
-                values[flat] = data.values[source]
-                var k = outShape.count - 1
-                while k >= 0 {
-                    position[k] += 1
-                    if position[k] < outShape[k] { break }
-                    position[k] = 0
-                    k -= 1
-                }
+                values.append(data.values[source])
             }
             return tensor(name, dims: outShape, type: data.dataType, values: values)
         case "Slice":
@@ -188,22 +180,12 @@ enum ONNXConstantFolding {
             }
             let outShape = kept.map(\.count)
             _ = try count(outShape, label)
-            var strides = [Int](repeating: 1, count: shape.count)
-            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+            let strides = Broadcasting.strides(shape)
             var values: [Double] = []
-            var position = [Int](repeating: 0, count: shape.count)
-            let count = Tensor.elementCount(of: outShape)
-            for _ in 0..<count {
+            Broadcasting.forEachPosition(outShape) { position in
                 var source = 0
                 for axis in shape.indices { source += kept[axis][position[axis]] * strides[axis] }
                 values.append(data.values[source])
-                var axis = shape.count - 1
-                while axis >= 0 {
-                    position[axis] += 1
-                    if position[axis] < outShape[axis] { break }
-                    position[axis] = 0
-                    axis -= 1
-                }
             }
             return tensor(name, dims: outShape, type: data.dataType, values: values)
         case "Squeeze", "Unsqueeze":
