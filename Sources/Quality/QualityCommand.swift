@@ -16,7 +16,7 @@ public enum QualityCommand {
           --quick          digits-cnn and shapes-cnn (and IDGI's comparisons on the background-swapped models), 12 images each,
                            2 run seeds, the primary claims' methods, controls, metrics and four of DDPath's experiments (a few minutes)
           --images N       the first N test images of each model (before leaving out misclassified ones; default 360: every test digit, 360 of the 1,000 test shapes)
-          --models M,…     of \(QualityModel.allNames.joined(separator: ", ")) (default all five; the last two run IDGI's comparisons only)
+          --models M,…     of \(QualityModel.allNames.joined(separator: ", ")) (default the first five; the background-swapped two run IDGI's comparisons only; shapes-resnet, the residual graph, only when named)
           --methods M,…    of \(QualityMethod.all.map(\.name).joined(separator: ", ")),
                            DDPath's experiments \(QualityMethod.ddpathExperiments.map(\.name).joined(separator: ", ")),
                            the controls, and the baseline, budget and paper-budget variants

@@ -78,8 +78,12 @@ public struct QualityModel: Sendable {
     /// only the methods IDGI's claims compare (``QualityMethod/runs(on:)``).
     public static let swappedBackgroundNames = ["digits-textured-cnn", "shapes-black-cnn"]
 
+    /// The residual network, run when named (`--models shapes-resnet`): every method, DDPath
+    /// with the shapes diffusion model, on the shapes' test images and masks.
+    public static let graphNames = ["shapes-resnet"]
+
     /// Every model a run may name.
-    public static let allNames = defaultNames + swappedBackgroundNames
+    public static let allNames = defaultNames + swappedBackgroundNames + graphNames
 
     /// Loads model `name` and its data; `limit` takes the first images of the test split only,
     /// `references` the first images of the training split only.
@@ -106,7 +110,7 @@ public struct QualityModel: Sendable {
         }
         var diffusion: (model: DiffusionModel, guidanceScale: Double)? = nil
         var checkpoints: [Checkpoint] = []
-        if defaultNames.contains(name) {
+        if defaultNames.contains(name) || graphNames.contains(name) {
             let family = name.hasPrefix("digits") ? "digits" : "shapes"
             let directory = ShippedModels.fixturesDirectory.appendingPathComponent("diffusion/\(family)")
             diffusion = (try DiffusionModel.load(directory), try chosenGuidanceScale(directory))

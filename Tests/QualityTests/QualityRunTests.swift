@@ -24,6 +24,28 @@ struct QualityRunTests {
         return retraining
     }()
 
+    @Test("The residual graph runs when named: IG and DDPath-IG (with the shapes diffusion model) scored on insertion and the pointing game, with intervals")
+    func residualGraph() throws {
+        // A small budget: the debug build's gradient of shapes-resnet costs ~25 ms (the release
+        // run of every method and metric on 6 images takes 2 min 41 s).
+        let methods = ["ig", "ddpath-ig"].compactMap { QualityMethod.named($0) }
+        let metrics = ["insertion", "pointing-game"].compactMap { QualityMetric.named($0) }
+        #expect(methods.count == 2 && metrics.count == 2)
+        let configuration = QualityConfiguration(
+            models: ["shapes-resnet"], images: 2, references: 50, methods: methods, metrics: metrics,
+            budgetOverrides: ["steps": "6", "samples": "2"], bootstrap: Bootstrap(resamples: 200))
+        let results = try QualityRun.run(configuration)
+        let model = try #require(results.models.first)
+        #expect(model.model == "shapes-resnet" && !model.imageIndices.isEmpty)
+        for method in methods { #expect(model.scores[method.name]?.count == model.imageIndices.count, "\(method.name)") }
+        let summary = QualitySummary(results)
+        #expect(summary.cell("shapes-resnet", "ig", "pointing-game") != nil)
+        for cell in summary.cells {
+            let interval = try #require(cell.interval, "\(cell.method) \(cell.metric) has no images")
+            #expect(interval.lower <= interval.upper && interval.estimate.isFinite)
+        }
+    }
+
     @Test("Every cell's interval contains its mean, every claim has a ruling per model, and the reports carry every number")
     func structureAndInvariants() throws {
         let results = try QualityRun.run(Self.withRetraining)
