@@ -3,7 +3,7 @@
 Run by hand from the repository root, after `swift build -c release` (needs torch and captum;
 saliency is optional):
 
-    python3 Benchmarks/peers.py [--quick]
+    python3 Benchmarks/peers.py [--quick] [--only resnet]
 
 In one run it:
   1. measures numpy's dgemm (float64, all threads numpy uses) at the path-batch shapes `bench` uses;
@@ -17,6 +17,11 @@ In one run it:
      start, loading and writing included — for ig, ig with IDGI, blur-ig and guided-ig at their
      default steps, against PAIR saliency's IntegratedGradients, BlurIG and GuidedIG (and Captum's
      IG, all 100 images in one call) attributing the same 100 images in this warm process.
+  6. ResNet sizes (alone with --only resnet): PyTorch float64 convolutions — forward, input
+     gradient, weight gradient — at the layer shapes of `bench --only resnet`, on 1 and 2
+     threads, beside ours; and IG (left rule, 50 steps, the logit) on the 8 images of
+     Benchmarks/resnet8 through its ResNet-8: one `attribute` process on model.onnx against
+     Captum warm (float64, 2 threads), with our in-process time and its fraction of the peak.
 Times are medians over repeated runs after a warm-up, like bench's.
 """
 import json
@@ -161,8 +166,81 @@ def batch_times(count=100):
     return rows
 
 
+RESNET_SHAPES = [  # name, C, H, O, k, stride, groups — as bench's resnetConvolutions
+    ("stem 3→16 3×3 @32", 3, 32, 16, 3, 1, 1), ("16→16 3×3 @32", 16, 32, 16, 3, 1, 1), ("16→32 3×3 s2 @32", 16, 32, 32, 3, 2, 1),
+    ("32→32 3×3 @16", 32, 16, 32, 3, 1, 1), ("32→64 3×3 s2 @16", 32, 16, 64, 3, 2, 1), ("64→64 3×3 @8", 64, 8, 64, 3, 1, 1),
+    ("1×1 16→32 s2 @32", 16, 32, 32, 1, 2, 1), ("1×1 32→64 @16", 32, 16, 64, 1, 1, 1),
+    ("depthwise 32 3×3 @16", 32, 16, 32, 3, 1, 32), ("depthwise 64 3×3 s2 @16", 64, 16, 64, 3, 2, 64),
+]
+
+
+def torch_convolutions(batch):
+    """GFLOP/s of torch's float64 conv2d forward, input gradient and weight gradient per shape and thread count."""
+    results = {}
+    for name, c, h, o, k, stride, groups in RESNET_SHAPES:
+        x = torch.rand(batch, c, h, h, dtype=torch.float64)
+        w = torch.rand(o, c // groups, k, k, dtype=torch.float64)
+        y = nn.functional.conv2d(x, w, stride=stride, padding=k // 2, groups=groups)
+        dy = torch.rand_like(y)
+        flops = 2 * y.numel() * (c // groups) * k * k
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            forward = median_time(lambda: nn.functional.conv2d(x, w, stride=stride, padding=k // 2, groups=groups))
+            dx = median_time(lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, stride=stride, padding=k // 2, groups=groups))
+            dw = median_time(lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, stride=stride, padding=k // 2, groups=groups))
+            results[(name, threads)] = [flops / t / 1e9 for t in (forward, dx, dw)]
+    torch.set_num_threads(2)
+    return results
+
+
+def resnet_rows():
+    """Our convolution rates beside torch's, and IG through ResNet-8: ours (one process) against Captum warm."""
+    from captum.attr import IntegratedGradients
+    sys.path.insert(0, HERE)
+    from make_resnet8 import build
+
+    bench = os.path.join(ROOT, ".build", "release", "bench")
+    output = subprocess.run([bench, "--json", "--only", "resnet"] + (["--quick"] if QUICK else []), capture_output=True, text=True, check=True).stdout
+    print(output.strip().rsplit("\n", 1)[0])
+    ours = json.loads(output.strip().splitlines()[-1])["resnet"]
+    batch = next(e["batch"] for e in ours if "batch" in e)
+    theirs = torch_convolutions(batch)
+    print(f"\nConvolution at ResNet shapes, batch {batch}, GFLOP/s: ours / PyTorch float64 (forward, input gradient, weight gradient)")
+    print(f"{'layer':>24}  {'threads':>7}  {'forward':>13}  {'input grad':>13}  {'weight grad':>13}")
+    for e in ours:
+        if "layer" not in e:
+            continue
+        t = theirs[(e["layer"], e["threads"])]
+        cells = [f"{a:5.1f} / {b:5.1f}" for a, b in zip((e["forwardGflops"], e["inputGradientGflops"], e["weightGradientGflops"]), t)]
+        print(f"{e['layer']:>24}  {e['threads']:>7}  " + "  ".join(f"{c:>13}" for c in cells))
+
+    torch.set_num_threads(2)
+    model, inputs = build()
+    targets = [k % 10 for k in range(8)]
+    ig = IntegratedGradients(model)
+    captum = median_time(lambda: ig.attribute(inputs, baselines=torch.zeros_like(inputs), target=targets, n_steps=50,
+                                              method="riemann_left", internal_batch_size=400), minimum=3)
+    folder = os.path.join(HERE, "resnet8")
+    attribute = os.path.join(ROOT, ".build", "release", "attribute")
+    out = os.path.join("/tmp", f"resnet8-ig-{os.getpid()}.npy")
+    command = [attribute, "--model", os.path.join(folder, "model.onnx"), "--input", os.path.join(folder, "inputs.npy"),
+               "--targets", os.path.join(folder, "targets.npy"), "--method", "ig", "--rule", "left", "--steps", "50",
+               "--output", "logit", "--threads", "2", "--out", out]
+    process = median_time(lambda: subprocess.run(command, capture_output=True, check=True), minimum=3)
+    os.remove(out)
+    row = next(e for e in ours if e.get("model") == "resnet8")
+    print(f"\nIG, left rule, 50 steps, 8 images of 3×32×32 through ResNet-8 (float64, 2 threads)")
+    print(f"  one `attribute` process on model.onnx (start, load, write included): {process:.3f} s")
+    print(f"  in process (bench): {row['seconds']:.3f} s, {row['gflops']:.1f} GFLOP/s = {100 * row['fractionOfPeak']:.0f}% of the 2-thread peak")
+    print(f"  Captum IntegratedGradients warm (riemann_left, internal_batch_size=400): {captum:.3f} s")
+    print(f"  ours / Captum: {process / captum:.2f} (process), {row['seconds'] / captum:.2f} (in process)")
+
+
 def main():
     torch.set_default_dtype(torch.float64)
+    if "--only" in sys.argv and sys.argv[sys.argv.index("--only") + 1] == "resnet":
+        resnet_rows()
+        return
     gemm = numpy_gemm()
     peers = peer_ig_times()
     bench = os.path.join(ROOT, ".build", "release", "bench")

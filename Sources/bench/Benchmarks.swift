@@ -38,7 +38,7 @@ struct Benchmarks {
     }
 
     /// The sections, by the names `--only` takes.
-    static let sections = ["gemm", "convolution", "attribution", "scaling", "references", "ddpath", "metrics", "rules", "memory"]
+    static let sections = ["gemm", "convolution", "resnet", "attribution", "scaling", "references", "ddpath", "metrics", "rules", "memory"]
 
     func runAll(only: String? = nil) -> JSONValue {
         print("bench: \(Parallelism.processorCount) processors, vector unit \(VectorUnit.detected), \(quick ? "quick" : "full") run")
@@ -50,6 +50,7 @@ struct Benchmarks {
             switch section {
             case "gemm": rows = matrixProducts()
             case "convolution": rows = convolutions()
+            case "resnet": rows = resnet()
             case "attribution": rows = attributions()
             case "scaling": rows = stepScaling()
             case "references": rows = referenceMethods()

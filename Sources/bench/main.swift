@@ -6,7 +6,8 @@
 //     swift run -c release bench --only references   # one table (see --help)
 //
 // Sections: matrix products at the shapes path batches produce (1 and 2 threads);
-// convolution at the shipped CNNs' layer shapes; attribution latency for every shipped
+// convolution at the shipped CNNs' layer shapes; the arithmetic peak, convolutions at a ResNet's
+// layer shapes and IG through a ResNet-8 read from ONNX; attribution latency for every shipped
 // model and method at default steps; scaling with steps and threads; LPI's clustering of the
 // digits training set and EG/LPI/AGI latency; peak memory against
 // steps (each measured in a fresh process). Speed claims in the README come from here.
