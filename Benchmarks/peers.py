@@ -193,14 +193,13 @@ def torch_convolutions(batch):
     return results
 
 
-def resnet_rows():
-    """Our convolution rates beside torch's, and IG through ResNet-8: ours (one process) against Captum warm."""
+def resnet_rows(output):
+    """Our convolution rates (`bench --only resnet`'s output) beside torch's, and IG through
+    ResNet-8: ours (one process) against Captum warm."""
     from captum.attr import IntegratedGradients
     sys.path.insert(0, HERE)
     from make_resnet8 import build
 
-    bench = os.path.join(ROOT, ".build", "release", "bench")
-    output = subprocess.run([bench, "--json", "--only", "resnet"] + (["--quick"] if QUICK else []), capture_output=True, text=True, check=True).stdout
     print(output.strip().rsplit("\n", 1)[0])
     ours = json.loads(output.strip().splitlines()[-1])["resnet"]
     batch = next(e["batch"] for e in ours if "batch" in e)
@@ -226,6 +225,7 @@ def resnet_rows():
     command = [attribute, "--model", os.path.join(folder, "model.onnx"), "--input", os.path.join(folder, "inputs.npy"),
                "--targets", os.path.join(folder, "targets.npy"), "--method", "ig", "--rule", "left", "--steps", "50",
                "--output", "logit", "--threads", "2", "--out", out]
+    time.sleep(2)  # let torch's threads go idle before our process starts
     process = median_time(lambda: subprocess.run(command, capture_output=True, check=True), minimum=3)
     os.remove(out)
     row = next(e for e in ours if e.get("model") == "resnet8")
@@ -239,7 +239,20 @@ def resnet_rows():
 def main():
     torch.set_default_dtype(torch.float64)
     if "--only" in sys.argv and sys.argv[sys.argv.index("--only") + 1] == "resnet":
-        resnet_rows()
+        # Ours first: numpy's OpenBLAS threads and torch's keep spinning for a while after
+        # their work, and would take a core from a process started while they do.
+        bench = os.path.join(ROOT, ".build", "release", "bench")
+        quick = ["--quick"] if QUICK else []
+        ours = json.loads(subprocess.run([bench, "--json", "--only", "gemm"] + quick, capture_output=True, text=True,
+                                         check=True).stdout.strip().splitlines()[-1])
+        resnet_output = subprocess.run([bench, "--json", "--only", "resnet"] + quick, capture_output=True, text=True, check=True).stdout
+        gemm = numpy_gemm()
+        print(f"Matrix products A·B: ours on 1 and 2 threads against numpy dgemm ({torch.get_num_threads()} threads, OpenBLAS with FMA)")
+        print(f"{'m×n×k':>12}  {'numpy GF/s':>10}  {'ours 1t':>7}  {'ours 2t':>7}  {'ours 2t/numpy':>13}")
+        for (m, n, k), reference in gemm.items():
+            rates = {e["threads"]: e["gflops"] for e in ours["gemm"] if (e["m"], e["n"], e["k"]) == (m, n, k) and e["form"] == "plain"}
+            print(f"{f'{m}×{n}×{k}':>12}  {reference:10.1f}  {rates[1]:7.1f}  {rates[2]:7.1f}  {rates[2] / reference:13.2f}")
+        resnet_rows(resnet_output)
         return
     gemm = numpy_gemm()
     peers = peer_ig_times()

@@ -43,6 +43,16 @@ public enum Parallelism {
             for chunk in 0..<chunkCount { body(chunk) }
             return
         }
+        // Each worker's share: chunks worker, worker + T, … (the same split on the pool and on Dispatch).
+        func share(_ worker: Int) {
+            var chunk = worker
+            while chunk < chunkCount {
+                body(chunk)
+                chunk += workers
+            }
+        }
+        // The pool's spinning threads start at once; Dispatch's may take tens of microseconds.
+        if WorkerPool.shared.run(workers: workers, share) { return }
         // Dispatch wants a Sendable closure; `body` is not one, because kernels capture raw
         // pointers. The contract above (each chunk writes only its own memory) is what
         // makes sharing it safe, so it crosses the boundary in an unchecked box.

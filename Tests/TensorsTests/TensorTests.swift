@@ -59,6 +59,46 @@ struct ParallelismTests {
         #expect((0..<chunks).allSatisfy { counts[$0] == 1 })
     }
 
+    @Test("Callers on many threads at once (the pool serves one, Dispatch the rest): every chunk of every call runs exactly once, and a product gives the same bits")
+    func concurrentCallers() async {
+        var generator = Xoshiro256StarStar(seed: 77)
+        let (m, n, k) = (200, 128, 64)
+        let a = (0..<(m * k)).map { _ in generator.nextUniform(in: -1, 1) }
+        let b = (0..<(k * n)).map { _ in generator.nextUniform(in: -1, 1) }
+        func product() -> [Double] {
+            var c = [Double](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        MatrixProduct.fast(.plain, m: m, n: n, k: k, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!, accumulate: false)
+                    }
+                }
+            }
+            return c
+        }
+        let single = Parallelism.$threadLimit.withValue(1) { product() }
+        let results = await withTaskGroup(of: (Bool, Bool).self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var allOnce = true
+                    for _ in 0..<20 {
+                        let chunks = 29
+                        let counts = UnsafeMutablePointer<Int>.allocate(capacity: chunks)
+                        counts.initialize(repeating: 0, count: chunks)
+                        Parallelism.forEachChunk(chunks) { counts[$0] += 1 }
+                        allOnce = allOnce && (0..<chunks).allSatisfy { counts[$0] == 1 }
+                        counts.deallocate()
+                    }
+                    return (allOnce, product() == single)
+                }
+            }
+            var all: [(Bool, Bool)] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == 8 && results.allSatisfy { $0.0 && $0.1 })
+    }
+
     @Test("Ranges cover 0..<count without overlap")
     func rangesCover() {
         for (count, size) in [(0, 4), (1, 4), (8, 4), (9, 4), (100, 7)] {
