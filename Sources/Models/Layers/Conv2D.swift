@@ -9,8 +9,10 @@ import Tensors
 ///     weight gradient ∂L/∂w[o, c, u, v] = Σ_{b,i,j} ∂L/∂y[b, o, i, j] · x[b, g·C/G + c, s_h·i − p_t + d_h·u, s_w·j − p_l + d_w·v]
 ///
 /// where g = o/(O/G) is output channel o's group. The common case — one group, no dilation,
-/// one stride and one padding on every side — runs ``Convolution2D``'s fast paths; every other
-/// geometry runs ``GroupedConvolution2D``'s loops.
+/// one stride and one padding on every side — runs ``Convolution2D``'s fast paths; a depthwise
+/// convolution (G = C) runs ``DepthwiseConvolution2D``'s forward and input gradient; every
+/// other geometry, and every weight gradient outside the common case, runs
+/// ``GroupedConvolution2D``'s loops.
 public struct Conv2D: Layer {
     /// w, shape [O, C/G, kh, kw].
     public var weight: Tensor
@@ -117,6 +119,8 @@ public struct Conv2D: Layer {
                 bias.withUnsafeBaseAddress { b in
                     if let g = geometry(batch: batch, inputShape: input.pointShape) {
                         Convolution2D.forwardFast(g, input: x, weight: w.baseAddress!, bias: b, output: y)
+                    } else if DepthwiseConvolution2D.applies(to: general) {
+                        DepthwiseConvolution2D.forward(general, input: x, weight: w.baseAddress!, bias: b, output: y)
                     } else {
                         GroupedConvolution2D.forward(general, input: x, weight: w.baseAddress!, bias: b, output: y)
                     }
@@ -133,9 +137,12 @@ public struct Conv2D: Layer {
                 if let g = geometry(batch: input.batchCount, inputShape: input.pointShape) {
                     Convolution2D.inputGradientFast(g, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
                 } else {
-                    GroupedConvolution2D.inputGradient(
-                        generalGeometry(batch: input.batchCount, inputShape: input.pointShape),
-                        weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
+                    let general = generalGeometry(batch: input.batchCount, inputShape: input.pointShape)
+                    if DepthwiseConvolution2D.applies(to: general) {
+                        DepthwiseConvolution2D.inputGradient(general, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
+                    } else {
+                        GroupedConvolution2D.inputGradient(general, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
+                    }
                 }
             }
         }
