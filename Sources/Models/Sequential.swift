@@ -51,11 +51,7 @@ public struct Sequential: Sendable {
             }
             let readShapes = reads.map { $0 == 0 ? inputShape : shapes[$0 - 1] }
             do {
-                if let merge = layer as? any MergeLayer {
-                    shape = try merge.outputShape(forInputs: readShapes)
-                } else {
-                    shape = try layer.outputShape(for: readShapes[0])
-                }
+                shape = try layer.outputShape(reading: readShapes)
             } catch {
                 throw ModelError("layer \(index) (\(layer.kind)): \(error.description)")
             }
@@ -123,12 +119,7 @@ public struct Sequential: Sendable {
         var outputs = [batch]
         outputs.reserveCapacity(layers.count + 1)
         for (index, layer) in layers.enumerated() {
-            let reads = inputs[index]
-            if let merge = layer as? any MergeLayer {
-                outputs.append(merge.forward(reads.map { outputs[$0] }))
-            } else {
-                outputs.append(layer.forward(outputs[reads[0]]))
-            }
+            outputs.append(layer.forward(reading: inputs[index].map { outputs[$0] }))
         }
         return outputs
     }
@@ -159,16 +150,11 @@ public struct Sequential: Sendable {
             let gradient = nodeGradients[index + 1] ?? Tensor(shape: activations[index + 1].shape, repeating: 0)
             nodeGradients[index + 1] = nil
             if parameters { parameterGradients[index] = layer.parameterGradients(input: activations[reads[0]], outputGradient: gradient) }
-            let passedGradients = (layer as? any MergeLayer).map {
-                $0.inputGradients(inputs: reads.map { activations[$0] }, output: activations[index + 1], outputGradient: gradient)
-            } ?? [layer.inputGradient(input: activations[reads[0]], output: activations[index + 1], outputGradient: gradient, rule: rule)]
+            let passedGradients = layer.inputGradients(
+                reading: reads.map { activations[$0] }, output: activations[index + 1], outputGradient: gradient, rule: rule)
             for (source, passed) in zip(reads, passedGradients) {
-                if let existing = nodeGradients[source] {
-                    var sum = existing.scalars
-                    passed.scalars.withUnsafeBufferPointer { g in
-                        for i in sum.indices { sum[i] += g[i] }
-                    }
-                    nodeGradients[source] = Tensor(shape: existing.shape, scalars: sum)
+                if nodeGradients[source] != nil {
+                    nodeGradients[source]! += passed
                 } else {
                     nodeGradients[source] = passed
                 }

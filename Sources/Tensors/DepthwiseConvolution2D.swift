@@ -23,14 +23,6 @@ public enum DepthwiseConvolution2D {
         return low ..< max(low, high)
     }
 
-    private static func forEachImage(_ g: GroupedConvolution2D.Geometry, _ body: (Int) -> Void) {
-        Parallelism.forEachRange(
-            count: g.batch, chunkSize: 1, inParallel: Parallelism.isWorthParallelizing(multiplyAdds: g.batch * g.multiplyAddsPerImage)
-        ) { images in
-            for image in images { body(image) }
-        }
-    }
-
     /// y = w ⋆ x + b for a batch [B, C, H, W] into [B, O, H′, W′].
     public static func forward(
         _ g: GroupedConvolution2D.Geometry, input x: UnsafePointer<Double>, weight w: UnsafePointer<Double>, bias b: UnsafePointer<Double>?,
@@ -40,7 +32,7 @@ public enum DepthwiseConvolution2D {
         let (outPlane, inPlane) = (g.outHeight * g.outWidth, g.height * g.width)
         let multiplier = g.groupOutChannels
         let s = g.strideWidth
-        forEachImage(g) { image in
+        GroupedConvolution2D.forEachImage(g) { image in
             for o in 0..<g.outChannels {
                 let plane = x + (image * g.inChannels + o / multiplier) * inPlane
                 let out = y + (image * g.outChannels + o) * outPlane
@@ -72,7 +64,7 @@ public enum DepthwiseConvolution2D {
         let (outPlane, inPlane) = (g.outHeight * g.outWidth, g.height * g.width)
         let multiplier = g.groupOutChannels
         let s = g.strideWidth
-        forEachImage(g) { image in
+        GroupedConvolution2D.forEachImage(g) { image in
             (dx + image * g.inChannels * inPlane).update(repeating: 0, count: g.inChannels * inPlane)
             for o in 0..<g.outChannels {
                 let plane = dx + (image * g.inChannels + o / multiplier) * inPlane

@@ -106,8 +106,8 @@ public enum GroupedConvolution2D {
         ((o * g.groupInChannels + c % g.groupInChannels) * g.kernelHeight + u) * g.kernelWidth + v
     }
 
-    /// Spreads images over threads when the work pays for it.
-    private static func forEachImage(_ g: Geometry, _ body: (Int) -> Void) {
+    /// Spreads images over threads when the work pays for it (``DepthwiseConvolution2D`` too).
+    static func forEachImage(_ g: Geometry, _ body: (Int) -> Void) {
         Parallelism.forEachRange(
             count: g.batch, chunkSize: 1,
             inParallel: Parallelism.isWorthParallelizing(multiplyAdds: g.batch * g.multiplyAddsPerImage)

@@ -56,17 +56,11 @@ public enum Parallelism {
         // Dispatch wants a Sendable closure; `body` is not one, because kernels capture raw
         // pointers. The contract above (each chunk writes only its own memory) is what
         // makes sharing it safe, so it crosses the boundary in an unchecked box.
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
+        withoutActuallyEscaping(share) { share in
+            let shared = UncheckedSendable(share)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 // A kernel called from inside a chunk runs on this thread alone: no nesting.
-                Parallelism.$threadLimit.withValue(1) {
-                    var chunk = worker
-                    while chunk < chunkCount {
-                        shared.value(chunk)
-                        chunk += workers
-                    }
-                }
+                Parallelism.$threadLimit.withValue(1) { shared.value(worker) }
             }
         }
     }

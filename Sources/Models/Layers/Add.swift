@@ -25,31 +25,9 @@ public struct Add: MergeLayer {
     /// Σ_j x_j, summed left to right (the inputs in the order the layer names them).
     public func forward(_ inputs: [Tensor]) -> Tensor {
         let pointShape = Broadcasting.shape(inputs.map(\.pointShape))!
-        let batch = inputs[0].batchCount
-        if inputs.allSatisfy({ $0.pointShape == pointShape }) {
-            var sum = inputs[0].scalars
-            for other in inputs.dropFirst() {
-                other.scalars.withUnsafeBufferPointer { x in
-                    for i in sum.indices { sum[i] += x[i] }
-                }
-            }
-            return Tensor(shape: inputs[0].shape, scalars: sum)
-        }
-        let count = Tensor.elementCount(of: pointShape)
-        var sum = [Double](repeating: 0, count: batch * count)
-        for (j, input) in inputs.enumerated() {
-            let indices = Broadcasting.sourceIndices(of: input.pointShape, in: pointShape)
-            let inCount = input.count / max(batch, 1)
-            input.scalars.withUnsafeBufferPointer { x in
-                for b in 0..<batch {
-                    for k in 0..<count {
-                        let value = x[b * inCount + indices[k]]
-                        sum[b * count + k] = j == 0 ? value : sum[b * count + k] + value
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [batch] + pointShape, scalars: sum)
+        var sum = Broadcasting.expand(inputs[0], to: pointShape)
+        for other in inputs.dropFirst() { sum += Broadcasting.expand(other, to: pointShape) }
+        return sum
     }
 
     /// ∂L/∂y for every input, summed back onto inputs that were broadcast.

@@ -20,31 +20,29 @@ enum Broadcasting {
 
     /// For each element of `output` (C order), the index of the element of `input` it reads.
     static func sourceIndices(of input: [Int], in output: [Int]) -> [Int] {
-        let rank = output.count
-        let padded = [Int](repeating: 1, count: rank - input.count) + input
-        var strides = [Int](repeating: 0, count: rank)
-        var stride = 1
-        for axis in (0..<rank).reversed() {
-            strides[axis] = padded[axis] == 1 ? 0 : stride
-            stride *= padded[axis]
-        }
-        var indices = [Int](repeating: 0, count: Tensor.elementCount(of: output))
-        var position = [Int](repeating: 0, count: rank)
-        var source = 0
-        for flat in indices.indices {
-            indices[flat] = source
-            // Advance the output position like an odometer, tracking the source index.
-            var axis = rank - 1
-            while axis >= 0 {
-                position[axis] += 1
-                source += strides[axis]
-                if position[axis] < output[axis] { break }
-                source -= strides[axis] * position[axis]
-                position[axis] = 0
-                axis -= 1
+        let padded = [Int](repeating: 1, count: output.count - input.count) + input
+        // A broadcast axis (size 1) does not move in the input.
+        let strides = zip(strides(padded), padded).map { $1 == 1 ? 0 : $0 }
+        var indices: [Int] = []
+        indices.reserveCapacity(Tensor.elementCount(of: output))
+        forEachPosition(output) { position in indices.append(zip(position, strides).reduce(0) { $0 + $1.0 * $1.1 }) }
+        return indices
+    }
+
+    /// A batch broadcast to points of `pointShape`: itself when its points have that shape,
+    /// otherwise each point's elements repeated as NumPy's rules repeat them.
+    static func expand(_ batch: Tensor, to pointShape: [Int]) -> Tensor {
+        guard batch.pointShape != pointShape else { return batch }
+        let indices = sourceIndices(of: batch.pointShape, in: pointShape)
+        let inCount = Tensor.elementCount(of: batch.pointShape)
+        var values: [Double] = []
+        values.reserveCapacity(batch.batchCount * indices.count)
+        batch.scalars.withUnsafeBufferPointer { x in
+            for n in 0..<batch.batchCount {
+                for k in indices { values.append(x[n * inCount + k]) }
             }
         }
-        return indices
+        return Tensor(shape: [batch.batchCount] + pointShape, scalars: values)
     }
 
     /// Sums a batch of gradients of the broadcast shape back onto an operand: element k of each

@@ -41,7 +41,8 @@ public struct Concat: MergeLayer {
 
     /// The inputs side by side along ``axis``.
     public func forward(_ inputs: [Tensor]) -> Tensor {
-        let pointShape = try! outputShape(forInputs: inputs.map(\.pointShape))
+        var pointShape = inputs[0].pointShape
+        pointShape[axis] = inputs.reduce(0) { $0 + $1.pointShape[axis] }
         let batch = inputs[0].batchCount
         let blocks = batch * outer(pointShape)
         let width = pointShape[axis] * inner(pointShape)

@@ -80,12 +80,33 @@ public struct Conv2D: Layer {
         self.groups = groups
     }
 
-    private func geometry(batch: Int, inputShape: [Int]) -> Convolution2D.Geometry? {
-        guard let (stride, padding) = squareStrideAndPadding else { return nil }
-        return Convolution2D.Geometry(
-            batch: batch, inChannels: inputShape[0], height: inputShape[1], width: inputShape[2],
-            outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-            stride: stride, padding: padding)
+    /// The kernels that compute a batch: ``Convolution2D``'s fast paths in the common case,
+    /// ``DepthwiseConvolution2D`` for a depthwise convolution, ``GroupedConvolution2D``'s loops
+    /// for anything else.
+    private enum Kernels {
+        case common(Convolution2D.Geometry)
+        case depthwise(GroupedConvolution2D.Geometry)
+        case general(GroupedConvolution2D.Geometry)
+
+        /// [O, H′, W′]
+        var outputPointShape: [Int] {
+            switch self {
+            case .common(let g): return [g.outChannels, g.outHeight, g.outWidth]
+            case .depthwise(let g), .general(let g): return [g.outChannels, g.outHeight, g.outWidth]
+            }
+        }
+    }
+
+    /// The kernels for a batch of `batch` points of shape `inputShape`.
+    private func kernels(batch: Int, inputShape: [Int]) -> Kernels {
+        if let (stride, padding) = squareStrideAndPadding {
+            return .common(Convolution2D.Geometry(
+                batch: batch, inChannels: inputShape[0], height: inputShape[1], width: inputShape[2],
+                outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                stride: stride, padding: padding))
+        }
+        let g = generalGeometry(batch: batch, inputShape: inputShape)
+        return DepthwiseConvolution2D.applies(to: g) ? .depthwise(g) : .general(g)
     }
 
     private func generalGeometry(batch: Int, inputShape: [Int]) -> GroupedConvolution2D.Geometry {
@@ -111,18 +132,15 @@ public struct Conv2D: Layer {
 
     /// y = w ⋆ x + b (cross-correlation).
     public func forward(_ input: Tensor) -> Tensor {
-        let batch = input.batchCount
-        let general = generalGeometry(batch: batch, inputShape: input.pointShape)
-        let outputShape = [batch, general.outChannels, general.outHeight, general.outWidth]
+        let chosen = kernels(batch: input.batchCount, inputShape: input.pointShape)
+        let outputShape = [input.batchCount] + chosen.outputPointShape
         let y = withOutput(input, count: Tensor.elementCount(of: outputShape)) { x, y in
             weight.scalars.withUnsafeBufferPointer { w in
                 bias.withUnsafeBaseAddress { b in
-                    if let g = geometry(batch: batch, inputShape: input.pointShape) {
-                        Convolution2D.forwardFast(g, input: x, weight: w.baseAddress!, bias: b, output: y)
-                    } else if DepthwiseConvolution2D.applies(to: general) {
-                        DepthwiseConvolution2D.forward(general, input: x, weight: w.baseAddress!, bias: b, output: y)
-                    } else {
-                        GroupedConvolution2D.forward(general, input: x, weight: w.baseAddress!, bias: b, output: y)
+                    switch chosen {
+                    case .common(let g): Convolution2D.forwardFast(g, input: x, weight: w.baseAddress!, bias: b, output: y)
+                    case .depthwise(let g): DepthwiseConvolution2D.forward(g, input: x, weight: w.baseAddress!, bias: b, output: y)
+                    case .general(let g): GroupedConvolution2D.forward(g, input: x, weight: w.baseAddress!, bias: b, output: y)
                     }
                 }
             }
@@ -134,15 +152,10 @@ public struct Conv2D: Layer {
     public func inputGradient(input: Tensor, output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> Tensor {
         let dx = withOutput(outputGradient, count: input.count) { dy, dx in
             weight.scalars.withUnsafeBufferPointer { w in
-                if let g = geometry(batch: input.batchCount, inputShape: input.pointShape) {
-                    Convolution2D.inputGradientFast(g, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
-                } else {
-                    let general = generalGeometry(batch: input.batchCount, inputShape: input.pointShape)
-                    if DepthwiseConvolution2D.applies(to: general) {
-                        DepthwiseConvolution2D.inputGradient(general, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
-                    } else {
-                        GroupedConvolution2D.inputGradient(general, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
-                    }
+                switch kernels(batch: input.batchCount, inputShape: input.pointShape) {
+                case .common(let g): Convolution2D.inputGradientFast(g, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
+                case .depthwise(let g): DepthwiseConvolution2D.inputGradient(g, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
+                case .general(let g): GroupedConvolution2D.inputGradient(g, weight: w.baseAddress!, outputGradient: dy, inputGradient: dx)
                 }
             }
         }
@@ -168,15 +181,11 @@ public struct Conv2D: Layer {
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 dw.withUnsafeMutableBufferPointer { dwp in
                     db.withUnsafeMutableBufferPointer { dbp in
-                        if let g = geometry(batch: input.batchCount, inputShape: input.pointShape) {
-                            Convolution2D.parameterGradientsFast(
-                                g, input: x.baseAddress!, outputGradient: dy.baseAddress!,
-                                weightGradient: dwp.baseAddress!, biasGradient: dbp.baseAddress!)
-                        } else {
-                            GroupedConvolution2D.parameterGradients(
-                                generalGeometry(batch: input.batchCount, inputShape: input.pointShape),
-                                input: x.baseAddress!, outputGradient: dy.baseAddress!,
-                                weightGradient: dwp.baseAddress!, biasGradient: dbp.baseAddress!)
+                        let (x, dy, dw, db) = (x.baseAddress!, dy.baseAddress!, dwp.baseAddress!, dbp.baseAddress!)
+                        switch kernels(batch: input.batchCount, inputShape: input.pointShape) {
+                        case .common(let g): Convolution2D.parameterGradientsFast(g, input: x, outputGradient: dy, weightGradient: dw, biasGradient: db)
+                        case .depthwise(let g), .general(let g):
+                            GroupedConvolution2D.parameterGradients(g, input: x, outputGradient: dy, weightGradient: dw, biasGradient: db)
                         }
                     }
                 }

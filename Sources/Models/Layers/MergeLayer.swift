@@ -30,3 +30,24 @@ extension MergeLayer {
         inputGradients(inputs: [input], output: output, outputGradient: outputGradient)[0]
     }
 }
+
+extension Layer {
+    /// The output shape given the shapes of the nodes the layer reads: all of them for a
+    /// ``MergeLayer``, the one otherwise — the one place a graph asks which kind a layer is.
+    func outputShape(reading shapes: [[Int]]) throws(ModelError) -> [Int] {
+        if let merge = self as? any MergeLayer { return try merge.outputShape(forInputs: shapes) }
+        return try outputShape(for: shapes[0])
+    }
+
+    /// The forward pass on the batches of the nodes the layer reads.
+    func forward(reading inputs: [Tensor]) -> Tensor {
+        if let merge = self as? any MergeLayer { return merge.forward(inputs) }
+        return forward(inputs[0])
+    }
+
+    /// ∂L/∂x for each node the layer reads.
+    func inputGradients(reading inputs: [Tensor], output: Tensor, outputGradient: Tensor, rule: BackwardRule) -> [Tensor] {
+        if let merge = self as? any MergeLayer { return merge.inputGradients(inputs: inputs, output: output, outputGradient: outputGradient) }
+        return [inputGradient(input: inputs[0], output: output, outputGradient: outputGradient, rule: rule)]
+    }
+}

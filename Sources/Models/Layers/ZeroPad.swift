@@ -26,12 +26,15 @@ public struct ZeroPad: Layer {
         guard pads.count == 2 * inputShape.count else {
             throw ModelError("pad has \(pads.count) pads for points of shape \(inputShape); give \(2 * inputShape.count) (before, then after, each axis)")
         }
-        return inputShape.enumerated().map { $1 + pads[$0] + pads[$0 + inputShape.count] }
+        return padded(inputShape)
     }
+
+    /// The padded point shape (the input's checked by ``outputShape(for:)``).
+    private func padded(_ inputShape: [Int]) -> [Int] { inputShape.enumerated().map { $1 + pads[$0] + pads[$0 + inputShape.count] } }
 
     /// For each input element (C order, one point), its index in the padded point.
     private func destinations(_ inputShape: [Int]) -> [Int] {
-        let outputShape = inputShape.enumerated().map { $1 + pads[$0] + pads[$0 + inputShape.count] }
+        let outputShape = padded(inputShape)
         let strides = Broadcasting.strides(outputShape)
         var result: [Int] = []
         result.reserveCapacity(Tensor.elementCount(of: inputShape))
@@ -45,7 +48,7 @@ public struct ZeroPad: Layer {
 
     /// x placed inside zeros.
     public func forward(_ input: Tensor) -> Tensor {
-        let outputShape = try! outputShape(for: input.pointShape)
+        let outputShape = padded(input.pointShape)
         let (inCount, outCount) = (Tensor.elementCount(of: input.pointShape), Tensor.elementCount(of: outputShape))
         let places = destinations(input.pointShape)
         var y = [Double](repeating: 0, count: input.batchCount * outCount)

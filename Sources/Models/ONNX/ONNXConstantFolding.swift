@@ -36,6 +36,35 @@ enum ONNXConstantFolding {
         return count
     }
 
+    /// The shape ONNX's Reshape gives a tensor of `shape` for `target`: 0 copies the size at
+    /// that axis, −1 takes what is left (at most one), every other entry is a size. The loader
+    /// uses it too, for the point shape of a Reshape layer (both without the batch entry).
+    static func reshapedShape(_ shape: [Int], to target: [Int64], label: String) throws(ModelError) -> [Int] {
+        let count = Tensor.elementCount(of: shape)
+        var result: [Int] = []
+        var free: Int?
+        for (axis, size) in target.enumerated() {
+            switch size {
+            case 0:
+                guard axis < shape.count else { throw ModelError("\(label): shape entry 0 copies axis \(axis), which the input lacks") }
+                result.append(shape[axis])
+            case -1:
+                guard free == nil else { throw ModelError("\(label): the shape has two −1 entries") }
+                free = axis
+                result.append(1)
+            case 1...Int64(Sequential.maximumValuesPerPoint): result.append(Int(size))
+            default: throw ModelError("\(label): shape entry \(size) is not a size, 0 or −1")
+            }
+        }
+        guard let known = Tensor.checkedElementCount(of: result) else { throw ModelError("\(label): shape \(target) is too large") }
+        if let free {
+            guard known > 0, count % known == 0 else { throw ModelError("\(label): cannot reshape \(shape) to \(target)") }
+            result[free] = count / known
+        }
+        guard Tensor.checkedElementCount(of: result) == count else { throw ModelError("\(label): cannot reshape \(shape) (\(count) values) to \(target)") }
+        return result
+    }
+
     /// Integer element types (INT32, INT64).
     static func isInteger(_ type: Int32) -> Bool { type == 6 || type == 7 }
 
@@ -65,14 +94,6 @@ enum ONNXConstantFolding {
             guard (0..<max(rank, 1)).contains(a) else { throw ModelError("\(label): axis \(axis) is outside rank \(rank)") }
             return a
         }
-        func intsAttribute(_ key: String) -> [Int64]? {
-            if case .ints(let xs)? = node.attribute(key)?.value { return xs }
-            return nil
-        }
-        func intAttribute(_ key: String) -> Int64? {
-            if case .int(let x)? = node.attribute(key)?.value { return x }
-            return nil
-        }
         switch node.opType {
         case "Identity":
             var copy = try input(0)
@@ -92,7 +113,7 @@ enum ONNXConstantFolding {
             let parts = try (0..<inputs.count).map { (i: Int) throws(ModelError) -> ONNXTensor in try input(i) }
             let rank = parts[0].dims.count
             guard rank > 0 else { throw ModelError("\(label): joins scalars, which have no axis") }
-            let axis = try normalized(intAttribute("axis") ?? 0, rank: rank)
+            let axis = try normalized(try node.integer("axis", default: 0), rank: rank)
             var shape = dims(parts[0])
             for part in parts.dropFirst() {
                 var other = dims(part)
@@ -112,30 +133,12 @@ enum ONNXConstantFolding {
             return tensor(name, dims: shape, type: parts[0].dataType, values: values)
         case "Reshape":
             let data = try input(0)
-            let target = try input(1).integers
-            var shape: [Int] = []
-            var free: Int?
-            for (axis, size) in target.enumerated() {
-                switch size {
-                case 0:
-                    guard axis < data.dims.count else { throw ModelError("\(label): 0 copies an axis the data lacks") }
-                    shape.append(Int(data.dims[axis]))
-                case -1:
-                    free = axis
-                    shape.append(1)
-                default:
-                    guard size > 0 else { throw ModelError("\(label): shape entry \(size)") }
-                    shape.append(Int(size))
-                }
-            }
-            let known = try count(shape, label)
-            if let free { shape[free] = known == 0 ? 0 : data.values.count / known }
-            guard try count(shape, label) == data.values.count else { throw ModelError("\(label): cannot reshape \(data.dims) to \(target)") }
+            let shape = try reshapedShape(dims(data), to: try input(1).integers, label: label)
             return tensor(name, dims: shape, type: data.dataType, values: data.values)
         case "Transpose":
             let data = try input(0)
             let shape = dims(data)
-            let perm = (intsAttribute("perm") ?? shape.indices.reversed().map { Int64($0) }).map { Int($0) }
+            let perm = (try node.integers("perm") ?? shape.indices.reversed().map { Int64($0) }).map { Int($0) }
             guard perm.sorted() == Array(shape.indices) else { throw ModelError("\(label): perm \(perm) is not a permutation of the axes") }
             let outShape = perm.map { shape[$0] }
             let strides = Broadcasting.strides(shape)
@@ -191,7 +194,8 @@ enum ONNXConstantFolding {
         case "Squeeze", "Unsqueeze":
             let data = try input(0)
             var shape = dims(data)
-            let axes = (inputs.count > 1 ? inputs[1]?.integers : nil) ?? intsAttribute("axes")
+            let attributeAxes = try node.integers("axes")
+            let axes = (inputs.count > 1 ? inputs[1]?.integers : nil) ?? attributeAxes
             if node.opType == "Unsqueeze" {
                 guard let axes else { throw ModelError("\(label): needs axes") }
                 let rank = shape.count + axes.count
@@ -208,7 +212,8 @@ enum ONNXConstantFolding {
             return tensor(name, dims: shape, type: data.dataType, values: data.values)
         case "Cast":
             let data = try input(0)
-            guard let to = intAttribute("to") else { throw ModelError("\(label): needs 'to'") }
+            guard node.attribute("to") != nil else { throw ModelError("\(label): needs 'to'") }
+            let to = try node.integer("to", default: 0)
             let type = Int32(truncatingIfNeeded: to)
             guard [1, 6, 7, 11].contains(type) else { throw ModelError("\(label): casts to \(ONNXTensor.typeName(type)), which this loader does not compute") }
             let values = isInteger(type) ? data.values.map { $0.rounded(.towardZero) } : (type == 1 ? data.values.map { Double(Float($0)) } : data.values)

@@ -147,11 +147,11 @@ public enum ONNXImport {
             var layerReads = [source]
             switch node.opType {
             case "Identity", "Dropout":
-                if node.opType == "Dropout", case .int(let mode)? = node.attribute("training_mode")?.value, mode != 0 {
+                if node.opType == "Dropout", try node.integer("training_mode", default: 0) != 0 {
                     throw ModelError("\(label) is in training mode; export the model in eval mode")
                 }
             case "Relu": layer = ActivationLayer(.relu)
-            case "LeakyRelu": layer = ActivationLayer(.leakyReLU(slope: try float(node, "alpha", default: 0.01)))
+            case "LeakyRelu": layer = ActivationLayer(.leakyReLU(slope: try node.float("alpha", default: 0.01)))
             case "Sigmoid": layer = ActivationLayer(.sigmoid)
             case "Tanh": layer = ActivationLayer(.tanh)
             case "Softplus": layer = ActivationLayer(.softplus)
@@ -159,10 +159,10 @@ public enum ONNXImport {
                 guard let w = try weight(1) else { throw ModelError("\(label) has no weight") }
                 layer = try convolution(node, label: label, weight: w, bias: try weight(2), inputShape: shapes[source])
             case "Gemm":
-                if try int(node, "transA", default: 0) != 0 { throw ModelError("\(label) has transA = 1; this loader reads Gemm(x, W) with x the activations") }
+                if try node.integer("transA", default: 0) != 0 { throw ModelError("\(label) has transA = 1; this loader reads Gemm(x, W) with x the activations") }
                 guard let b = try weight(1) else { throw ModelError("\(label) has no weight") }
-                let transB = try int(node, "transB", default: 0) != 0
-                let (alpha, beta) = (try float(node, "alpha", default: 1), try float(node, "beta", default: 1))
+                let transB = try node.integer("transB", default: 0) != 0
+                let (alpha, beta) = (try node.float("alpha", default: 1), try node.float("beta", default: 1))
                 guard b.dims.count == 2 else { throw ModelError("\(label): weight '\(b.name)' has dims \(b.dims); Gemm's must be 2-D") }
                 let w = denseWeight(b, storedAs: transB ? .outByIn : .inByOut, scale: alpha)
                 let outCount = w.shape[0]
@@ -183,7 +183,7 @@ public enum ONNXImport {
                 layerReads = reads
             case "Concat":
                 let rank = shapes[source].count + 1
-                let axis = try int(node, "axis", default: 1)
+                let axis = try node.integer("axis", default: 1)
                 let normalized = axis < 0 ? Int(axis) + rank : Int(axis)
                 guard normalized >= 1, normalized < rank else { throw ModelError("\(label): axis \(axis) must be an axis of the point, not the batch") }
                 layer = try Concat(axis: normalized - 1)
@@ -210,17 +210,17 @@ public enum ONNXImport {
                 default: throw ModelError("\(label) divides a constant by the activations, which is not supported")
                 }
             case "BatchNormalization":
+                let norm = try batchNormalization(node, label: label, weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
                 if let at = foldable(), layers[at] is Conv2D || layers[at] is Dense {
-                    layers[at] = try foldBatchNorm(node, label: label, into: layers[at], weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+                    layers[at] = try fold(norm, label: label, into: layers[at])
                     nodeOf[output] = source
                     continue
                 }
-                layer = try batchNormalization(node, label: label, weights: (try weight(1), try weight(2), try weight(3), try weight(4)))
+                layer = norm
             case "Clip":
                 func bound(_ position: Int, _ name: String) throws(ModelError) -> Double? {
                     guard position < node.inputs.count, !node.inputs[position].isEmpty else {
-                        guard let attribute = node.attribute(name), case .float(let x) = attribute.value else { return nil }
-                        return x
+                        return node.attribute(name) == nil ? nil : try node.float(name, default: 0)
                     }
                     guard let t = constants[node.inputs[position]], t.values.count == 1 else { throw ModelError("\(label): its \(name) must be a constant scalar") }
                     return t.values[0]
@@ -233,20 +233,20 @@ public enum ONNXImport {
                 if node.opType == "MaxPool" {
                     layer = MaxPool2D(window: window)
                 } else {
-                    layer = AvgPool2D(window: window, countIncludePad: try int(node, "count_include_pad", default: 0) != 0)
+                    layer = AvgPool2D(window: window, countIncludePad: try node.integer("count_include_pad", default: 0) != 0)
                 }
             case "GlobalAveragePool":
                 let shape = shapes[source]
                 guard shape.count == 3 else { throw ModelError("\(label): the map is \(shape); a global pool takes [channels, height, width]") }
                 layer = AvgPool2D(window: try PoolingWindow(kernel: [shape[1], shape[2]], strides: [shape[1], shape[2]], kind: "avgpool2d"), countIncludePad: false)
             case "Flatten":
-                guard try int(node, "axis", default: 1) == 1 else { throw ModelError("\(label): only axis 1 is supported") }
+                guard try node.integer("axis", default: 1) == 1 else { throw ModelError("\(label): only axis 1 is supported") }
                 if shapes[source].count > 1 { layer = Flatten() }
             case "Reshape":
                 guard let target = constants[node.inputs.count > 1 ? node.inputs[1] : ""], target.integers.count >= 2 else {
                     throw ModelError("\(label): only a reshape to a constant shape (the batch first) is supported")
                 }
-                let pointShape = try reshaped(shapes[source], to: Array(target.integers.dropFirst()), label: label)
+                let pointShape = try ONNXConstantFolding.reshapedShape(shapes[source], to: Array(target.integers.dropFirst()), label: label)
                 if pointShape.count == 1 {
                     if shapes[source].count > 1 { layer = Flatten() }
                 } else if pointShape != shapes[source] {
@@ -264,13 +264,8 @@ public enum ONNXImport {
                 nodeOf[output] = source  // an op that computes nothing here
                 continue
             }
-            let readShapes = layerReads.map { shapes[$0] }
             do {
-                if let merge = layer as? any MergeLayer {
-                    shapes.append(try merge.outputShape(forInputs: readShapes))
-                } else {
-                    shapes.append(try layer.outputShape(for: readShapes[0]))
-                }
+                shapes.append(try layer.outputShape(reading: layerReads.map { shapes[$0] }))
             } catch {
                 throw ModelError("\(label): \(error.description)")
             }
@@ -288,227 +283,11 @@ public enum ONNXImport {
         }
     }
 
-    /// How a 2-D weight is stored: [out, in] (Gemm with transB) or [in, out] (MatMul, Gemm without).
-    private enum MatrixLayout { case outByIn, inByOut }
-
-    /// A dense layer's weight [out, in] from the 2-D tensor `b` stored as `layout`, times `scale`.
-    private static func denseWeight(_ b: ONNXTensor, storedAs layout: MatrixLayout, scale: Double) -> Tensor {
-        let (rows, columns) = (Int(b.dims[0]), Int(b.dims[1]))
-        let (outCount, inCount) = layout == .outByIn ? (rows, columns) : (columns, rows)
-        var w = [Double](repeating: 0, count: outCount * inCount)
-        for o in 0..<outCount {
-            for i in 0..<inCount { w[o * inCount + i] = scale * (layout == .outByIn ? b.values[o * columns + i] : b.values[i * columns + o]) }
-        }
-        return Tensor(shape: [outCount, inCount], scalars: w)
-    }
-
     private static func describe(_ dimension: ONNXValueInfo.Dimension) -> String {
         switch dimension {
         case .fixed(let n): return "\(n)"
         case .symbolic(let s): return s
         case .unknown: return "?"
-        }
-    }
-
-    private static func int(_ node: ONNXNode, _ name: String, default value: Int64) throws(ModelError) -> Int64 {
-        guard let attribute = node.attribute(name) else { return value }
-        guard case .int(let i) = attribute.value else { throw ModelError("\(node.opType) node \(node.label): attribute \(name) is not an integer") }
-        return i
-    }
-
-    private static func float(_ node: ONNXNode, _ name: String, default value: Double) throws(ModelError) -> Double {
-        guard let attribute = node.attribute(name) else { return value }
-        guard case .float(let x) = attribute.value else { throw ModelError("\(node.opType) node \(node.label): attribute \(name) is not a float") }
-        return x
-    }
-
-    private static func ints(_ node: ONNXNode, _ name: String) throws(ModelError) -> [Int64]? {
-        guard let attribute = node.attribute(name) else { return nil }
-        guard case .ints(let xs) = attribute.value else { throw ModelError("\(node.opType) node \(node.label): attribute \(name) is not a list of integers") }
-        return xs
-    }
-
-    /// The pads (top, left, bottom, right) of `auto_pad` for an input of `size` (height, width):
-    /// SAME_* pads so that the output is ⌈size/stride⌉, the odd pixel at the end (UPPER) or the
-    /// start (LOWER); VALID and NOTSET (with `pads` absent) pad nothing.
-    private static func pads(
-        _ node: ONNXNode, label: String, kernel: [Int], strides: [Int], dilations: [Int], size: [Int]
-    ) throws(ModelError) -> [Int] {
-        var autoPad = "NOTSET"
-        if case .string(let text)? = node.attribute("auto_pad")?.value { autoPad = text }
-        switch autoPad {
-        case "NOTSET":
-            let pads = try ints(node, "pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 && $0 <= 1 << 20 }) else { throw ModelError("\(label): attribute pads \(pads) must be four values ≥ 0") }
-            return pads.map { Int($0) }
-        case "VALID": return [0, 0, 0, 0]
-        case "SAME_UPPER", "SAME_LOWER":
-            var result = [0, 0, 0, 0]
-            for axis in 0..<2 {
-                let outSize = (size[axis] + strides[axis] - 1) / strides[axis]
-                let total = max(0, (outSize - 1) * strides[axis] + (kernel[axis] - 1) * dilations[axis] + 1 - size[axis])
-                let small = total / 2
-                (result[axis], result[axis + 2]) = autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small)
-            }
-            return result
-        default: throw ModelError("\(label): auto_pad \(autoPad) is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER")
-        }
-    }
-
-    /// Two positive integers from attribute `name`, or `value` when it is absent.
-    private static func pair(_ node: ONNXNode, _ name: String, label: String, default value: [Int]) throws(ModelError) -> [Int] {
-        guard let values = try ints(node, name) else { return value }
-        guard values.count == 2, values.allSatisfy({ $0 >= 1 && $0 <= 1 << 20 }) else { throw ModelError("\(label): attribute \(name) \(values) must be two values ≥ 1 (a 2-D op)") }
-        return values.map { Int($0) }
-    }
-
-    /// Conv: strides, pads (or auto_pad), dilations and group as ONNX gives them.
-    private static func convolution(
-        _ node: ONNXNode, label: String, weight: ONNXTensor, bias: ONNXTensor?, inputShape: [Int]
-    ) throws(ModelError) -> Conv2D {
-        guard weight.dims.count == 4 else { throw ModelError("\(label): weight '\(weight.name)' has dims \(weight.dims); a 2-D convolution's are [out, in/group, kh, kw]") }
-        guard inputShape.count == 3 else { throw ModelError("\(label): reads points of shape \(inputShape); a 2-D convolution reads [channels, height, width]") }
-        let kernel = [Int(weight.dims[2]), Int(weight.dims[3])]
-        let strides = try pair(node, "strides", label: label, default: [1, 1])
-        let dilations = try pair(node, "dilations", label: label, default: [1, 1])
-        let group = try int(node, "group", default: 1)
-        guard group >= 1, group <= 1 << 20 else { throw ModelError("\(label): attribute group = \(group) must be ≥ 1") }
-        let padding = try pads(node, label: label, kernel: kernel, strides: strides, dilations: dilations, size: [inputShape[1], inputShape[2]])
-        let w = Tensor(shape: weight.dims.map { Int($0) }, scalars: weight.values)
-        let b = bias.map { Tensor(shape: [$0.values.count], scalars: $0.values) }
-        do {
-            return try Conv2D(weight: w, bias: b, strides: strides, pads: padding, dilations: dilations, groups: Int(group))
-        } catch {
-            throw ModelError("\(label): \(error.description)")
-        }
-    }
-
-    /// MaxPool or AveragePool's windows.
-    private static func pooling(_ node: ONNXNode, label: String, inputShape: [Int]) throws(ModelError) -> PoolingWindow {
-        guard inputShape.count == 3 else { throw ModelError("\(label): reads points of shape \(inputShape); 2-D pooling reads [channels, height, width]") }
-        let kernel = try pair(node, "kernel_shape", label: label, default: [])
-        guard kernel.count == 2 else { throw ModelError("\(label): kernel_shape is missing") }
-        let strides = try pair(node, "strides", label: label, default: [1, 1])
-        if try int(node, "ceil_mode", default: 0) != 0 { throw ModelError("\(label): ceil_mode 1 is not supported (export with ceil_mode=False)") }
-        if try pair(node, "dilations", label: label, default: [1, 1]) != [1, 1] { throw ModelError("\(label): dilated pooling is not supported") }
-        let padding = try pads(node, label: label, kernel: kernel, strides: strides, dilations: [1, 1], size: [inputShape[1], inputShape[2]])
-        do { return try PoolingWindow(kernel: kernel, strides: strides, pads: padding, kind: node.opType) } catch { throw ModelError("\(label): \(error.description)") }
-    }
-
-    /// A constant operand as a tensor broadcast over one point: its shape without a leading
-    /// batch axis of 1.
-    private static func pointConstant(_ c: ONNXTensor, pointRank: Int, label: String) throws(ModelError) -> Tensor {
-        var dims = c.dims.map { Int($0) }
-        if dims.count == pointRank + 1 {
-            guard dims[0] == 1 else { throw ModelError("\(label): constant '\(c.name)' has dims \(c.dims), which vary along the batch") }
-            dims.removeFirst()
-        }
-        guard dims.count <= pointRank else { throw ModelError("\(label): constant '\(c.name)' has dims \(c.dims), more axes than the activations") }
-        return Tensor(shape: dims, scalars: c.values)
-    }
-
-    /// The point shape a Reshape's constant `target` (without its batch entry) gives points of
-    /// `shape`: 0 copies the size at that axis, −1 takes what is left.
-    private static func reshaped(_ shape: [Int], to target: [Int64], label: String) throws(ModelError) -> [Int] {
-        let count = Tensor.elementCount(of: shape)
-        var result: [Int] = []
-        var free: Int?
-        for (axis, size) in target.enumerated() {
-            switch size {
-            case 0:
-                guard axis < shape.count else { throw ModelError("\(label): shape entry 0 copies axis \(axis + 1), which the input lacks") }
-                result.append(shape[axis])
-            case -1:
-                guard free == nil else { throw ModelError("\(label): the shape has two −1 entries") }
-                free = axis
-                result.append(1)
-            case 1...Int64(Sequential.maximumValuesPerPoint): result.append(Int(size))
-            default: throw ModelError("\(label): shape entry \(size) is not a size, 0 or −1")
-            }
-        }
-        guard let known = Tensor.checkedElementCount(of: result), known > 0 else { throw ModelError("\(label): shape \(target) is too large") }
-        if let free {
-            guard count % known == 0 else { throw ModelError("\(label): cannot reshape \(shape) to \(target)") }
-            result[free] = count / known
-        }
-        guard Tensor.elementCount(of: result) == count else { throw ModelError("\(label): cannot reshape \(shape) (\(count) values) to \(target)") }
-        return result
-    }
-
-    /// Pad in constant mode with value 0, nothing added along the batch.
-    private static func zeroPad(_ node: ONNXNode, label: String, constants: [String: ONNXTensor], pointRank: Int) throws(ModelError) -> ZeroPad {
-        if case .string(let mode)? = node.attribute("mode")?.value, mode != "constant" { throw ModelError("\(label): mode \(mode) is not supported (constant only)") }
-        guard node.inputs.count > 1, let pads = constants[node.inputs[1]] else { throw ModelError("\(label): its pads must be a constant input") }
-        if node.inputs.count > 2, !node.inputs[2].isEmpty {
-            guard let value = constants[node.inputs[2]], value.values.allSatisfy({ $0 == 0 }) else { throw ModelError("\(label): only a constant value of 0 is supported") }
-        }
-        if node.inputs.count > 3, !node.inputs[3].isEmpty { throw ModelError("\(label): the axes input is not supported; give pads for every axis") }
-        let rank = pointRank + 1
-        let all = pads.integers
-        guard all.count == 2 * rank, all[0] == 0, all[rank] == 0, all.allSatisfy({ $0 >= 0 && $0 <= 1 << 20 }) else {
-            throw ModelError("\(label): pads \(all) must be \(2 * rank) values ≥ 0, with none along the batch")
-        }
-        let point = Array(all[1..<rank]) + Array(all[(rank + 1)...])
-        do { return try ZeroPad(pads: point.map { Int($0) }) } catch { throw ModelError("\(label): \(error.description)") }
-    }
-
-    /// A free-standing inference BatchNormalization, as itself.
-    private static func batchNormalization(
-        _ node: ONNXNode, label: String, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
-    ) throws(ModelError) -> BatchNormalization {
-        _ = try batchNormCoefficients(node, label: label, weights: weights)
-        func vector(_ t: ONNXTensor) -> Tensor { Tensor(shape: [t.values.count], scalars: t.values) }
-        do {
-            return try BatchNormalization(
-                scale: vector(weights.0!), shift: vector(weights.1!), mean: vector(weights.2!), variance: vector(weights.3!),
-                epsilon: try float(node, "epsilon", default: 1e-5))
-        } catch {
-            throw ModelError("\(label): \(error.description)")
-        }
-    }
-
-    /// a = γ/√(σ² + ε) and b = β − μ·a of an inference BatchNormalization.
-    private static func batchNormCoefficients(
-        _ node: ONNXNode, label: String, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
-    ) throws(ModelError) -> (scale: [Double], shift: [Double]) {
-        if try int(node, "training_mode", default: 0) != 0 { throw ModelError("\(label) is in training mode; export the model in eval mode") }
-        guard let gamma = weights.0, let beta = weights.1, let mean = weights.2, let variance = weights.3 else {
-            throw ModelError("\(label) needs constant scale, bias, mean and variance")
-        }
-        let epsilon = try float(node, "epsilon", default: 1e-5)
-        let channels = gamma.values.count
-        guard [beta, mean, variance].allSatisfy({ $0.values.count == channels }) else { throw ModelError("\(label): its four parameters differ in length") }
-        let scale = (0..<channels).map { gamma.values[$0] / (variance.values[$0] + epsilon).squareRoot() }
-        return (scale, (0..<channels).map { beta.values[$0] - mean.values[$0] * scale[$0] })
-    }
-
-    /// Inference BatchNormalization folded into the conv or dense before it:
-    /// W′ = a ⊙ W (per output channel), b′ = a·(b − μ) + β.
-    private static func foldBatchNorm(
-        _ node: ONNXNode, label: String, into previous: any Layer, weights: (ONNXTensor?, ONNXTensor?, ONNXTensor?, ONNXTensor?)
-    ) throws(ModelError) -> any Layer {
-        let (scale, _) = try batchNormCoefficients(node, label: label, weights: weights)
-        let (mean, beta) = (weights.2!.values, weights.1!.values)
-        let channels = scale.count
-        func folded(_ w: Tensor, _ b: Tensor?) throws(ModelError) -> (Tensor, Tensor) {
-            guard w.shape[0] == channels else { throw ModelError("\(label) has \(channels) channels but the layer before it has \(w.shape[0])") }
-            let per = w.count / channels
-            var scalars = w.scalars
-            for c in 0..<channels { for k in 0..<per { scalars[c * per + k] *= scale[c] } }
-            let oldBias = b?.scalars ?? [Double](repeating: 0, count: channels)
-            let bias = (0..<channels).map { scale[$0] * (oldBias[$0] - mean[$0]) + beta[$0] }
-            return (Tensor(shape: w.shape, scalars: scalars), Tensor(shape: [channels], scalars: bias))
-        }
-        do {
-            if let conv = previous as? Conv2D {
-                let (w, b) = try folded(conv.weight, conv.bias)
-                return try Conv2D(weight: w, bias: b, strides: conv.strides, pads: conv.pads, dilations: conv.dilations, groups: conv.groups)
-            }
-            let dense = previous as! Dense
-            let (w, b) = try folded(dense.weight, dense.bias)
-            return try Dense(weight: w, bias: b)
-        } catch {
-            throw error.description.hasPrefix(label) ? error : ModelError("\(label): \(error.description)")
         }
     }
 }
