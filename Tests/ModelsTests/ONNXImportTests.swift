@@ -93,6 +93,14 @@ struct ONNXImportTests {
         expectClose(logits, try Self.npy("mlp-goldens/logits.npy").scalars, Tolerance(relative: 1e-13), "logits")
     }
 
+    @Test("A fuzzer's find: shape arithmetic on a constant whose type the reader keeps without values is an error naming the type, not a trap")
+    func constantOfUnreadType() throws {
+        // graph-depthwise with one byte changed by libFuzzer (Fuzz/run.sh): a constant the pad's
+        // Slice reads is no longer INT64.
+        let error = try #require(throws: ModelError.self) { try ONNXImport.load(Self.url("fuzz-constant-of-unread-type.onnx")) }
+        #expect(error.description.contains("this loader folds FLOAT, DOUBLE, INT32 and INT64 constants"), "\(error)")
+    }
+
     @Test("Unsupported ops are refused by name with their nodes; a malformed file is an error")
     func refusals() throws {
         do {

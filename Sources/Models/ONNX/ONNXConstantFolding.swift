@@ -86,6 +86,10 @@ enum ONNXConstantFolding {
         let name = node.outputs.first ?? ""
         func input(_ position: Int) throws(ModelError) -> ONNXTensor {
             guard position < inputs.count, let value = inputs[position] else { throw ModelError("\(label): input \(position) is missing") }
+            // Tensors of other types are read by their type alone, without values.
+            guard [1, 6, 7, 11].contains(value.dataType) else {
+                throw ModelError("\(label): input '\(value.name)' is \(ONNXTensor.typeName(value.dataType)); this loader folds FLOAT, DOUBLE, INT32 and INT64 constants")
+            }
             return value
         }
         func dims(_ t: ONNXTensor) -> [Int] { t.dims.map { Int($0) } }
