@@ -5,23 +5,25 @@ saliency is optional):
 
     python3 Benchmarks/peers.py [--quick] [--only resnet]
 
-In one run it:
+In one run it (ours first: the peers' BLAS threads spin for a while after their work and
+would slow a process started beside them):
+  0. runs `.build/release/bench --json` (quick mode with --quick) and prints its tables;
   1. measures numpy's dgemm (float64, all threads numpy uses) at the path-batch shapes `bench` uses;
   2. times Captum IntegratedGradients (float64, n_steps=200, riemann_left and gausslegendre) and,
      if saliency is installed, PAIR saliency's IntegratedGradients (x_steps=200, batch 200, with a
      PyTorch gradient) on digits-mlp and digits-cnn, each on the model's example input;
-  3. runs `.build/release/bench --json` (quick mode with --quick) and reads its numbers;
-  4. prints, per shape and per model, our GFLOP/s against numpy's and our IG time over the faster
+  3. prints, per shape and per model, our GFLOP/s against numpy's and our IG time over the faster
      peer's;
-  5. for 100 digits test images (one file), times one `attribute` process per method — process
+  4. for 100 digits test images (one file), times one `attribute` process per method — process
      start, loading and writing included — for ig, ig with IDGI, blur-ig and guided-ig at their
      default steps, against PAIR saliency's IntegratedGradients, BlurIG and GuidedIG (and Captum's
      IG, all 100 images in one call) attributing the same 100 images in this warm process.
-  6. ResNet sizes (alone with --only resnet): PyTorch float64 convolutions — forward, input
-     gradient, weight gradient — at the layer shapes of `bench --only resnet`, on 1 and 2
+  5. ResNet sizes (with --only resnet, only these and the products): PyTorch float64
+     convolutions — forward, input gradient, weight gradient — at the layer shapes of `bench --only resnet`, on 1 and 2
      threads, beside ours; and IG (left rule, 50 steps, the logit) on the 8 images of
      Benchmarks/resnet8 through its ResNet-8: one `attribute` process on model.onnx against
-     Captum warm (float64, 2 threads), with our in-process time and its fraction of the peak.
+     Captum warm (float64, 2 threads), with our in-process time and its fraction of the peak,
+     and the fraction of the peak IG on 100 digits reaches.
 Times are medians over repeated runs after a warm-up, like bench's.
 """
 import json
@@ -128,6 +130,7 @@ def batch_times(count=100):
             targets = network(x).argmax(1)
 
         def ours(method, extra=()):
+            time.sleep(2)  # let the peers' threads go idle before our process starts
             args = [attribute, "--model", directory, "--input", input_file, "--method", method, "--out", os.path.join(scratch, "a.npy")] + list(extra)
             return median_time(lambda: subprocess.run(args, check=True, capture_output=True), minimum=3)
 
@@ -193,15 +196,13 @@ def torch_convolutions(batch):
     return results
 
 
-def resnet_rows(output):
-    """Our convolution rates (`bench --only resnet`'s output) beside torch's, and IG through
+def resnet_rows(ours):
+    """Our convolution rates (`bench`'s resnet rows, parsed) beside torch's, and IG through
     ResNet-8: ours (one process) against Captum warm."""
     from captum.attr import IntegratedGradients
     sys.path.insert(0, HERE)
     from make_resnet8 import build
 
-    print(output.strip().rsplit("\n", 1)[0])
-    ours = json.loads(output.strip().splitlines()[-1])["resnet"]
     batch = next(e["batch"] for e in ours if "batch" in e)
     theirs = torch_convolutions(batch)
     print(f"\nConvolution at ResNet shapes, batch {batch}, GFLOP/s: ours / PyTorch float64 (forward, input gradient, weight gradient)")
@@ -234,51 +235,55 @@ def resnet_rows(output):
     print(f"  in process (bench): {row['seconds']:.3f} s, {row['gflops']:.1f} GFLOP/s = {100 * row['fractionOfPeak']:.0f}% of the 2-thread peak")
     print(f"  Captum IntegratedGradients warm (riemann_left, internal_batch_size=400): {captum:.3f} s")
     print(f"  ours / Captum: {process / captum:.2f} (process), {row['seconds'] / captum:.2f} (in process)")
+    for e in ours:
+        if e.get("images") == 100:
+            print(f"IG, 200 steps, 100 digits through {e['model']} in process: {e['seconds']:.3f} s, {e['gflops']:.1f} GFLOP/s"
+                  f" = {100 * e['fractionOfPeak']:.0f}% of the 2-thread peak")
+
+
+def gemm_rows(ours, gemm):
+    print(f"\nMatrix products A·B: ours on 1 and 2 threads against numpy dgemm ({torch.get_num_threads()} threads, OpenBLAS with FMA)")
+    print(f"{'m×n×k':>12}  {'numpy GF/s':>10}  {'ours 1t':>7}  {'ours 2t':>7}  {'ours 2t/numpy':>13}")
+    for (m, n, k), reference in gemm.items():
+        rates = {e["threads"]: e["gflops"] for e in ours["gemm"] if (e["m"], e["n"], e["k"]) == (m, n, k) and e["form"] == "plain"}
+        print(f"{f'{m}×{n}×{k}':>12}  {reference:10.1f}  {rates[1]:7.1f}  {rates[2]:7.1f}  {rates[2] / reference:13.2f}")
 
 
 def main():
     torch.set_default_dtype(torch.float64)
-    if "--only" in sys.argv and sys.argv[sys.argv.index("--only") + 1] == "resnet":
-        # Ours first: numpy's OpenBLAS threads and torch's keep spinning for a while after
-        # their work, and would take a core from a process started while they do.
-        bench = os.path.join(ROOT, ".build", "release", "bench")
-        quick = ["--quick"] if QUICK else []
-        ours = json.loads(subprocess.run([bench, "--json", "--only", "gemm"] + quick, capture_output=True, text=True,
-                                         check=True).stdout.strip().splitlines()[-1])
-        resnet_output = subprocess.run([bench, "--json", "--only", "resnet"] + quick, capture_output=True, text=True, check=True).stdout
-        gemm = numpy_gemm()
-        print(f"Matrix products A·B: ours on 1 and 2 threads against numpy dgemm ({torch.get_num_threads()} threads, OpenBLAS with FMA)")
-        print(f"{'m×n×k':>12}  {'numpy GF/s':>10}  {'ours 1t':>7}  {'ours 2t':>7}  {'ours 2t/numpy':>13}")
-        for (m, n, k), reference in gemm.items():
-            rates = {e["threads"]: e["gflops"] for e in ours["gemm"] if (e["m"], e["n"], e["k"]) == (m, n, k) and e["form"] == "plain"}
-            print(f"{f'{m}×{n}×{k}':>12}  {reference:10.1f}  {rates[1]:7.1f}  {rates[2]:7.1f}  {rates[2] / reference:13.2f}")
-        resnet_rows(resnet_output)
-        return
-    gemm = numpy_gemm()
-    peers = peer_ig_times()
+    only_resnet = "--only" in sys.argv and sys.argv[sys.argv.index("--only") + 1] == "resnet"
+    # Ours first: numpy's OpenBLAS threads and torch's keep spinning for a while after their
+    # work, and would take a core from a process started while they do.
     bench = os.path.join(ROOT, ".build", "release", "bench")
-    output = subprocess.run([bench, "--json"] + (["--quick"] if QUICK else []), capture_output=True, text=True, check=True).stdout
-    ours = json.loads(output.strip().splitlines()[-1])
+    quick = ["--quick"] if QUICK else []
+    if only_resnet:
+        output = subprocess.run([bench, "--json", "--only", "gemm"] + quick, capture_output=True, text=True, check=True).stdout
+        resnet_output = subprocess.run([bench, "--json", "--only", "resnet"] + quick, capture_output=True, text=True, check=True).stdout
+        print(resnet_output.strip().rsplit("\n", 1)[0])
+        ours = json.loads(output.strip().splitlines()[-1])
+        ours["resnet"] = json.loads(resnet_output.strip().splitlines()[-1])["resnet"]
+    else:
+        output = subprocess.run([bench, "--json"] + quick, capture_output=True, text=True, check=True).stdout
+        print(output.strip().rsplit("\n", 1)[0])
+        ours = json.loads(output.strip().splitlines()[-1])
+    gemm = numpy_gemm()
+    gemm_rows(ours, gemm)
+    if not only_resnet:
+        peers = peer_ig_times()
+        print("\nIntegrated Gradients, 200 steps, one image, float64: our time over the faster peer's")
+        print(f"{'model':>11}  {'peer':>24}  {'peer ms':>8}  {'ours ms':>8}  {'ours/peer':>9}")
+        for model in ["digits-mlp", "digits-cnn"]:
+            ours_ig = min(e["seconds"] for e in ours["attribution"] if e["model"] == model and e["method"] == "ig")
+            candidates = {name: t for (m, name), t in peers.items() if m == model}
+            fastest = min(candidates, key=candidates.get)
+            for name, t in sorted(candidates.items(), key=lambda item: item[1]):
+                print(f"{model:>11}  {name:>24}  {1000 * t:8.3f}  {1000 * ours_ig:8.3f}  {ours_ig / t:9.2f}" + ("   ← faster peer" if name == fastest else ""))
 
-    print(f"\nMatrix products A·B: ours (the better of 1 and 2 threads) against numpy dgemm ({torch.get_num_threads()} threads)")
-    print(f"{'m×n×k':>12}  {'numpy GF/s':>10}  {'ours GF/s':>9}  {'ours/numpy':>10}")
-    for (m, n, k), reference in gemm.items():
-        best = max(e["gflops"] for e in ours["gemm"] if (e["m"], e["n"], e["k"]) == (m, n, k) and e["form"] == "plain")
-        print(f"{f'{m}×{n}×{k}':>12}  {reference:10.1f}  {best:9.1f}  {best / reference:10.2f}")
-
-    print("\nIntegrated Gradients, 200 steps, one image, float64: our time over the faster peer's")
-    print(f"{'model':>11}  {'peer':>24}  {'peer ms':>8}  {'ours ms':>8}  {'ours/peer':>9}")
-    for model in ["digits-mlp", "digits-cnn"]:
-        ours_ig = min(e["seconds"] for e in ours["attribution"] if e["model"] == model and e["method"] == "ig")
-        candidates = {name: t for (m, name), t in peers.items() if m == model}
-        fastest = min(candidates, key=candidates.get)
-        for name, t in sorted(candidates.items(), key=lambda item: item[1]):
-            print(f"{model:>11}  {name:>24}  {1000 * t:8.3f}  {1000 * ours_ig:8.3f}  {ours_ig / t:9.2f}" + ("   ← faster peer" if name == fastest else ""))
-
-    print("\n100 digits test images: one `attribute` process (start, load, write included) against the faster peer, warm")
-    print(f"{'model':>11}  {'method':>21}  {'ours ms':>8}  {'peer':>24}  {'peer ms':>8}  {'ours/peer':>9}")
-    for model, name, time_ours, peer, time_peer in batch_times():
-        print(f"{model:>11}  {name:>21}  {1000 * time_ours:8.1f}  {peer:>24}  {1000 * time_peer:8.1f}  {time_ours / time_peer:9.3f}")
+        print("\n100 digits test images: one `attribute` process (start, load, write included) against the faster peer, warm")
+        print(f"{'model':>11}  {'method':>21}  {'ours ms':>8}  {'peer':>24}  {'peer ms':>8}  {'ours/peer':>9}")
+        for model, name, time_ours, peer, time_peer in batch_times():
+            print(f"{model:>11}  {name:>21}  {1000 * time_ours:8.1f}  {peer:>24}  {1000 * time_peer:8.1f}  {time_ours / time_peer:9.3f}")
+    resnet_rows(ours["resnet"])
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@
 ///     ∂L/∂w[o, c, u, v] = Σ_{b, i, j} ∂L/∂y[b, o, i, j] · x[b, c, s·i − p + u, s·j − p + v]
 ///     ∂L/∂bias[o]       = Σ_{b, i, j} ∂L/∂y[b, o, i, j]
 ///
-/// The references are these sums as loops. The fast paths: for stride 1, forward and input
-/// gradient run directly on zero-padded planes (``DirectConvolution``); otherwise they lower
+/// The references are these sums as loops. The fast paths: a pointwise convolution (1×1,
+/// stride 1, no padding) is one ``MatrixProduct`` per image, with the reference's bits; for
+/// other stride-1 kernels, forward and input gradient run directly on zero-padded planes (``DirectConvolution``); otherwise they lower
 /// one image to a matrix (im2col: column (i, j) holds the C·kh·kw inputs that output pixel
 /// sees) so each sum becomes a ``MatrixProduct``: y_b = W · cols_b, dcols_b = Wᵀ · dy_b (then
 /// scattered back, col2im). The weight gradient is always dW = Σ_b dy_b · cols_bᵀ. Images run in parallel; the weight gradient sums
@@ -63,6 +64,9 @@ public enum Convolution2D {
         public var inputSize: Int { inChannels * height * width }
         /// Elements of one output image, O·H′·W′.
         public var outputSize: Int { outChannels * outPixels }
+        /// A 1×1 kernel with stride 1 and no padding: each image is already the matrix the
+        /// product needs (x_b [C, H·W]), so no lowering is done.
+        public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
         /// True when the kernel fits the padded input at least once.
         public var isValid: Bool {
             stride >= 1 && padding >= 0 && kernelHeight >= 1 && kernelWidth >= 1
@@ -185,15 +189,27 @@ public enum Convolution2D {
         _ g: Geometry, input x: UnsafePointer<Double>, weight w: UnsafePointer<Double>,
         bias: UnsafePointer<Double>?, output y: UnsafeMutablePointer<Double>
     ) {
+        if g.isPointwise {
+            forEachImageChunk(g) { images in
+                for b in images {
+                    let yb = y + b * g.outputSize
+                    // y_b [O, P] = W [O, C] · x_b [C, P]: the image is already the matrix.
+                    MatrixProduct.fast(.plain, m: g.outChannels, n: g.outPixels, k: g.inChannels, a: w, b: x + b * g.inputSize, c: yb, accumulate: false)
+                    addBias(g, bias, to: yb)
+                }
+            }
+            return
+        }
         if g.stride == 1 {
-            let packed = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.packedSize(g))
+            let block = DirectConvolution.channelsPerBlock
+            let packed = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.packedSize(g, block: block))
             defer { packed.deallocate() }
-            DirectConvolution.packForward(g, w, into: packed)
+            DirectConvolution.packForward(g, w, block: block, into: packed)
             forEachImageChunk(g) { images in
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.scratchSize(g))
                 defer { scratch.deallocate() }
                 for b in images {
-                    DirectConvolution.forward(g, x + b * g.inputSize, packed: packed, bias, y + b * g.outputSize, scratch: scratch)
+                    DirectConvolution.forward(g, x + b * g.inputSize, packed: packed, bias, y + b * g.outputSize, scratch: scratch, block: block)
                 }
             }
             return
@@ -206,13 +222,17 @@ public enum Convolution2D {
                 let yb = y + b * g.outputSize
                 // y_b [O, P] = W [O, K] · cols [K, P]
                 MatrixProduct.fast(.plain, m: g.outChannels, n: g.outPixels, k: g.patchSize, a: w, b: cols, c: yb, accumulate: false)
-                if let bias {
-                    for o in 0..<g.outChannels {
-                        let row = yb + o * g.outPixels
-                        for p in 0..<g.outPixels { row[p] += bias[o] }
-                    }
-                }
+                addBias(g, bias, to: yb)
             }
+        }
+    }
+
+    /// y_b[o, ·] += bias[o], after the sum (the reference's order: Σ first, then the bias).
+    private static func addBias(_ g: Geometry, _ bias: UnsafePointer<Double>?, to yb: UnsafeMutablePointer<Double>) {
+        guard let bias else { return }
+        for o in 0..<g.outChannels {
+            let row = yb + o * g.outPixels
+            for p in 0..<g.outPixels { row[p] += bias[o] }
         }
     }
 
@@ -221,15 +241,27 @@ public enum Convolution2D {
         _ g: Geometry, weight w: UnsafePointer<Double>,
         outputGradient dy: UnsafePointer<Double>, inputGradient dx: UnsafeMutablePointer<Double>
     ) {
+        if g.isPointwise {
+            forEachImageChunk(g) { images in
+                for b in images {
+                    // dx_b [C, P] = Wᵀ [C, O] · dy_b [O, P], summed over o in order as the reference does.
+                    MatrixProduct.fast(
+                        .transposedA, m: g.inChannels, n: g.outPixels, k: g.outChannels,
+                        a: w, b: dy + b * g.outputSize, c: dx + b * g.inputSize, accumulate: false)
+                }
+            }
+            return
+        }
         if g.stride == 1 {
-            let packed = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.packedSize(g))
+            let block = DirectConvolution.channelsPerBlock
+            let packed = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.packedSize(g, block: block))
             defer { packed.deallocate() }
-            DirectConvolution.packInputGradient(g, w, into: packed)
+            DirectConvolution.packInputGradient(g, w, block: block, into: packed)
             forEachImageChunk(g) { images in
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: DirectConvolution.scratchSize(g))
                 defer { scratch.deallocate() }
                 for b in images {
-                    DirectConvolution.inputGradient(g, packed: packed, dy + b * g.outputSize, dx + b * g.inputSize, scratch: scratch)
+                    DirectConvolution.inputGradient(g, packed: packed, dy + b * g.outputSize, dx + b * g.inputSize, scratch: scratch, block: block)
                 }
             }
             return
@@ -247,7 +279,8 @@ public enum Convolution2D {
         }
     }
 
-    /// ∂L/∂w = Σ_b dy_b · cols_bᵀ and ∂L/∂bias = Σ_b Σ_p dy_b; fixed image chunks summed in order.
+    /// ∂L/∂w = Σ_b dy_b · cols_bᵀ (or its transpose Σ_b cols_b · dy_bᵀ, when K > O) and
+    /// ∂L/∂bias = Σ_b Σ_p dy_b; fixed image chunks summed in order.
     public static func parameterGradientsFast(
         _ g: Geometry, input x: UnsafePointer<Double>, outputGradient dy: UnsafePointer<Double>,
         weightGradient dw: UnsafeMutablePointer<Double>, biasGradient db: UnsafeMutablePointer<Double>?
@@ -259,19 +292,36 @@ public enum Convolution2D {
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, chunks) * stride)
         partials.initialize(repeating: 0, count: max(1, chunks) * stride)
         defer { partials.deallocate() }
+        // Both orientations make the same sums in the same order; the product packs its right
+        // operand (a transpose, O(P) per row), so the one whose right operand is smaller goes:
+        // dy_b (O·P values) when K > O, cols_b (K·P) otherwise.
+        let transposed = g.patchSize > g.outChannels
         forEachImageChunk(g) { images in
             let chunk = images.lowerBound / imagesPerChunk
             let partialW = partials + chunk * stride
             let partialB = partialW + weightCount
-            let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.patchSize * g.outPixels)
+            let cols = UnsafeMutablePointer<Double>.allocate(capacity: g.isPointwise ? 0 : g.patchSize * g.outPixels)
             defer { cols.deallocate() }
             for b in images {
-                im2col(g, x + b * g.inputSize, cols)
+                let columns: UnsafePointer<Double>
+                if g.isPointwise {
+                    columns = x + b * g.inputSize
+                } else {
+                    im2col(g, x + b * g.inputSize, cols)
+                    columns = UnsafePointer(cols)
+                }
                 let dyb = dy + b * g.outputSize
-                // dW [O, K] += dy_b [O, P] · cols_bᵀ [P, K]
-                MatrixProduct.fast(
-                    .transposedB, m: g.outChannels, n: g.patchSize, k: g.outPixels,
-                    a: dyb, b: cols, c: partialW, accumulate: true)
+                if transposed {
+                    // dWᵀ [K, O] += cols_b [K, P] · dy_bᵀ [P, O]
+                    MatrixProduct.fast(
+                        .transposedB, m: g.patchSize, n: g.outChannels, k: g.outPixels,
+                        a: columns, b: dyb, c: partialW, accumulate: true)
+                } else {
+                    // dW [O, K] += dy_b [O, P] · cols_bᵀ [P, K]
+                    MatrixProduct.fast(
+                        .transposedB, m: g.outChannels, n: g.patchSize, k: g.outPixels,
+                        a: dyb, b: columns, c: partialW, accumulate: true)
+                }
                 for o in 0..<g.outChannels {
                     var sum = partialB[o]
                     for p in 0..<g.outPixels { sum += dyb[o * g.outPixels + p] }
@@ -283,7 +333,13 @@ public enum Convolution2D {
         db?.update(repeating: 0, count: g.outChannels)
         for chunk in 0..<chunks {
             let partialW = partials + chunk * stride
-            for i in 0..<weightCount { dw[i] += partialW[i] }
+            if transposed {
+                for o in 0..<g.outChannels {
+                    for p in 0..<g.patchSize { dw[o * g.patchSize + p] += partialW[p * g.outChannels + o] }
+                }
+            } else {
+                for i in 0..<weightCount { dw[i] += partialW[i] }
+            }
             if let db {
                 for o in 0..<g.outChannels { db[o] += partialW[weightCount + o] }
             }

@@ -12,9 +12,9 @@ import Foundation
 ///
 /// Two implementations share one signature:
 /// - ``reference(_:m:n:k:a:b:c:accumulate:)`` is the textbook triple loop;
-/// - ``fast(_:m:n:k:a:b:c:accumulate:)`` computes 4-row blocks of C in `SIMD8<Double>`
-///   registers — 4 × 16 on an 8-wide vector unit (AVX-512), 4 × 8 on a 4-wide one (AVX2,
-///   NEON), where sixteen columns would spill (``VectorUnit``) — then 1 × 8 rows and scalar
+/// - ``fast(_:m:n:k:a:b:c:accumulate:)`` computes blocks of C in `SIMD8<Double>`
+///   registers — 8 × 8 on an 8-wide vector unit (AVX-512), 4 × 8 on a 4-wide one (AVX2,
+///   NEON), where eight accumulators would spill (``VectorUnit``) — then 1 × 8 rows and scalar
 ///   tails; it reads B packed into 8-column strips (``PackedOperand``; packed per call when
 ///   enough rows reuse it), walks B in blocks of up to 256 steps that stay in the
 ///   second-level cache, and spreads row blocks over threads when the product is large.
@@ -83,7 +83,7 @@ public enum MatrixProduct {
             (a, rowStride, depthStride) = (UnsafePointer(buffer), k, 1)
             rowMajorA = buffer
         }
-        let sixteenColumns = VectorUnit.current.doublesPerRegister >= 8
+        let eightRows = VectorUnit.current.doublesPerRegister >= 8
         let kernel: Kernel
         var packed: UnsafeMutablePointer<Double>? = nil
         defer { packed?.deallocate() }
@@ -93,11 +93,11 @@ public enum MatrixProduct {
             packed = buffer
             kernel = Kernel(
                 n: n, k: k, a: a, rowStride: rowStride, depthStride: depthStride,
-                b: .init(packed: UnsafePointer(buffer), k: k, n: n), c: c, accumulate: accumulate, sixteenColumns: sixteenColumns)
+                b: .init(packed: UnsafePointer(buffer), k: k, n: n), c: c, accumulate: accumulate, eightRows: eightRows)
         } else {
             kernel = Kernel(
                 n: n, k: k, a: a, rowStride: rowStride, depthStride: depthStride,
-                b: .init(rowMajor: b, n: n), c: c, accumulate: accumulate, sixteenColumns: sixteenColumns)
+                b: .init(rowMajor: b, n: n), c: c, accumulate: accumulate, eightRows: eightRows)
         }
         run(kernel, m: m, threaded: threaded)
     }
@@ -116,12 +116,12 @@ public enum MatrixProduct {
         b.scalars.withUnsafeBufferPointer { packed in
             let kernel = Kernel(
                 n: n, k: k, a: a, rowStride: k, depthStride: 1, b: .init(packed: packed.baseAddress!, k: k, n: n), c: c,
-                accumulate: accumulate, sixteenColumns: VectorUnit.current.doublesPerRegister >= 8)
+                accumulate: accumulate, eightRows: VectorUnit.current.doublesPerRegister >= 8)
             run(kernel, m: m, threaded: usesThreads(m: m, n: n, k: k))
         }
     }
 
-    /// Runs `kernel` over C's m rows: on this thread, or in chunks of whole 4-row blocks (at
+    /// Runs `kernel` over C's m rows: on this thread, or in chunks of whole 8-row blocks (at
     /// least two chunks per thread, for balance) spread over threads.
     private static func run(_ kernel: Kernel, m: Int, threaded: Bool) {
         if threaded {
@@ -168,7 +168,7 @@ public enum MatrixProduct {
 
     /// Whether the fast path splits an m×n×k product over threads in the current context:
     /// more than one thread allowed, at least ``parallelThreshold`` multiply-adds, and at least
-    /// two 4-row blocks to share. Each C[i, j] is computed by one chunk alone, so the result
+    /// two 8-row blocks to share. Each C[i, j] is computed by one chunk alone, so the result
     /// is the same either way.
     public static func usesThreads(m: Int, n: Int, k: Int) -> Bool {
         Parallelism.threadCount > 1 && m * n * k >= parallelThreshold && m >= 2 * Kernel.rowsPerBlock
@@ -193,15 +193,21 @@ public enum MatrixProduct {
 }
 
 /// The inner kernel of ``MatrixProduct/fast(_:m:n:k:a:b:c:accumulate:)``: rows of C in
-/// blocks of 4, columns in blocks of 16 (8-wide units) or 8 held in `SIMD8<Double>`
-/// accumulators; leftover rows and columns take narrower versions of the same loop. Measured
-/// with `bench` on an AVX2 machine (AMD EPYC, 2 cores): 4 × 8 blocks match 4 × 16 on the
-/// path-batch shapes (26–29 GFLOP/s on one thread) and beat a 6 × 8 block of `SIMD4`
-/// accumulators (20–22, which spills without fused multiply-add's saved register); B's
-/// panels take 200×256×784 from 16 to 23–26 GFLOP/s on one thread and 1000³ from 12 to 29–31;
-/// two steps of k per pass of the 4 × 8 block take the path-batch shapes to 33–39; B packed
-/// into strips and cut into blocks 256 steps deep (C reloaded once per block, not once per
-/// 32–128 steps) take them to 37–41, 200×784×256 from 30 to 38 and 1000³ from 29 to 36.
+/// blocks of 8 (8-wide units) or 4, columns in blocks of 8 held in `SIMD8<Double>`
+/// accumulators; leftover rows and columns take narrower versions of the same loop.
+///
+/// What each step bought, measured with `bench`. On an AVX2 machine (AMD EPYC, 2 cores):
+/// 4 × 8 blocks matched 4 × 16 on the path-batch shapes (26–29 GFLOP/s on one thread) and
+/// beat a 6 × 8 block of `SIMD4` accumulators (20–22, which spills without fused
+/// multiply-add's saved register); B's panels took 200×256×784 from 16 to 23–26 GFLOP/s on one
+/// thread and 1000³ from 12 to 29–31; two steps of k per pass of the 4 × 8 block took the
+/// path-batch shapes to 33–39; B packed into strips and cut into blocks 256 steps deep (C
+/// reloaded once per block, not once per 32–128 steps) took them to 37–41, 200×784×256 from
+/// 30 to 38 and 1000³ from 29 to 36. On an AVX-512 machine (AMD EPYC, 2 cores, arithmetic
+/// peak without FMA 58.7 GFLOP/s per core): 4 × 16 blocks ran at 38–40 (67% of the peak),
+/// because each broadcast of A feeds two multiplies and so stays a separate instruction;
+/// 8 × 16 blocks did no better; 8 × 8 blocks, whose broadcasts fold into the multiplies, run
+/// at 52–56 (89–95%), and 4 × 8 at 50.
 private struct Kernel {
     let n: Int, k: Int
     let a: UnsafePointer<Double>, rowStride: Int, depthStride: Int
@@ -209,9 +215,10 @@ private struct Kernel {
     let c: UnsafeMutablePointer<Double>
     let accumulate: Bool
 
-    static let rowsPerBlock = 4
-    /// Whether 4 × 16 blocks fit the registers (an 8-wide unit); otherwise 4 × 8 blocks are used.
-    let sixteenColumns: Bool
+    /// The rows a thread's share of C is counted in: a multiple of the largest block.
+    static let rowsPerBlock = 8
+    /// Whether 8 × 8 blocks fit the registers (an 8-wide unit); otherwise 4 × 8 blocks are used.
+    let eightRows: Bool
 
     /// The depth of one block of B (kc steps of k): at most 256, so that C's blocks are loaded
     /// and stored once per up to 256 steps, not once per few dozen; k is cut into equal
@@ -238,7 +245,7 @@ private struct Kernel {
             for start in stride(from: 0, to: k, by: depth) {
                 let block = Kernel(
                     n: n, k: min(depth, k - start), a: a + start * depthStride, rowStride: rowStride, depthStride: depthStride,
-                    b: b.fromStep(start), c: c, accumulate: accumulate || start > 0, sixteenColumns: sixteenColumns)
+                    b: b.fromStep(start), c: c, accumulate: accumulate || start > 0, eightRows: eightRows)
                 block.runBlock(rows: rows, columns: columns)
             }
         }
@@ -249,12 +256,17 @@ private struct Kernel {
     func runBlock(rows: Range<Int>, columns: Range<Int>) {
         let end = columns.upperBound
         var i = rows.lowerBound
+        while eightRows && i + 8 <= rows.upperBound {
+            var j = columns.lowerBound
+            while j + 8 <= end {
+                block8x8(i, j)
+                j += 8
+            }
+            if end == n { for row in i..<i + 8 { scalarTail(row, from: j) } }
+            i += 8
+        }
         while i + 4 <= rows.upperBound {
             var j = columns.lowerBound
-            while sixteenColumns && j + 16 <= end {
-                block4x16(i, j)
-                j += 16
-            }
             while j + 8 <= end {
                 block4x8(i, j)
                 j += 8
@@ -320,41 +332,37 @@ private struct Kernel {
         store(c0, c0p); store(c1, c1p); store(c2, c2p); store(c3, c3p)
     }
 
-    /// Sixteen columns of four rows: eight accumulators, two loads of B and four broadcasts of
-    /// A per step of k — half the loads per multiply of ``block4x8(_:_:)``. Measured on AVX-512,
-    /// it lifts the 200-row dense products from ~55 to ~75 GFLOP/s on one thread.
-    private func block4x16(_ i: Int, _ j: Int) {
+    /// Eight columns of eight rows: eight accumulators, one load of B and eight broadcasts of
+    /// A per step of k. Each broadcast feeds one multiply, so the compiler folds it into the
+    /// multiply's memory operand (`vmulpd zmm, zmm, [a]{1to8}` on AVX-512): no separate
+    /// broadcast instruction, which a 4 × 16 block (each broadcast feeding two multiplies)
+    /// needs. Needs 16 of a 4-wide unit's 16 registers for the accumulators alone, so it is
+    /// used on 8-wide units only.
+    private func block8x8(_ i: Int, _ j: Int) {
         let a0 = a + i * rowStride, a1 = a0 + rowStride, a2 = a1 + rowStride, a3 = a2 + rowStride
+        let a4 = a3 + rowStride, a5 = a4 + rowStride, a6 = a5 + rowStride, a7 = a6 + rowStride
         let c0p = c + i * n + j, c1p = c0p + n, c2p = c1p + n, c3p = c2p + n
-        var c00: SIMD8<Double> = accumulate ? load(c0p) : .zero
-        var c01: SIMD8<Double> = accumulate ? load(c0p + 8) : .zero
-        var c10: SIMD8<Double> = accumulate ? load(c1p) : .zero
-        var c11: SIMD8<Double> = accumulate ? load(c1p + 8) : .zero
-        var c20: SIMD8<Double> = accumulate ? load(c2p) : .zero
-        var c21: SIMD8<Double> = accumulate ? load(c2p + 8) : .zero
-        var c30: SIMD8<Double> = accumulate ? load(c3p) : .zero
-        var c31: SIMD8<Double> = accumulate ? load(c3p + 8) : .zero
+        let c4p = c3p + n, c5p = c4p + n, c6p = c5p + n, c7p = c6p + n
+        var c0: SIMD8<Double> = accumulate ? load(c0p) : .zero
+        var c1: SIMD8<Double> = accumulate ? load(c1p) : .zero
+        var c2: SIMD8<Double> = accumulate ? load(c2p) : .zero
+        var c3: SIMD8<Double> = accumulate ? load(c3p) : .zero
+        var c4: SIMD8<Double> = accumulate ? load(c4p) : .zero
+        var c5: SIMD8<Double> = accumulate ? load(c5p) : .zero
+        var c6: SIMD8<Double> = accumulate ? load(c6p) : .zero
+        var c7: SIMD8<Double> = accumulate ? load(c7p) : .zero
         var bp = b.strip(j)
-        let step = b.stepStride, nextStrip = b.stripStride
+        let step = b.stepStride
         var offset = 0
         for _ in 0..<k {
-            let b0 = load(bp)
-            let b1 = load(bp + nextStrip)
-            let x0 = SIMD8(repeating: a0[offset])
-            let x1 = SIMD8(repeating: a1[offset])
-            let x2 = SIMD8(repeating: a2[offset])
-            let x3 = SIMD8(repeating: a3[offset])
-            c00 += x0 * b0; c01 += x0 * b1
-            c10 += x1 * b0; c11 += x1 * b1
-            c20 += x2 * b0; c21 += x2 * b1
-            c30 += x3 * b0; c31 += x3 * b1
+            let bv = load(bp)
+            c0 += SIMD8(repeating: a0[offset]) * bv; c1 += SIMD8(repeating: a1[offset]) * bv; c2 += SIMD8(repeating: a2[offset]) * bv; c3 += SIMD8(repeating: a3[offset]) * bv
+            c4 += SIMD8(repeating: a4[offset]) * bv; c5 += SIMD8(repeating: a5[offset]) * bv; c6 += SIMD8(repeating: a6[offset]) * bv; c7 += SIMD8(repeating: a7[offset]) * bv
             bp += step
             offset += depthStride
         }
-        store(c00, c0p); store(c01, c0p + 8)
-        store(c10, c1p); store(c11, c1p + 8)
-        store(c20, c2p); store(c21, c2p + 8)
-        store(c30, c3p); store(c31, c3p + 8)
+        store(c0, c0p); store(c1, c1p); store(c2, c2p); store(c3, c3p)
+        store(c4, c4p); store(c5, c5p); store(c6, c6p); store(c7, c7p)
     }
 
     private func block1x8(_ i: Int, _ j: Int) {

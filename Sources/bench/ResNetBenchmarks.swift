@@ -1,11 +1,13 @@
 import ArrayFormats
 import Attribution
+import Datasets
 import Foundation
 import Models
 import Tensors
 
 /// The ResNet-sized tables: the machine's arithmetic peak, convolutions at a ResNet's layer
-/// shapes, and Integrated Gradients through a whole ResNet-8 read from ONNX.
+/// shapes, Integrated Gradients through a whole ResNet-8 read from ONNX, and IG on 100 digits
+/// with the fraction of the peak each reaches.
 extension Benchmarks {
     /// GFLOP/s of ``ArithmeticPeak`` — nothing but the kernels' arithmetic — on `threads` threads.
     static func peakGflops(threads: Int, seconds budget: Double) -> Double {
@@ -34,6 +36,7 @@ extension Benchmarks {
         json.append(.object([.init("peakGflops1", .number(peaks[0])), .init("peakGflops2", .number(peaks[1]))]))
         json += resnetConvolutions(peaks: peaks)
         json += resnetIntegratedGradients(peak: peaks[1])
+        json += digitsIntegratedGradients(peak: peaks[1])
         return json
     }
 
@@ -120,6 +123,47 @@ extension Benchmarks {
             .init("model", .string("resnet8")), .init("seconds", .number(seconds)), .init("gflops", .number(rate)),
             .init("fractionOfPeak", .number(rate / peak)), .init("multiplyAddsPerPoint", .number(multiplyAdds)),
         ])]
+    }
+}
+
+extension Benchmarks {
+    /// IG at its defaults (200 steps, the left-rule Riemann sum) on the first 100 digits test
+    /// images, each attributed to its predicted class, in this process on 2 threads — the
+    /// work of one `attribute` run on them — and the fraction of the 2-thread peak it reaches.
+    /// Only the layers' multiply-adds count (a gradient: a forward and an input-gradient pass,
+    /// 4 flops per multiply-add); activations, softmax and the path's bookkeeping are the rest.
+    func digitsIntegratedGradients(peak: Double) -> [JSONValue] {
+        guard let digits = try? Datasets.digits() else {
+            print("bench: cannot load the digits (Fixtures/data)")
+            return []
+        }
+        let images = (0..<100).map { digits.test.inputs.point($0) }
+        var json: [JSONValue] = []
+        for model in ["digits-mlp", "digits-cnn"] {
+            guard let network = try? ModelDirectory.load(Self.fixture(model)),
+                  let predictions = try? network.predictions(for: Tensor.stacking(images)),
+                  let output = try? ClassifierOutput(network: network, target: 0),
+                  let functions = try? ExplainedFunctions(output, targets: predictions)
+            else {
+                print("bench: cannot load \(model); run from the repository root")
+                continue
+            }
+            let method = IntegratedGradients()
+            let seconds = Parallelism.$threadLimit.withValue(2) {
+                Timing.median(budget: budget, minimumRuns: 3) { blackHole((try? method.attribute(images, of: functions))?.count ?? 0) }
+            }
+            let multiplyAdds = Double(network.multiplyAddsPerPoint)
+            let flops = Double(images.count) * (Double(method.steps) * 4 * multiplyAdds + 2 * 2 * multiplyAdds)
+            let rate = flops / seconds / 1e9
+            print(String(
+                format: "IG on 100 digits test images through %@, 200 steps: %.3f s; %.2f MFLOP per gradient; %.1f GFLOP/s, %.0f%% of the 2-thread peak",
+                model, seconds, 4 * multiplyAdds / 1e6, rate, 100 * rate / peak))
+            json.append(.object([
+                .init("model", .string(model)), .init("images", .number(100)), .init("seconds", .number(seconds)), .init("gflops", .number(rate)),
+                .init("fractionOfPeak", .number(rate / peak)), .init("multiplyAddsPerPoint", .number(multiplyAdds)),
+            ]))
+        }
+        return json
     }
 }
 

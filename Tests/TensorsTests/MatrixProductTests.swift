@@ -28,13 +28,14 @@ struct MatrixProductTests {
         worst.report()
     }
 
-    @Test("Both register shapes (4 × 16 for 8-wide units, 4 × 8 for 4-wide), B in place or packed, and B's blocks give the reference's bits")
+    @Test("Both register shapes (8 × 8 for 8-wide units, 4 × 8 for 4-wide), B in place or packed, and B's blocks give the reference's bits")
     func registerShapesAndPanels() {
         var generator = Seeds.generator(102)
         // Fewer than 32 rows read B in place, 32 or more pack it (A·Bᵀ always packs). Depth
         // blocks: k cut into equal blocks of at most 256; widths max(16, 2¹⁸ / (8·kc)) rounded
         // down to a multiple of 16. 33×220×300: two depth blocks of 150, two column blocks
-        // (208 + 12, the last with a 4-column tail), eight 4-row blocks and one lone row, and
+        // (208 + 12, the last with a 4-column tail), four 8-row blocks (eight 4-row blocks on a
+        // 4-wide unit) and one lone row, and
         // Aᵀ·B deeper than 128 copies A to row-major first. 40×5×7: packed, tail columns only.
         // 11×300×230: in place, one depth block, two column blocks (288 + 12).
         for (m, n, k) in [(33, 220, 300), (40, 5, 7), (11, 300, 230), (9, 2100, 40), (13, 17, 5), (6, 40, 3)] {
