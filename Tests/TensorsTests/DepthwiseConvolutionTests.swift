@@ -26,7 +26,7 @@ struct DepthwiseConvolutionTests {
         (0..<count).map { _ in generator.nextUniform(in: -1, 1) }
     }
 
-    @Test("Forward and input gradient on 60 random geometries")
+    @Test("Forward, input gradient and parameter gradients on 60 random geometries")
     func againstReference() {
         var generator = Seeds.generator(1301)
         for g in Self.geometries() {
@@ -50,6 +50,19 @@ struct DepthwiseConvolutionTests {
                     }
                 }
             }
+            let weightCount = w.count
+            var (fastParameters, referenceParameters) = ([Double](repeating: .nan, count: weightCount + g.outChannels), [Double](repeating: .nan, count: weightCount + g.outChannels))
+            x.withUnsafeBufferPointer { xp in
+                dy.withUnsafeBufferPointer { dyp in
+                    fastParameters.withUnsafeMutableBufferPointer {
+                        DepthwiseConvolution2D.parameterGradients(g, input: xp.baseAddress!, outputGradient: dyp.baseAddress!, weightGradient: $0.baseAddress!, biasGradient: $0.baseAddress! + weightCount)
+                    }
+                    referenceParameters.withUnsafeMutableBufferPointer {
+                        GroupedConvolution2D.parameterGradients(g, input: xp.baseAddress!, outputGradient: dyp.baseAddress!, weightGradient: $0.baseAddress!, biasGradient: $0.baseAddress! + weightCount)
+                    }
+                }
+            }
+            #expect(fastParameters.map(\.bitPattern) == referenceParameters.map(\.bitPattern), "parameter gradients \(g)")
             #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "forward \(g)")
             #expect(fastDx.map(\.bitPattern) == referenceDx.map(\.bitPattern), "input gradient \(g)")
         }
@@ -75,5 +88,18 @@ struct DepthwiseConvolutionTests {
         #expect(Parallelism.isWorthParallelizing(multiplyAdds: g.batch * g.multiplyAddsPerImage) || Parallelism.processorCount == 1)
         let one = Parallelism.$threadLimit.withValue(1) { run() }
         #expect(one == run())
+        let dy = Self.random(g.batch * g.outChannels * g.outHeight * g.outWidth, &generator)
+        func gradients() -> [Double] {
+            var out = [Double](repeating: 0, count: g.outChannels * 9 + g.outChannels)
+            x.withUnsafeBufferPointer { xp in
+                dy.withUnsafeBufferPointer { dyp in
+                    out.withUnsafeMutableBufferPointer {
+                        DepthwiseConvolution2D.parameterGradients(g, input: xp.baseAddress!, outputGradient: dyp.baseAddress!, weightGradient: $0.baseAddress!, biasGradient: $0.baseAddress! + g.outChannels * 9)
+                    }
+                }
+            }
+            return out
+        }
+        #expect(Parallelism.$threadLimit.withValue(1) { gradients() } == gradients())
     }
 }

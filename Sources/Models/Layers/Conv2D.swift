@@ -184,7 +184,9 @@ public struct Conv2D: Layer {
                         let (x, dy, dw, db) = (x.baseAddress!, dy.baseAddress!, dwp.baseAddress!, dbp.baseAddress!)
                         switch kernels(batch: input.batchCount, inputShape: input.pointShape) {
                         case .common(let g): Convolution2D.parameterGradientsFast(g, input: x, outputGradient: dy, weightGradient: dw, biasGradient: db)
-                        case .depthwise(let g), .general(let g):
+                        case .depthwise(let g):
+                            DepthwiseConvolution2D.parameterGradients(g, input: x, outputGradient: dy, weightGradient: dw, biasGradient: db)
+                        case .general(let g):
                             GroupedConvolution2D.parameterGradients(g, input: x, outputGradient: dy, weightGradient: dw, biasGradient: db)
                         }
                     }
