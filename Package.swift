@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "walkthroughs",
             dependencies: [
-                "ArgumentParsing", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06", "walkthrough-07",
+                "ArgumentParsing", "WalkthroughSupport", "walkthrough-01", "walkthrough-02", "walkthrough-03", "walkthrough-04", "walkthrough-05", "walkthrough-06", "walkthrough-07",
                 "walkthrough-08",
             ],
             swiftSettings: hostTuning),

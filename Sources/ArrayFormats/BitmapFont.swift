@@ -4,7 +4,9 @@
 /// Each glyph is 7 rows of 5 pixels, top row first; in the table below each row is one hex
 /// byte whose bits 4…0 are the pixels from left to right. Characters advance 6 pixels (a
 /// column of space between glyphs) and lines are 9 pixels apart, times the drawing scale.
-/// Characters outside ASCII 32…126 are drawn as '?'.
+/// Text is first spelled in ASCII (``ascii(_:)``: − as -, √ as sqrt, Greek letters by name,
+/// subscript digits as plain ones, superscripts after a '^'); what still falls outside ASCII 32…126 is drawn
+/// as '?'.
 public enum BitmapFont {
     /// Glyph width and height in pixels, before scaling.
     public static let glyphSize = (width: 5, height: 7)
@@ -13,7 +15,41 @@ public enum BitmapFont {
 
     /// The width in pixels of `text` drawn at `scale`.
     public static func width(of text: String, scale: Int = 1) -> Int {
-        text.isEmpty ? 0 : (text.count * advance - 1) * scale
+        let count = ascii(text).count
+        return count == 0 ? 0 : (count * advance - 1) * scale
+    }
+
+    /// The spellings used for the characters the figures' labels use beyond ASCII.
+    static let spellings: [Character: String] = [
+        "−": "-", "–": "-", "—": "-", "·": "*", "×": "x", "′": "'", "’": "'", "‘": "'", "“": "\"", "”": "\"",
+        "√": "sqrt", "≤": "<=", "≥": ">=", "≈": "~", "±": "+-", "→": "->", "←": "<-", "…": "...", "⊙": "*", "∇": "grad ",
+        "α": "a", "ᾱ": "abar", "β": "b", "γ": "g", "δ": "d", "Δ": "D", "ε": "eps", "θ": "th", "λ": "l", "μ": "mu",
+        "π": "pi", "ρ": "rho", "σ": "s", "Σ": "sum ", "τ": "tau", "φ": "phi", "ω": "w",
+        "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
+        "ᵢ": "i", "ₜ": "t", "ₖ": "k", "ⱼ": "j", "ₙ": "n", "é": "e", "ö": "o", "ü": "u",
+    ]
+
+    /// Superscript characters and their plain forms; a run of them is written after one '^'.
+    static let superscripts: [Character: Character] = [
+        "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-",
+    ]
+
+    /// `text` spelled in ASCII: each character of ``spellings`` replaced by its spelling, and a
+    /// run of superscripts by '^' and the run (10⁻⁴ as 10^-4).
+    public static func ascii(_ text: String) -> String {
+        var result = ""
+        var inSuperscript = false
+        for character in text {
+            if let plain = superscripts[character] {
+                if !inSuperscript { result.append("^") }
+                result.append(plain)
+                inSuperscript = true
+                continue
+            }
+            inSuperscript = false
+            if let spelling = spellings[character] { result += spelling } else { result.append(character) }
+        }
+        return result
     }
 
     /// Draws `text` into an RGB image (`width` pixels wide, rows top to bottom) with its
@@ -22,7 +58,7 @@ public enum BitmapFont {
         _ text: String, into rgb: inout [UInt8], width: Int, height: Int, x: Int, y: Int, scale: Int = 1,
         color: (UInt8, UInt8, UInt8) = (0, 0, 0)
     ) {
-        for (index, character) in text.enumerated() {
+        for (index, character) in ascii(text).enumerated() {
             let rows = glyph(character)
             for (row, bits) in rows.enumerated() {
                 for column in 0..<glyphSize.width where bits & (1 << (glyphSize.width - 1 - column)) != 0 {

@@ -92,18 +92,25 @@ public struct LinePlot: Sendable {
 
     private func transform(_ v: Double, log: Bool) -> Double { log ? log10(v) : v }
 
+    /// The axis range: the data's, widened by 5% of its span on each side (in log units on a
+    /// log axis), so the axis ends where the data end rather than at the next round value.
     private func padded(_ low: Double, _ high: Double, log: Bool) -> (Double, Double) {
-        if log { return (floor(low), max(ceil(high), floor(low) + 1)) }
         let span = high - low
+        if log { return span > 0 ? (low - 0.05 * span, high + 0.05 * span) : (low - 0.5, high + 0.5) }
         return span > 0 ? (low - 0.05 * span, high + 0.05 * span) : (low - 1, high + 1)
     }
 
-    /// Tick positions in data units: every decade on log axes, 1-2-5 steps otherwise.
+    /// Tick positions in data units: the decades inside a log axis (every few when there are
+    /// many; 1, 2 and 5 times each decade when fewer than two fall inside), 1-2-5 steps otherwise.
     private func ticks(_ range: (Double, Double), log: Bool) -> [Double] {
         if log {
-            let decades = Int(range.1 - range.0)
-            let every = max(1, decades / 8)
-            return stride(from: Int(range.0), through: Int(range.1), by: every).map { pow(10, Double($0)) }
+            let first = Int(ceil(range.0)), last = Int(floor(range.1))
+            if last - first >= 1 {
+                let every = max(1, (last - first) / 8)
+                return stride(from: first, through: last, by: every).map { pow(10, Double($0)) }
+            }
+            return (Int(floor(range.0))...Int(ceil(range.1))).flatMap { d in [1.0, 2, 5].map { $0 * pow(10, Double(d)) } }
+                .filter { (range.0...range.1).contains(log10($0)) }
         }
         let rough = (range.1 - range.0) / 6
         let magnitude = pow(10, floor(log10(rough)))
@@ -111,8 +118,20 @@ public struct LinePlot: Sendable {
         return stride(from: ceil(range.0 / step) * step, through: range.1, by: step).map { $0 }
     }
 
+    /// A tick's label: 10 with a superscript exponent at a decade of a log axis ("10⁻⁴"),
+    /// otherwise the number.
     private func label(_ v: Double, log: Bool) -> String {
-        if log { return "1e\(Int(log10(v).rounded()))" }
+        if log {
+            let exponent = log10(v)
+            if abs(exponent - exponent.rounded()) < 1e-9 { return "10" + Self.superscript(Int(exponent.rounded())) }
+            return String(format: "%g", v)
+        }
         return abs(v) < 1e-12 ? "0" : String(format: "%g", v)
+    }
+
+    /// An integer in superscript digits: −4 as "⁻⁴".
+    static func superscript(_ n: Int) -> String {
+        let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return (n < 0 ? "⁻" : "") + String(String(abs(n)).map { digits[Int(String($0))!] })
     }
 }

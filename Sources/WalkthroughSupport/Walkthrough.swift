@@ -11,6 +11,12 @@ import Tensors
 /// `--fast` shrinks step counts so a debug build finishes in seconds (the tests use it);
 /// figures go to DIR, or to ROOT/<name> (default `walkthrough-output/<name>` in the working
 /// directory — the runner passes `--output-root`, so its folders have these same names).
+///
+/// Everything a cell shows goes into a ``WalkthroughDocument`` as it is printed, and
+/// ``finish(line:)`` writes the document twice over beside the figures: `transcript.txt`
+/// (the terminal's text) and `index.html` (the notebook page, ``PageRendering``), plus
+/// `page.json` for the index of all walkthroughs, which it rebuilds in ROOT (not with
+/// `--output DIR`, whose parent is not the walkthrough's to write in).
 public final class Walkthrough {
     /// The walkthrough's folder name, e.g. "01-integrated-gradients-by-hand".
     public let name: String
@@ -18,13 +24,19 @@ public final class Walkthrough {
     public let fast: Bool
     /// Where figures and summary.json go.
     public let output: URL
+    /// The folder holding every walkthrough's folder, where the index goes; nil with `--output DIR`.
+    public let outputRoot: URL?
+    /// What has been shown so far.
+    public private(set) var document: WalkthroughDocument
+    private var cellStartLines: [Int] = []
+    private var transcript: [String] = []
     private var numbers: [JSONValue.Member] = []
-    private var figures: [String] = []
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
-    /// Parses the command line; exits with status 2 and a message on a bad option.
-    public init(name: String, title: String, arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+    /// Parses the command line; exits with status 2 and a message on a bad option. `file` is
+    /// the walkthrough's source file, for the page's links to each cell's code.
+    public init(name: String, title: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()), file: String = #filePath) {
         AllocatorTuning.keepFreedMemory()  // see AllocatorTuning
         self.name = name
         let options: [OptionSpec] = [
@@ -43,11 +55,22 @@ public final class Walkthrough {
             print("USAGE: walkthrough \(name) [--fast] [--output DIR | --output-root ROOT]\n\(OptionSpec.help(options))")
             exit(0)
         }
-        var output = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output/\(name)")
-        if let directory = parsed.values["output"] { output = URL(fileURLWithPath: directory) }
-        if let root = parsed.values["output-root"] { output = URL(fileURLWithPath: root).appendingPathComponent(name) }
+        var root: URL? = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output")
+        var output = root!.appendingPathComponent(name)
+        if let directory = parsed.values["output"] {
+            output = URL(fileURLWithPath: directory)
+            root = nil
+        }
+        if let rootPath = parsed.values["output-root"] {
+            root = URL(fileURLWithPath: rootPath)
+            output = root!.appendingPathComponent(name)
+        }
         self.fast = parsed.has("fast")
         self.output = output
+        self.outputRoot = root
+        let sourceLines = (try? String(contentsOfFile: file, encoding: .utf8))
+            .map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+        document = WalkthroughDocument(name: name, title: title, source: .init(path: file, lines: sourceLines))
         start = clock.now
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
@@ -55,28 +78,40 @@ public final class Walkthrough {
             FileHandle.standardError.write(Data("\(name): cannot create \(output.path): \(error.localizedDescription)\n".utf8))
             exit(3)
         }
-        print(String(repeating: "═", count: 78))
-        print(title + (fast ? "   (fast mode)" : ""))
-        print(String(repeating: "═", count: 78))
+        emit(TerminalRendering.banner(title + (fast ? "   (fast mode)" : "")))
     }
 
-    /// Prints a cell's heading.
-    public func cell(_ number: Int, _ title: String) {
-        print("\n── \(number). \(title) " + String(repeating: "─", count: max(0, 72 - title.count)))
+    /// Prints lines and keeps them for the transcript.
+    private func emit(_ lines: [String]) {
+        for line in lines { print(line) }
+        transcript += lines
     }
 
-    /// Prints prose, wrapped as given.
-    public func say(_ text: String) { print(text) }
-
-    /// Prints a table with right-aligned columns.
-    public func table(_ header: [String], _ rows: [[String]]) {
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { String(repeating: " ", count: widths[$0] - $1.count) + $1 }.joined(separator: "  ")
+    /// Adds a block to the current cell (or before the first) and prints it.
+    private func add(_ block: WalkthroughDocument.Block) {
+        if document.cells.isEmpty {
+            document.preamble.append(block)
+        } else {
+            document.cells[document.cells.count - 1].blocks.append(block)
         }
-        print(line(header))
-        print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-        rows.forEach { print(line($0)) }
+        emit(TerminalRendering.lines(block))
+    }
+
+    /// Starts cell `number` and prints its heading; `line` (the call's) starts the cell's code.
+    public func cell(_ number: Int, _ title: String, line: Int = #line) {
+        document.cells.append(.init(number: number, title: title))
+        cellStartLines.append(line)
+        emit(TerminalRendering.heading(number, title))
+    }
+
+    /// Prose, wrapped as given. Lines indented by four spaces are displayed formulas; lines
+    /// starting with "·" are list items (see ``PageRendering/proseHTML(_:)``).
+    public func say(_ text: String) { add(.prose(text)) }
+
+    /// A table with right-aligned columns.
+    public func table(_ header: [String], _ rows: [[String]]) {
+        precondition(rows.allSatisfy { $0.count == header.count }, "every row of a table has as many cells as its header")
+        add(.table(.init(header: header, rows: rows)))
     }
 
     /// Records a key number for summary.json (and the test that checks it). A number that is
@@ -87,31 +122,50 @@ public final class Walkthrough {
             numbers.append(JSONValue.Member(key, .number(value)))
         } else {
             numbers.append(JSONValue.Member(key, .null))
-            print("note: \(key) is \(value), not a finite number; summary.json records it as null")
+            say("note: \(key) is \(value), not a finite number; summary.json records it as null")
         }
     }
 
-    /// The path for a figure file, remembered for the final list.
-    public func figure(_ fileName: String) -> URL {
-        figures.append(fileName)
+    /// The path to write a figure to; the figure appears here in the cell, described by `alt`
+    /// (what it shows, for a reader who cannot see it: the page's alt text).
+    public func figure(_ fileName: String, alt: String) -> URL {
+        add(.figure(.init(file: fileName, alt: alt)))
         return output.appendingPathComponent(fileName)
     }
 
-    /// Writes summary.json and prints where everything went.
-    public func finish() {
+    /// Writes summary.json, the transcript, the page, page.json and the index, and prints
+    /// where they went. `line` (the call's) ends the last cell's code.
+    public func finish(line: Int = #line) {
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        for index in document.cells.indices {
+            let first = cellStartLines[index]
+            let last = index + 1 < cellStartLines.count ? cellStartLines[index + 1] - 1 : line - 1
+            document.cells[index].lines = first...max(first, last)
+        }
+        let page = output.appendingPathComponent("index.html")
+        emit(["", String(repeating: "─", count: TerminalRendering.ruleWidth)])
+        emit(["The page (open it in a browser):", "  \(page.path)"])
+        emit(["Figures:"] + document.figures.map { "  \(output.appendingPathComponent($0.file).path)" })
+        emit(["Key numbers:", "  \(output.appendingPathComponent("summary.json").path)", "Done in \(WalkthroughIndex.duration(seconds))."])
+        let record = WalkthroughIndex.Record(
+            folder: name, title: document.title, teaches: WalkthroughCatalogue.entry(folder: name)?.teaches ?? document.title,
+            seconds: seconds, fast: fast, figures: document.figures)
+        let rendering = PageRendering(
+            directory: output, indexLink: outputRoot == nil ? nil : "../index.html",
+            runNote: "Ran in \(WalkthroughIndex.duration(seconds))\(fast ? " in fast mode (smaller runs than the default)" : "").")
         do {
             try AtomicFile.write(JSONValue.object(numbers).prettyPrinted, to: output.appendingPathComponent("summary.json"))
+            try AtomicFile.write(transcript.joined(separator: "\n") + "\n", to: output.appendingPathComponent("transcript.txt"))
+            try AtomicFile.write(rendering.html(document), to: page)
+            try AtomicFile.write(record.json.prettyPrinted, to: output.appendingPathComponent("page.json"))
+            if let outputRoot {
+                try AtomicFile.write(WalkthroughIndex.html(WalkthroughIndex.records(under: outputRoot)), to: outputRoot.appendingPathComponent("index.html"))
+            }
         } catch {
             FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             exit(3)
         }
-        print("\n" + String(repeating: "─", count: 78))
-        print("Figures (open them in a browser or image viewer):")
-        for figure in figures { print("  \(output.appendingPathComponent(figure).path)") }
-        print("Key numbers: \(output.appendingPathComponent("summary.json").path)")
-        print(String(format: "Done in %.1f s.", seconds))
     }
 
     /// A path under `Fixtures/` of the checkout this program was built from (or, failing

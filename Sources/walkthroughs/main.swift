@@ -8,20 +8,13 @@
 // Each walkthrough is its own executable (walkthrough-01 …), built beside this one; this
 // runner starts them one after the other, passing --fast through, and with --output DIR,
 // `--output-root DIR`: each walkthrough writes to DIR/<its name>, the folder name the default
-// run uses under walkthrough-output/.
+// run uses under walkthrough-output/. Each one writes its page (DIR/<name>/index.html) and
+// rebuilds the index of all of them (DIR/index.html).
 import ArgumentParsing
 import Foundation
+import WalkthroughSupport
 
-let catalogue: [(number: Int, executable: String, title: String)] = [
-    (1, "walkthrough-01", "Integrated Gradients by hand on an analytic function"),
-    (2, "walkthrough-02", "Quadrature rules and their convergence (analytic and digits-cnn)"),
-    (3, "walkthrough-03", "IDGI: the important direction and the hyperplane, in the plane (moons-mlp)"),
-    (4, "walkthrough-04", "BlurIG, Guided IG and their IDGI versions on digits-cnn"),
-    (5, "walkthrough-05", "Many references: Expected Gradients, LPI and AGI on digits-cnn"),
-    (6, "walkthrough-06", "Denoising diffusion paths (DDPath) on digits and shapes"),
-    (7, "walkthrough-07", "Do the papers' claims hold here? bench quality's verdicts"),
-    (8, "walkthrough-08", "The exact answer: IG on a ReLU network's linear pieces, every rule and IDGI against it"),
-]
+let catalogue = WalkthroughCatalogue.entries
 
 let options: [OptionSpec] = [
     .flag("fast", "smaller runs"), .value("output", "DIR", "each walkthrough writes to DIR/<its name>"), .flag("list", "list the walkthroughs"),
@@ -35,7 +28,7 @@ do {
 }
 if arguments.has("list") || arguments.wantsHelp {
     print("USAGE: walkthroughs [NUMBER …] [--fast] [--output DIR] [--list]\n")
-    for entry in catalogue { print(String(format: "  %02d  %@", entry.number, entry.title)) }
+    for entry in catalogue { print(String(format: "  %02d  %@", entry.number, entry.teaches)) }
     exit(0)
 }
 let passThrough = arguments.has("fast") ? ["--fast"] : []

@@ -126,7 +126,7 @@ struct FigureTests {
         #expect(document.components(separatedBy: "<circle").count - 1 == 2)  // the two drawable points
     }
 
-    @Test("The bitmap font draws each glyph's rows: 'I' is a bar with serifs, '-' one row, space nothing; unknown characters draw '?'")
+    @Test("The bitmap font draws each glyph's rows: 'I' is a bar with serifs, '-' one row, space nothing; unknown characters draw '?', others are spelled in ASCII first")
     func bitmapFont() {
         func draw(_ text: String) -> [[Bool]] {
             var rgb = [UInt8](repeating: 255, count: 12 * 7 * 3)
@@ -143,6 +143,23 @@ struct FigureTests {
         // Two characters advance six pixels: the second starts in column 6.
         #expect(draw("II")[0][7...9].allSatisfy { $0 })
         #expect(BitmapFont.width(of: "IDGI", scale: 2) == (4 * 6 - 1) * 2)
+        // Labels beyond ASCII are spelled in it before drawing: the minus sign is drawn as '-',
+        // √ᾱ as "sqrtabar", and the width counts the spelling.
+        #expect(draw("−") == dash)
+        #expect(BitmapFont.ascii("u_t = √ᾱ_t u₀ + ε, t ≤ 10³, 10⁻⁴") == "u_t = sqrtabar_t u0 + eps, t <= 10^3, 10^-4")
+        #expect(BitmapFont.width(of: "√x") == BitmapFont.width(of: "sqrtx"))
+        #expect(!BitmapFont.ascii("x′ · y − z × 2").contains { !($0.isASCII) })
+    }
+
+    @Test("A column title wraps to two lines at the space (else the hyphen) that balances them, or to three, when one line is too wide for its column")
+    func columnTitleLines() {
+        // At twice the font size a character takes 12 pixels (11 for the last).
+        #expect(HeatmapFigure.titleLines("IG", fitting: 23) == ["IG"])
+        #expect(HeatmapFigure.titleLines("DDPath-IG exact", fitting: 120) == ["DDPath-IG", "exact"])
+        #expect(HeatmapFigure.titleLines("left, N = 20", fitting: 100) == ["left,", "N = 20"])
+        #expect(HeatmapFigure.titleLines("IDGI-DDPath-BlurIG", fitting: 150) == ["IDGI-DDPath-", "BlurIG"])
+        #expect(HeatmapFigure.titleLines("IDGI-DDPath-BlurIG", fitting: 117) == ["IDGI-", "DDPath-", "BlurIG"])
+        #expect(HeatmapFigure.titleLines("unbreakable", fitting: 100) == nil)
     }
 
     @Test("A labelled heatmap figure: titles drawn above the grid, panels copied into it, and colour bars running through the map")
@@ -172,7 +189,7 @@ struct FigureTests {
             }
             #expect(barRow != nil)
             if let barRow {
-                let end = (barRow * width + 12 + 159) * 3
+                let end = (barRow * width + 12 + HeatmapFigure.barWidth - 1) * 3
                 #expect((rgb[end], rgb[end + 1], rgb[end + 2]) == Heatmap.color(1, .diverging))
             }
         }

@@ -6,7 +6,7 @@ import WalkthroughSupport
 import _TestSupport
 
 /// Runs each walkthrough executable in fast mode and checks the numbers it reports — the
-/// numbers a reader is told to check.
+/// numbers a reader is told to check — and that its page is whole.
 @Suite("Walkthroughs run and report the right numbers", .tags(.slow))
 struct WalkthroughTests {
     /// The built executable `name`, beside the test bundle or in .build/debug.
@@ -26,6 +26,9 @@ struct WalkthroughTests {
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        // Every walkthrough's page is whole: its figures, alt texts and code links (PageChecks).
+        let page = directory.appendingPathComponent("index.html")
+        #expect(PageChecks.problems(page: page).isEmpty, "\(executable): \(PageChecks.problems(page: page))")
         let text = (try? String(contentsOf: directory.appendingPathComponent("summary.json"), encoding: .utf8)) ?? "{}"
         return (process.terminationStatus, try JSONValue.parse(text), output, directory)
     }
@@ -222,7 +225,7 @@ struct WalkthroughTests {
         }
     }
 
-    @Test("The runner's --output DIR uses the folder names of the default run: DIR/01-integrated-gradients-by-hand/")
+    @Test("The runner's --output DIR uses the folder names of the default run: DIR/01-integrated-gradients-by-hand/, and the index DIR/index.html")
     func runnerFolders() throws {
         let directory = try FixturePaths.temporaryDirectory("runner")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -233,7 +236,7 @@ struct WalkthroughTests {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["01-integrated-gradients-by-hand"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["01-integrated-gradients-by-hand", "index.html"])
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("01-integrated-gradients-by-hand/summary.json").path))
     }
 }

@@ -60,7 +60,7 @@ notebook.table(["α", "F(γ(α))", "(x₁−x′₁)·∂₁F", "(x₂−x′₂
 })
 let fine = (0...200).map { Double($0) / 200 }
 let integrands = fine.map { alpha in orExit { try f.gradient(at: pathPoint(alpha)) }.scalars }
-var integrandPlot = LinePlot(title: "The integrands of IG along the straight line", xLabel: "α", yLabel: "(x_i − x′_i) ∂F/∂x_i (γ(α))")
+var integrandPlot = LinePlot(title: "The integrands of IG along the straight line", xLabel: "α", yLabel: "(xᵢ − x′ᵢ) ∂F/∂xᵢ (γ(α))")
 integrandPlot.series = [
     LinePlot.Series(label: "feature 1", points: zip(fine, integrands).map { ($0, difference[0] * $1[0]) }, markers: false),
     LinePlot.Series(label: "feature 2", points: zip(fine, integrands).map { ($0, difference[1] * $1[1]) }, markers: false),
@@ -71,7 +71,7 @@ let leftSteps = (0..<4).flatMap { k -> [(Double, Double)] in
     return [(Double(k) / 4, value), (Double(k + 1) / 4, value)]
 }
 integrandPlot.series.append(LinePlot.Series(label: "feature 1, left N=4", points: leftSteps, dashed: true, markers: false))
-orExit { try integrandPlot.svg().write(to: notebook.figure("integrands.svg")) }
+orExit { try integrandPlot.svg().write(to: notebook.figure("integrands.svg", alt: "Line plot over α from 0 to 1 of the two integrands (xᵢ − x′ᵢ)·∂F/∂xᵢ along the straight line, with feature 1's left Riemann sum for N = 4 drawn as four flat steps")) }
 notebook.say("IG_i is the area under curve i (figure integrands.svg).")
 
 // MARK: - 3. The closed form

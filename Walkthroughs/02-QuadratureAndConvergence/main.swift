@@ -59,7 +59,7 @@ for rule in QuadratureRule.fixedRules {
     notebook.record("error64_\(rule.rawValue)", errors[usable.firstIndex(of: 64)!])
 }
 notebook.table(["rule", "e(8)", "e(64)", "e(\(counts.last!))", "observed order"], rows)
-orExit { try plot.svg().write(to: notebook.figure("convergence-analytic.svg")) }
+orExit { try plot.svg().write(to: notebook.figure("convergence-analytic.svg", alt: "Log–log plot of IG's relative error against the number of gradient evaluations N for each quadrature rule on the one-neuron function: the left, right and uniform rules fall as 1/N, the middle and trapezoid rules as 1/N², Gauss–Legendre faster than any power of N down to round-off")) }
 notebook.say("""
     Doubling N halves the error of left, right and PAIR's `uniform` (order 1), quarters it for
     middle and trapezoid (order 2), and Gauss–Legendre falls faster than any power of N to
@@ -119,7 +119,7 @@ for rule in QuadratureRule.fixedRules {
     notebook.record("digitsCompletenessGap\(usable.last!)_\(rule.rawValue)", results.last!.completenessDelta!)
 }
 notebook.table(["rule", "e(16)", "e(\(counts.last!))", "Σ IG − ΔF at N = \(counts.last!)"], networkRows)
-orExit { try networkPlot.svg().write(to: notebook.figure("convergence-digits-cnn.svg")) }
+orExit { try networkPlot.svg().write(to: notebook.figure("convergence-digits-cnn.svg", alt: "Log–log plot of IG's relative error on digits-cnn against N for each rule, measured against the middle rule at the largest N")) }
 notebook.say("""
     The completeness gap Σ IG − (F(x) − F(x′)) is what Captum reports as the convergence
     delta: it is free to compute and falls with the error, though it can be small while the

@@ -202,7 +202,7 @@ for (row, (label, draw)) in legendEntries.enumerated() {
 let legendY = pixelTop + 14 + Double(legendEntries.count) * 22
 canvas.text("colour: F, dark low,", x: legendLeft, y: legendY + 8, size: 11)
 canvas.text("bright high", x: legendLeft, y: legendY + 22, size: 11)
-orExit { try canvas.write(to: notebook.figure("idgi-plane.svg")) }
+orExit { try canvas.write(to: notebook.figure("idgi-plane.svg", alt: "The moons classifier's output F over the plane as a colour map with its level sets and the line F = 0, the test data, the straight path from the baseline to the input x with its points p_j, and at each point the direction of ∇F and IDGI's step ΔF_j ∇F/‖∇F‖²")) }
 notebook.say("""
     Figure idgi-plane.svg: the colour is F (dark low, bright high), the thin lines its level
     sets, the thick white line F = 0. Each green

@@ -102,7 +102,7 @@ let mapsFigure = HeatmapFigure(
         .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
         .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps: red raises p, blue lowers it (each map to its own max|A|)"),
     ])
-orExit { try mapsFigure.writePNG(to: notebook.figure("maps.png")) }
+orExit { try mapsFigure.writePNG(to: notebook.figure("maps.png", alt: "A grid of 8×8 digit images: each row an input digit, then its attribution maps by IG, BlurIG, Guided IG and the IDGI version of each, red where a pixel raises the predicted class's probability and blue where it lowers it")) }
 notebook.say("""
     Figure maps.png: one row per digit; the input, then IG,
     IDGI-IG, BlurIG, IDGI-BlurIG, Guided IG, IDGI-Guided IG. Two things stand out.

@@ -94,7 +94,7 @@ let referencesFigure = HeatmapFigure(
     title: "LPI's references (C = 1, R = 20), by density", columnTitles: subclusters.map { String(format: "%.3f", $0.density) },
     rows: [subclusters.map { Heatmap.Panel(values: references[$0.reference].scalars, height: 8, width: 8, colormap: .grayscale, range: 0...1) }],
     colorScales: [.init(.grayscale, low: "0", high: "1", caption: "each reference image; above it, its density (its sub-cluster's share of the training set)")])
-orExit { try referencesFigure.writePNG(to: notebook.figure("references.png"), scale: 8) }
+orExit { try referencesFigure.writePNG(to: notebook.figure("references.png", alt: "LPI's reference images for one cluster, one per sub-cluster, ordered by density, each titled with its density"), scale: 8) }
 
 let chosen = digits.map { digit in local.nearestCluster(to: orExit { try network.logits(for: digit.reshaped([1] + digit.shape)) }.scalars) }
 let localFigure = HeatmapFigure(
@@ -106,7 +106,7 @@ let localFigure = HeatmapFigure(
             }
     },
     colorScales: [.init(.grayscale, low: "0", high: "1", caption: "the input, then its cluster's references, densest first")])
-orExit { try localFigure.writePNG(to: notebook.figure("local-references.png"), scale: 10) }
+orExit { try localFigure.writePNG(to: notebook.figure("local-references.png", alt: "For each of several input digits, the input followed by the eight reference images of its own cluster, densest first"), scale: 10) }
 notebook.table(["image", "its cluster (of 10)", "cluster size", "labels of its 8 references"], digits.indices.map { i in
     let cluster = local.clusters[chosen[i]]
     return ["\(i)", "\(chosen[i])", "\(cluster.members.count)", cluster.subclusters.sorted { $0.density > $1.density }.map { "\(training.labels[$0.reference])" }.joined(separator: " ")]
@@ -276,7 +276,7 @@ notebook.say("""
 let mapsFigure = figureOfMaps(
     "digits-cnn: attributions of p(predicted class)", columns: methods.map(\.0), maps: maps,
     caption: "maps: red raises p, blue lowers it (each map to its own max|A|)")
-orExit { try mapsFigure.writePNG(to: notebook.figure("maps.png")) }
+orExit { try mapsFigure.writePNG(to: notebook.figure("maps.png", alt: "A grid of attribution maps of the predicted class's probability on digits-cnn: one row per input digit, one column per method: IG, Expected Gradients, LPI, AGI and the IDGI version of each, red raising the probability and blue lowering it")) }
 notebook.say("""
     Figure maps.png: one row per digit; the input, then IG from black and its IDGI version,
     EG, LPI and AGI and theirs. EG and LPI give the black background weight that IG cannot:
@@ -310,7 +310,7 @@ notebook.table(["density", "Σ ρ_j F(r_j) (image 0)", "Σ A (image 0)", "‖A �
 let densityFigure = figureOfMaps(
     "LPI with cluster, uniform and random densities", columns: LocalPathIntegration.Density.allCases.map(\.rawValue), maps: densityMaps,
     caption: "maps (each to its own max|A|)")
-orExit { try densityFigure.writePNG(to: notebook.figure("densities.png")) }
+orExit { try densityFigure.writePNG(to: notebook.figure("densities.png", alt: "LPI's attribution maps for the same digits with cluster, uniform and random reference densities, side by side")) }
 notebook.say("""
     The supplementary's ablation: the same 20 references and the same α's, weighted by their
     cluster densities, equally, or at random (seeded, normalised). Only the weights change, so

@@ -46,7 +46,7 @@ orExit {
         title: "The forward process u_t = √ᾱ_t u_0 + √(1 − ᾱ_t) ε on a digit", columnTitles: forwardTimes.map { "t = \($0)" },
         rows: [forward.map { gray($0, 8) }],
         colorScales: [.init(.grayscale, low: "0", high: "1", caption: "pixel value (data scale, clipped for display)")]
-    ).writePNG(to: notebook.figure("forward-process.png"), scale: 12)
+    ).writePNG(to: notebook.figure("forward-process.png", alt: "A digit under the diffusion's forward process at increasing times t, from the clean image to nearly pure noise"), scale: 12)
 }
 notebook.say("""
     The digits diffusion model (Fixtures/diffusion/digits, by `train-fixtures`) is a DDPM with a
@@ -83,14 +83,14 @@ orExit {
         title: "Guided samples (digits s = 4; shapes s = 8), one column per class", columnTitles: (0..<digitClasses).map { "y = \($0)" },
         rows: (0..<perClass).map { r in (0..<digitClasses).map { c in gray(digitSamples.point(c * perClass + r).scalars, 8) } },
         colorScales: [.init(.grayscale, low: "0", high: "1", caption: "the full guided reverse chain from noise, one column per class")]
-    ).writePNG(to: notebook.figure("guided-samples-digits.png"), scale: 10)
+    ).writePNG(to: notebook.figure("guided-samples-digits.png", alt: "Digits sampled by the guided reverse chain from noise, one column per class"), scale: 10)
 }
 if let shapeSamples {
     orExit { try HeatmapFigure(
         title: "Guided shapes samples (s = 8)", columnTitles: Array(["square", "disc", "triangle", "cross"].prefix(shapeKinds)),
         rows: (0..<perClass).map { r in (0..<shapeKinds).map { c in gray(shapeSamples.point(c * perClass + r).scalars, 16) } },
         colorScales: [.init(.grayscale, low: "0", high: "1", caption: "the full guided reverse chain from noise")]
-    ).writePNG(to: notebook.figure("guided-samples-shapes.png"), scale: 6) }
+    ).writePNG(to: notebook.figure("guided-samples-shapes.png", alt: "Shapes sampled by the guided reverse chain from noise, one column per kind: square, disc, triangle, cross"), scale: 6) }
 }
 notebook.say("""
     metrics.json records how often digits-cnn / shapes-cnn recognise the class a sample was
@@ -133,13 +133,13 @@ orExit {
         title: "Points along the paths (digit \(target))", columnTitles: shown.map { "k = \($0)" },
         rows: [shown.map { gray(pathPoint(igResult, $0), 8) }, shown.map { gray(pathPoint(ddResult, $0), 8) }, shown.map { gray(pathPoint(exactResult, $0), 8) }],
         colorScales: [.init(.grayscale, low: "0", high: "1", caption: "top: IG's straight line; middle: DDPath-IG (learned, guided); bottom: DDPath-IG with the exact class denoiser")]
-    ).writePNG(to: notebook.figure("paths.png"), scale: 10)
+    ).writePNG(to: notebook.figure("paths.png", alt: "Points along three paths to the same digit at evenly spaced steps k: IG's straight line (top), DDPath-IG with the trained denoiser (middle) and with the exact denoiser (bottom)"), scale: 10)
     var plot = LinePlot(title: "p(\(target) | x) along the paths", xLabel: "k / T", yLabel: "softmax of the target")
     for (label, result) in [("IG (straight line)", igResult), ("DDPath-IG", ddResult), ("DDPath-IG, exact denoiser", exactResult)] {
         let values = softmaxAlong(result.ledger!)
         plot.series.append(LinePlot.Series(label: label, points: values.indices.map { (Double($0) / Double(pathSteps), values[$0]) }, markers: false))
     }
-    try plot.svg().write(to: notebook.figure("softmax-along-paths.svg"))
+    try plot.svg().write(to: notebook.figure("softmax-along-paths.svg", alt: "Line plot of the target class's softmax along each path against k/T: IG's straight line and the two DDPath-IG paths"))
 }
 notebook.table(["path", "decreasing steps of \(pathSteps)", "F(x′)", "F(x)", "Σ A", "|Σ A − ΔF|"], [("IG", igResult), ("DDPath-IG", ddResult), ("DDPath-IG, exact class denoiser", exactResult)].map { name, r in
     [name, String(decreasingSteps(r.ledger!)), Walkthrough.sci(r.startValue!), Walkthrough.fixed(r.endValue!, 4), Walkthrough.fixed(r.attribution.sum, 4), Walkthrough.sci(abs(r.completenessDelta!))]
@@ -215,7 +215,7 @@ orExit {
             .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
             .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps: red raises p, blue lowers it (each to its own max|A|)"),
         ]
-    ).writePNG(to: notebook.figure("maps.png"))
+    ).writePNG(to: notebook.figure("maps.png", alt: "A grid of attribution maps of the predicted class's probability on digits-cnn: one row per input digit, one column per method: IG, BlurIG and Guided IG, each beside its DDPath version and IDGI-DDPath version, red raising the probability and blue lowering it"))
 }
 notebook.table(["method", "gradients per image", "ms per image"], mapCost)
 notebook.say("""

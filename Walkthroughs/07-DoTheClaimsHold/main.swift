@@ -317,7 +317,7 @@ if dosePoints.count >= 2 {
     var plot = LinePlot(title: "Dose–response on \(doseModel): a better denoiser, a better path?", xLabel: "denoising loss on the training images (lower is better)",
                         yLabel: "overall: DDPath-IG − IG from the same noise")
     plot.series.append(LinePlot.Series(label: "checkpoints, shipped, exact", points: dosePoints.sorted { $0.0 > $1.0 }, markers: true))
-    orExit { try plot.svg().write(to: notebook.figure("dose-response.svg")) }
+    orExit { try plot.svg().write(to: notebook.figure("dose-response.svg", alt: "Dose–response plot: DDPath-IG minus IG from the same noise on the overall score, against the denoiser's training loss, one point per checkpoint, the shipped model and the exact denoiser")) }
 }
 let doseValues = dosePoints.map(\.1)
 let doseSpread = (doseValues.max() ?? 0) - (doseValues.min() ?? 0)
@@ -409,7 +409,7 @@ for verdict in ["holds", "fails"] {
             plot.series.append(LinePlot.Series(label: "\(base), \(name)", points: curve(model, name, base)!, dashed: true, markers: false))
         }
         let file = "\(verdict)-\(shown.count).svg"
-        orExit { try plot.svg().write(to: notebook.figure(file)) }
+        orExit { try plot.svg().write(to: notebook.figure(file, alt: "Insertion and deletion curves, the probability of the true class against the fraction of pixels inserted or deleted, for \(method) (solid) and \(base) (dashed) on \(model): \(ruling["statement"]!.stringValue!)")) }
         notebook.say(
             "\(verdict.uppercased()): \"\(ruling["statement"]!.stringValue!)\" on \(model): \(method) − \(base) = "
                 + "\(verdictText(ruling["statement"]!.stringValue!, model)) (figure \(file): solid \(method), dashed \(base)).")

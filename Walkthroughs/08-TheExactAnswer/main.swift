@@ -50,12 +50,12 @@ notebook.record("exactCompletenessGap", exactRun.completenessDelta!)
 // is piecewise constant, and jumps there.
 var linePlot = LinePlot(title: "digits-cnn: F(γ(α)) along the line, exact at every breakpoint", xLabel: "α", yLabel: "logit of the predicted class")
 linePlot.series.append(LinePlot.Series(label: "F at the breakpoints", points: zip(partition.breakpoints, partition.logits.map { $0[predicted] }).map { ($0, $1) }, markers: false))
-orExit { try linePlot.svg().write(to: notebook.figure("logit-along-the-line.svg")) }
+orExit { try linePlot.svg().write(to: notebook.figure("logit-along-the-line.svg", alt: "Line plot of digits-cnn's logit for the predicted class along the straight line from the baseline to the input, computed exactly at every breakpoint of the ReLU network's linear pieces")) }
 var slopePlot = LinePlot(title: "The integrand dF/dα = ∇F · (x − x′): constant on each piece, jumping between", xLabel: "α", yLabel: "dF/dα")
 slopePlot.series.append(LinePlot.Series(
     label: "slope per piece", points: steps.flatMap { step in [(step.start, step.attributionSum / (step.end - step.start)), (step.end, step.attributionSum / (step.end - step.start))] },
     markers: false))
-orExit { try slopePlot.svg().write(to: notebook.figure("integrand-jumps.svg")) }
+orExit { try slopePlot.svg().write(to: notebook.figure("integrand-jumps.svg", alt: "Step plot of the integrand dF/dα along the line: constant on each linear piece, jumping at the breakpoints")) }
 let jumps = zip(steps, steps.dropFirst()).map { abs($1.attributionSum / ($1.end - $1.start) - $0.attributionSum / ($0.end - $0.start)) }
 notebook.say("""
     Figures logit-along-the-line.svg and integrand-jumps.svg: F is a polygon through the
@@ -93,7 +93,7 @@ for rule in QuadratureRule.fixedRules {
     notebook.record("lateOrder_\(rule.rawValue)", order)
 }
 notebook.table(["rule", "e(16)", "|gap|/ΔF at 16", "e(\(counts.last!))", "|gap|/ΔF at \(counts.last!)", "order at \(counts.last!)"], rows)
-orExit { try convergencePlot.svg().write(to: notebook.figure("rules-against-exact.svg")) }
+orExit { try convergencePlot.svg().write(to: notebook.figure("rules-against-exact.svg", alt: "Log–log plot of IG's L1 relative error against exact IG on digits-cnn, against N, for each quadrature rule")) }
 let biggerThanGap = gapRatios.filter { $0 > 1 }.count
 notebook.say("""
     Figure rules-against-exact.svg. At the largest N the observed orders (last column, from
@@ -147,7 +147,7 @@ let figure = HeatmapFigure(
         .init(.grayscale, low: "0", high: "1", caption: "input: pixel value"),
         .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "maps: each to its own max|A|"),
     ])
-orExit { try figure.writePNG(to: notebook.figure("discretisation.png")) }
+orExit { try figure.writePNG(to: notebook.figure("discretisation.png", alt: "An input digit, its exact IG map, a 20-step left-rule map and their difference")) }
 let roughnessShare = roughness(discretisation) / roughness(exact)
 notebook.say("""
     Figure discretisation.png. The 20-step left-rule map is \(Walkthrough.fixed(100 * shareOfError, 1))% (L1) away from exact IG, and
@@ -176,7 +176,7 @@ for n in counts {
     idgiErrors.append((Double(n), relativeError(map, limit)))
 }
 idgiPlot.series.append(LinePlot.Series(label: "IDGI-IG, left rule", points: idgiErrors))
-orExit { try idgiPlot.svg().write(to: notebook.figure("idgi-against-limit.svg")) }
+orExit { try idgiPlot.svg().write(to: notebook.figure("idgi-against-limit.svg", alt: "Log–log plot of IDGI's L1 relative error against its exact limit on digits-cnn, against N")) }
 notebook.table(["N"] + counts.map(String.init), [["e(N)"] + idgiErrors.map { Walkthrough.sci($0.1) }])
 notebook.record("idgiErrorFirst", idgiErrors.first!.1)
 notebook.record("idgiErrorLast", idgiErrors.last!.1)
@@ -191,8 +191,8 @@ notebook.say("""
 notebook.cell(5, "Every shipped model: the committed run")
 let summaryURL = Walkthrough.checkoutFile("Benchmarks/exact-ig/summary.json")
 guard let text = try? String(contentsOf: summaryURL, encoding: .utf8), let summary = try? JSONValue.parse(text) else {
-    print("walkthrough-08: cannot read \(summaryURL.path); run `swift run -c release bench exact --out Benchmarks/exact-ig`")
-    exit(1)
+    FileHandle.standardError.write(Data("walkthrough-08: cannot read \(summaryURL.path); run `swift run -c release bench exact --out Benchmarks/exact-ig`\n".utf8))
+    exit(3)
 }
 notebook.say("""
     `swift run -c release bench exact --out Benchmarks/exact-ig` measures every rule on every
