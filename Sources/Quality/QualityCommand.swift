@@ -5,9 +5,9 @@ import Tensors
 
 /// `bench quality [--quick] [--images N] [--models A,B] [--methods A,B] [--out DIR]`: runs a
 /// quality run, prints the Markdown tables on stdout and progress on stderr, and writes
-/// `DIR/RESULTS.md`, `DIR/results.json` (every per-image number), `DIR/summary.json` (the
-/// tables and curves, small enough to commit) and the figures (default DIR: `quality`), each
-/// atomically. `bench quality --report FILE` re-aggregates a saved run (``SavedRun``).
+/// `DIR/RESULTS.md` (and the same as a page with the figures inline, `DIR/RESULTS.html`),
+/// `DIR/results.json` (every per-image number), `DIR/summary.json` (the tables and curves,
+/// small enough to commit) and the figures (default DIR: `quality`), each atomically. `bench quality --report FILE` re-aggregates a saved run (``SavedRun``).
 public enum QualityCommand {
     /// `bench quality --help`.
     public static let usage = """
@@ -80,14 +80,14 @@ public enum QualityCommand {
         guard let input else { return }
         let file = input.standardizedFileURL.resolvingSymlinksInPath()
         let folder = directory.standardizedFileURL.resolvingSymlinksInPath()
-        let written = ["RESULTS.md", "summary.json", "results.json"]
+        let written = ["RESULTS.md", "RESULTS.html", "summary.json", "results.json"]
         if file.deletingLastPathComponent().path == folder.path && (written.contains(file.lastPathComponent) || ["svg", "png"].contains(file.pathExtension)) {
             throw QualityError("--report \(input.path) would be overwritten by the report it writes into --out \(directory.path); give another --out")
         }
     }
 
     /// Computes the intervals and verdicts of `results` and writes the reports into
-    /// `directory` — RESULTS.md (also on stdout), summary.json, the figures, and with
+    /// `directory` — RESULTS.md (also on stdout) and RESULTS.html, summary.json, the figures, and with
     /// `writingResults` results.json — each file atomically.
     static func report(
         _ results: QualityResults, machine: String, to directory: URL, writingResults: Bool, checkingInput: Bool, say: (String) -> Void
@@ -112,7 +112,12 @@ public enum QualityCommand {
         let summaryJSON = QualityReport.summaryJSON(results, summary, machine: machine).prettyPrinted
         try AtomicFile.write(summaryJSON + "\n", to: directory.appendingPathComponent("summary.json"))
         let figures = try QualityFigures.write(results, to: directory)
-        say("wrote \(directory.path)/RESULTS.md, \(writingResults ? "results.json, " : "")summary.json and \(figures.count) figures")
+        // The same report as a page: its tables and verdicts, then every figure inline.
+        let title = markdown.split(separator: "\n").first.map { String($0.drop { $0 == "#" || $0 == " " }) } ?? "bench quality"
+        let body = ["<main>"] + MarkdownHTML.html(markdown) + ["<h2>Figures</h2>"]
+            + figures.flatMap { HTMLPage.figure(file: $0.file, alt: $0.alt, in: directory) } + ["</main>"]
+        try AtomicFile.write(HTMLPage.document(title: title, body: body), to: directory.appendingPathComponent("RESULTS.html"))
+        say("wrote \(directory.path)/RESULTS.md, RESULTS.html, \(writingResults ? "results.json, " : "")summary.json and \(figures.count) figures")
     }
 
     /// `--report FILE [--resamples B] [--out DIR]`: the saved run, the resamples if changed,

@@ -55,9 +55,10 @@ public enum QualityFigures {
         return result
     }
 
-    /// Writes every figure of `results` into `directory`; returns the files' names.
-    public static func write(_ results: QualityResults, to directory: URL) throws -> [String] {
-        var written: [String] = []
+    /// Writes every figure of `results` into `directory`; returns each file's name and what it
+    /// shows (RESULTS.html's alt text and caption).
+    public static func write(_ results: QualityResults, to directory: URL) throws -> [(file: String, alt: String)] {
+        var written: [(file: String, alt: String)] = []
         let methods = results.configuration.methods.filter { plotted.contains($0.name) }.map(\.name)
         for model in results.models {
             for curves in curves(model, configuration: results.configuration) {
@@ -72,7 +73,7 @@ public enum QualityFigures {
                     title: title, xLabel: xLabel, yLabel: yLabel,
                     series: curves.series.map { LinePlot.Series(label: $0.method, points: Array(zip($0.x, $0.y)), markers: false) }
                 ).svg().write(to: directory.appendingPathComponent(name))
-                written.append(name)
+                written.append((name, "\(title): \(yLabel) against \(xLabel), one line per method (\(curves.series.map(\.method).joined(separator: ", ")))"))
             }
             if !model.removeAndRetrain.isEmpty, let fractions = results.configuration.removeAndRetrain?.fractions {
                 let series = results.configuration.methods.compactMap { method -> [LinePlot.Series]? in
@@ -86,7 +87,7 @@ public enum QualityFigures {
                 try LinePlot(
                     title: "\(model.model): ROAR, test accuracy after retraining", xLabel: "fraction of pixels removed", yLabel: "test accuracy", series: series
                 ).svg().write(to: directory.appendingPathComponent(name))
-                written.append(name)
+                written.append((name, "\(model.model): ROAR, test accuracy after retraining against the fraction of pixels removed, per method: solid with the top-ranked pixels removed, dashed with the bottom-ranked"))
             }
             if let first = model.exampleInputs.first, first.rank == 3 {
                 let (height, width) = (first.shape[1], first.shape[2])
@@ -110,7 +111,7 @@ public enum QualityFigures {
                         .init(.diverging, low: "-max|A|", middle: "0", high: "+max|A|", caption: "attribution, summed over channels, per map"),
                     ]
                 ).writePNG(to: directory.appendingPathComponent(name), scale: first.shape[1] <= 8 ? 10 : 6)
-                written.append(name)
+                written.append((name, "\(model.model): the first explained test images, each followed by its maps from \(shown.joined(separator: ", ")), summed over channels, red positive and blue negative, each map scaled to its own largest |A|"))
             }
         }
         return written

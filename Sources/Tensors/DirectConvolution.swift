@@ -137,7 +137,33 @@ enum DirectConvolution {
             let q0 = block * blockIndex
             let count = min(block, outputs - q0)
             let weights = packed + blockIndex * blockSize
-            for i in 0..<rows {
+            // A lone channel (a first layer's input gradient): four output rows at once, so
+            // that four independent sums hide each add's latency (one sum alone would wait on
+            // its previous add at every tap). Each element's sum keeps its order.
+            var fourRowStart = 0
+            if count == 1 {
+                while fourRowStart + 4 <= rows {
+                    var j = 0
+                    while j + width <= columns {
+                        let sums = singleInFourRows(
+                            source + fourRowStart * sourceWidth + j, inputs: inputs, plane: plane, sourceWidth: sourceWidth,
+                            kernelHeight: kernelHeight, kernelWidth: kernelWidth, weights: weights, step: block)
+                        let biasVector = bias.map { SIMD8(repeating: $0[q0]) }
+                        for (k, sum) in [sums.0, sums.1, sums.2, sums.3].enumerated() {
+                            let value = biasVector.map { sum + $0 } ?? sum
+                            UnsafeMutableRawPointer(out + (q0 * rows + fourRowStart + k) * columns + j).storeBytes(of: value, as: SIMD8<Double>.self)
+                        }
+                        j += width
+                    }
+                    for i in fourRowStart..<(fourRowStart + 4) {
+                        leftoverColumns(from: j, row: i, count: count, q0: q0, inputs: inputs, rows: rows, columns: columns, source: source,
+                                        plane: plane, sourceWidth: sourceWidth, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                                        weights: weights, block: block, bias: bias, into: out)
+                    }
+                    fourRowStart += 4
+                }
+            }
+            for i in fourRowStart..<rows {
                 var j = 0
                 while j + width <= columns {
                     // The sums over (p, u, v) for channels q0 ..< q0 + count at columns j ..< j + 8.
@@ -164,27 +190,63 @@ enum DirectConvolution {
                     }
                     j += width
                 }
-                // Leftover columns, one at a time, in the same order.
-                while j < columns {
-                    for q in 0..<count {
-                        var sum = 0.0
-                        var wp = weights + q
-                        for p in 0..<inputs {
-                            var row = source + p * plane + i * sourceWidth + j
-                            for _ in 0..<kernelHeight {
-                                for v in 0..<kernelWidth {
-                                    sum += wp[0] * row[v]
-                                    wp += block
-                                }
-                                row += sourceWidth
-                            }
-                        }
-                        out[((q0 + q) * rows + i) * columns + j] = bias.map { sum + $0[q0 + q] } ?? sum
-                    }
-                    j += 1
-                }
+                leftoverColumns(from: j, row: i, count: count, q0: q0, inputs: inputs, rows: rows, columns: columns, source: source,
+                                plane: plane, sourceWidth: sourceWidth, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                                weights: weights, block: block, bias: bias, into: out)
             }
         }
+    }
+
+    /// Row `i`'s columns from `j` on (fewer than eight), one at a time, in the same order.
+    @inline(__always)
+    private static func leftoverColumns(
+        from j0: Int, row i: Int, count: Int, q0: Int, inputs: Int, rows: Int, columns: Int, source: UnsafePointer<Double>,
+        plane: Int, sourceWidth: Int, kernelHeight: Int, kernelWidth: Int, weights: UnsafePointer<Double>, block: Int,
+        bias: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>
+    ) {
+        for j in j0..<columns {
+            for q in 0..<count {
+                var sum = 0.0
+                var wp = weights + q
+                for p in 0..<inputs {
+                    var row = source + p * plane + i * sourceWidth + j
+                    for _ in 0..<kernelHeight {
+                        for v in 0..<kernelWidth {
+                            sum += wp[0] * row[v]
+                            wp += block
+                        }
+                        row += sourceWidth
+                    }
+                }
+                out[((q0 + q) * rows + i) * columns + j] = bias.map { sum + $0[q0 + q] } ?? sum
+            }
+        }
+    }
+
+    /// One channel's sums at eight columns of four consecutive output rows (from `origin`'s
+    /// row on): one broadcast of each weight feeds four accumulators.
+    @inline(__always)
+    private static func singleInFourRows(
+        _ origin: UnsafePointer<Double>, inputs: Int, plane: Int, sourceWidth: Int, kernelHeight: Int, kernelWidth: Int,
+        weights: UnsafePointer<Double>, step: Int
+    ) -> (SIMD8<Double>, SIMD8<Double>, SIMD8<Double>, SIMD8<Double>) {
+        var a0 = SIMD8<Double>.zero, a1 = SIMD8<Double>.zero, a2 = SIMD8<Double>.zero, a3 = SIMD8<Double>.zero
+        var wp = weights
+        for p in 0..<inputs {
+            var row = origin + p * plane
+            for _ in 0..<kernelHeight {
+                for v in 0..<kernelWidth {
+                    let w = SIMD8(repeating: wp[0])
+                    a0 += w * load(row + v)
+                    a1 += w * load(row + sourceWidth + v)
+                    a2 += w * load(row + 2 * sourceWidth + v)
+                    a3 += w * load(row + 3 * sourceWidth + v)
+                    wp += step
+                }
+                row += sourceWidth
+            }
+        }
+        return (a0, a1, a2, a3)
     }
 
     @inline(__always)

@@ -1,3 +1,4 @@
+import ArrayFormats
 import Foundation
 
 /// The notebook page of a ``WalkthroughDocument``: one self-contained HTML file beside the
@@ -43,22 +44,8 @@ public struct PageRendering {
         return Self.page(title: document.title, body: body)
     }
 
-    /// A complete HTML file around `body`, with the stylesheet.
-    public static func page(title: String, body: [String]) -> String {
-        ([
-            "<!DOCTYPE html>",
-            #"<html lang="en">"#,
-            "<head>",
-            #"<meta charset="utf-8">"#,
-            #"<meta name="viewport" content="width=device-width, initial-scale=1">"#,
-            "<title>\(escape(title))</title>",
-            "<style>",
-            PageStyle.css,
-            "</style>",
-            "</head>",
-            "<body>",
-        ] + body + ["</body>", "</html>"]).joined(separator: "\n") + "\n"
-    }
+    /// A complete HTML file around `body` (``HTMLPage/document(title:body:)``).
+    public static func page(title: String, body: [String]) -> String { HTMLPage.document(title: title, body: body) }
 
     func blockHTML(_ block: WalkthroughDocument.Block) -> [String] {
         switch block {
@@ -121,38 +108,14 @@ public struct PageRendering {
         }
     }
 
-    /// A table: header cells as `th`, the rest as `td`; numeric-looking columns align right.
+    /// A table (``HTMLPage/table(header:rows:cellHTML:)``).
     public static func tableHTML(_ table: WalkthroughDocument.Table) -> [String] {
-        let numeric = table.header.indices.map { column in
-            table.rows.allSatisfy { row in
-                let cell = row[column].trimmingCharacters(in: .whitespaces)
-                return cell.isEmpty || cell == "–" || cell.first.map { "0123456789−-+.#<>≤≥~".contains($0) } == true
-            }
-        }
-        func row(_ cells: [String], tag: String) -> String {
-            "<tr>" + cells.enumerated().map { column, cell in
-                (numeric[column] ? #"<\#(tag) class="num">"# : "<\(tag)>") + escape(cell) + "</\(tag)>"
-            }.joined() + "</tr>"
-        }
-        return [#"<div class="table-wrap"><table>"#, "<thead>" + row(table.header, tag: "th") + "</thead>", "<tbody>"]
-            + table.rows.map { row($0, tag: "td") } + ["</tbody></table></div>"]
+        HTMLPage.table(header: table.header, rows: table.rows)
     }
 
-    /// A figure: an SVG file's drawing inline (labelled by the alt text), a bitmap by its
-    /// relative file name; the caption names the file.
+    /// A figure where the cell shows it (``HTMLPage/figure(file:alt:in:)``).
     func figureHTML(_ figure: WalkthroughDocument.Figure) -> [String] {
-        var lines = [#"<figure id="figure-\#(Self.escape(figure.file))">"#]
-        if figure.isSVG, let svg = try? String(contentsOf: directory.appendingPathComponent(figure.file), encoding: .utf8),
-           let open = svg.range(of: "<svg") {
-            var drawing = svg
-            drawing.replaceSubrange(open, with: #"<svg role="img" aria-label="\#(Self.escape(figure.alt))""#)
-            lines.append(drawing.trimmingCharacters(in: .whitespacesAndNewlines))
-        } else {
-            lines.append(#"<img src="\#(Self.escape(figure.file))" alt="\#(Self.escape(figure.alt))">"#)
-        }
-        lines.append(#"<figcaption>\#(Self.escape(figure.alt)) <a class="file" href="\#(Self.escape(figure.file))">\#(Self.escape(figure.file))</a></figcaption>"#)
-        lines.append("</figure>")
-        return lines
+        HTMLPage.figure(file: figure.file, alt: figure.alt, in: directory)
     }
 
     /// The cell's code: a link to the source file (relative to the page) naming the lines, and
@@ -183,19 +146,6 @@ public struct PageRendering {
         return (Array(repeating: "..", count: from.count - common) + to[common...]).joined(separator: "/")
     }
 
-    /// Text made safe for HTML content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    /// Text made safe for HTML (``HTMLPage/escape(_:)``).
+    public static func escape(_ text: String) -> String { HTMLPage.escape(text) }
 }

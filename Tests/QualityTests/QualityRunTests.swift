@@ -176,6 +176,15 @@ struct SavedRunValidationTests {
         }
         #expect(try run(good) == 0)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("RESULTS.md").path))
+        // The same report as a page: whole (PageChecks), its tables as tables, every figure inline.
+        let page = out.appendingPathComponent("RESULTS.html")
+        #expect(PageChecks.problems(page: page).isEmpty, "\(PageChecks.problems(page: page))")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        let markdown = try String(contentsOf: out.appendingPathComponent("RESULTS.md"), encoding: .utf8)
+        let markdownTables = markdown.split(separator: "\n").filter { $0.hasPrefix("|---") }.count
+        #expect(markdownTables > 0 && html.components(separatedBy: "<table>").count - 1 == markdownTables)
+        let figureFiles = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".svg") || $0.hasSuffix(".png") }
+        #expect(!figureFiles.isEmpty && html.components(separatedBy: "<figure ").count - 1 == figureFiles.count)
         let edits: [(String, String, String)] = [
             ("\"confidence\":0.95", "\"confidence\":2", "confidence outside (0, 1)"),
             ("\"resamples\":50", "\"resamples\":0", "no resamples"),

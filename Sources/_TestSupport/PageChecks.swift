@@ -1,11 +1,10 @@
 import Foundation
-import Testing
 
-/// The structural checks on a walkthrough page that need no browser: every file it refers to
+/// The structural checks on a page (a walkthrough's, the index, RESULTS.html) that need no browser: every file it refers to
 /// exists, every figure has alt text, every code link names lines its file has, and nothing is
 /// fetched from elsewhere. Returns one message per problem (empty when the page is whole).
-enum PageChecks {
-    static func problems(page: URL) -> [String] {
+public enum PageChecks {
+    public static func problems(page: URL) -> [String] {
         guard let html = try? String(contentsOf: page, encoding: .utf8) else { return ["cannot read \(page.path)"] }
         let directory = page.deletingLastPathComponent()
         var problems: [String] = []

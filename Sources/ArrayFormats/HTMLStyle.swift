@@ -1,7 +1,8 @@
-/// The stylesheet of the walkthrough pages and their index, written here and embedded in each
-/// page: system fonts, a measure of about 75 characters for prose, tables and figures allowed
-/// wider, and nothing fetched from anywhere.
-enum PageStyle {
+/// The stylesheet of the HTML pages this project writes (the walkthroughs' pages and index,
+/// `bench quality`'s RESULTS.html), written here and embedded in each page: system fonts, a
+/// measure of about 75 characters for prose, tables and figures allowed wider, and nothing
+/// fetched from anywhere.
+enum HTMLStyle {
     static let css = """
         :root { color-scheme: light; --ink: #1d1f23; --muted: #5b616b; --rule: #d7dbe0; --tint: #f5f6f8; --accent: #1f5fa8; }
         * { box-sizing: border-box; }
