@@ -21,7 +21,7 @@ public enum QualityCommand {
                            DDPath's experiments \(QualityMethod.ddpathExperiments.map(\.name).joined(separator: ", ")),
                            the controls, and the baseline, budget and paper-budget variants
           --resamples B    bootstrap resamples (default 2000)
-          --out DIR        where RESULTS.md, results.json, summary.json and the figures go (default quality)
+          --out DIR        where RESULTS.md, RESULTS.html, results.json, summary.json and the figures go (default quality)
           --report FILE    re-aggregate a saved run's results.json (its tables, intervals, verdicts and figures but
                            the maps grid) without attributing anything; with --resamples, at another number of resamples
         """

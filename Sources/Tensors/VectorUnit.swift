@@ -4,9 +4,9 @@ import Foundation
 ///
 /// A register-blocked kernel is fast when its accumulators, the operands it loads and its
 /// broadcasts fit the machine's registers at once. An 8-wide unit (AVX-512: 32 registers of 8
-/// doubles) holds the 4 × 16 block of ``MatrixProduct``'s `SIMD8` kernel; a 4-wide one (AVX2
-/// and AVX: 16 registers of 4; NEON: 32 of 2, which LLVM pairs) spills it, and gets a 4 × 8
-/// block instead (four `SIMD8` accumulators, each two registers; a 6 × 8 block of `SIMD4`
+/// doubles) holds the 8 × 8 block of ``MatrixProduct``'s `SIMD8` kernel (and the direct
+/// convolution's 8-channel block); a 4-wide one (AVX2 and AVX: 16 registers of 4; NEON: 32 of
+/// 2, which LLVM pairs) spills it, and gets a 4 × 8 block instead (four `SIMD8` accumulators, each two registers; a 6 × 8 block of `SIMD4`
 /// accumulators was measured slower). Every block shape adds each C[i, j]'s products in the same order, so the
 /// choice changes speed, never a bit (the tests run both shapes against the scalar reference).
 ///
