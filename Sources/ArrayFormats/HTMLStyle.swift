@@ -23,6 +23,7 @@ enum HTMLStyle {
         th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
         th { border-bottom: 2px solid var(--ink); font-weight: 600; }
         th.num, td.num { text-align: right; }
+        td.num { white-space: nowrap; }
         tbody tr:nth-child(even) { background: var(--tint); }
         figure { margin: 1.2rem 0; }
         figure svg, figure img { max-width: 100%; height: auto; display: block; }

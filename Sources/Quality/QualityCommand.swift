@@ -13,6 +13,7 @@ public enum QualityCommand {
     public static let usage = """
         USAGE: bench quality [--quick] [--images N] [--models M,…] [--methods M,…] [--resamples B] [--out DIR]
                bench quality --report FILE [--resamples B] [--out DIR]
+               bench quality --page DIR
           --quick          digits-cnn and shapes-cnn (and IDGI's comparisons on the background-swapped models), 12 images each,
                            2 run seeds, the primary claims' methods, controls, metrics and four of DDPath's experiments (a few minutes)
           --images N       the first N test images of each model (before leaving out misclassified ones; default 360: every test digit, 360 of the 1,000 test shapes)
@@ -24,12 +25,15 @@ public enum QualityCommand {
           --out DIR        where RESULTS.md, RESULTS.html, results.json, summary.json and the figures go (default quality)
           --report FILE    re-aggregate a saved run's results.json (its tables, intervals, verdicts and figures but
                            the maps grid) without attributing anything; with --resamples, at another number of resamples
+          --page DIR       write DIR/RESULTS.html from DIR/RESULTS.md and the figures beside it (for a run written
+                           before runs wrote the page; each figure described by its own title)
         """
 
     /// The options of `bench quality`.
     static let options: [OptionSpec] = [
         .flag("quick", "digits-cnn and shapes-cnn, 12 images each"), .value("images", "N", ""), .value("models", "M,…", ""),
         .value("methods", "M,…", ""), .value("resamples", "B", ""), .value("out", "DIR", ""), .value("report", "FILE", ""),
+        .value("page", "DIR", ""),
     ]
 
     /// Parses `arguments` (after "quality"), checks every argument and the output directory
@@ -38,6 +42,15 @@ public enum QualityCommand {
     public static func main(_ arguments: [String], machine: String) -> Int32 {
         func say(_ line: String) { FileHandle.standardError.write(Data("quality: \(line)\n".utf8)) }
         do {
+            if arguments.contains("--page") {
+                let parsed = try Arguments(arguments, command: "bench quality", options: options)
+                guard let path = parsed.values["page"], parsed.values.count == 1, parsed.flags.isEmpty else {
+                    throw QualityError("--page DIR takes no other option")
+                }
+                try writePage(in: URL(fileURLWithPath: path))
+                say("wrote \(path)/RESULTS.html")
+                return 0
+            }
             if arguments.contains("--report") {
                 // Re-aggregating a saved run: its machine and wall time, not this process's.
                 let (file, resamples, directory) = try parseReport(arguments)
@@ -112,12 +125,46 @@ public enum QualityCommand {
         let summaryJSON = QualityReport.summaryJSON(results, summary, machine: machine).prettyPrinted
         try AtomicFile.write(summaryJSON + "\n", to: directory.appendingPathComponent("summary.json"))
         let figures = try QualityFigures.write(results, to: directory)
-        // The same report as a page: its tables and verdicts, then every figure inline.
+        try AtomicFile.write(page(markdown: markdown, figures: figures, in: directory), to: directory.appendingPathComponent("RESULTS.html"))
+        say("wrote \(directory.path)/RESULTS.md, RESULTS.html, \(writingResults ? "results.json, " : "")summary.json and \(figures.count) figures")
+    }
+
+    /// RESULTS.html: the report's Markdown as a page (its tables and verdicts), then every
+    /// figure inline, described by `alt`.
+    static func page(markdown: String, figures: [(file: String, alt: String)], in directory: URL) -> String {
         let title = markdown.split(separator: "\n").first.map { String($0.drop { $0 == "#" || $0 == " " }) } ?? "bench quality"
         let body = ["<main>"] + MarkdownHTML.html(markdown) + ["<h2>Figures</h2>"]
             + figures.flatMap { HTMLPage.figure(file: $0.file, alt: $0.alt, in: directory) } + ["</main>"]
-        try AtomicFile.write(HTMLPage.document(title: title, body: body), to: directory.appendingPathComponent("RESULTS.html"))
-        say("wrote \(directory.path)/RESULTS.md, RESULTS.html, \(writingResults ? "results.json, " : "")summary.json and \(figures.count) figures")
+        return HTMLPage.document(title: title, body: body)
+    }
+
+    /// `--page DIR`: RESULTS.html for a run already written into DIR, from its RESULTS.md and
+    /// the figures beside it, each described by its own title (an SVG's first text, a maps
+    /// grid's name).
+    /// - Throws: ``QualityError`` when DIR has no RESULTS.md; a write failure.
+    static func writePage(in directory: URL) throws {
+        let markdownFile = directory.appendingPathComponent("RESULTS.md")
+        guard let markdown = try? String(contentsOf: markdownFile, encoding: .utf8) else {
+            throw QualityError("--page \(directory.path): no readable RESULTS.md there; give the folder a bench quality run wrote")
+        }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".svg") || $0.hasSuffix(".png") }.sorted()
+        let figures = files.map { file -> (file: String, alt: String) in
+            if file.hasSuffix(".svg"), let svg = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8),
+               let start = svg.range(of: "<text"), let open = svg[start.upperBound...].firstIndex(of: ">"),
+               let close = svg[open...].range(of: "</text>") {
+                let title = String(svg[svg.index(after: open)..<close.lowerBound])
+                    .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                    .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+                return (file, title)
+            }
+            if file.hasPrefix("maps-") {
+                let model = file.dropFirst("maps-".count).dropLast(".png".count)
+                return (file, "\(model): the first explained test images, each followed by its maps from the plotted methods, summed over channels, red positive and blue negative")
+            }
+            return (file, file)
+        }
+        try AtomicFile.write(page(markdown: markdown, figures: figures, in: directory), to: directory.appendingPathComponent("RESULTS.html"))
     }
 
     /// `--report FILE [--resamples B] [--out DIR]`: the saved run, the resamples if changed,

@@ -57,7 +57,8 @@ public struct PageRendering {
 
     /// Prose as the walkthroughs write it: paragraphs of plain lines; lines indented by four
     /// or more spaces are displayed formulas (kept as laid out), unless they continue a list
-    /// item; lines starting with "·" or "-" (after up to two spaces) are list items.
+    /// item; lines starting with "·" or "-" (after up to two spaces) are list items. In
+    /// paragraphs and items, `code` spans and **bold** are marked up (``MarkdownHTML/inline(_:)``).
     public static func proseHTML(_ text: String) -> [String] {
         enum Run { case paragraph([String]), display([String]), list([[String]]) }
         var runs: [Run] = []
@@ -101,9 +102,9 @@ public struct PageRendering {
         text.split(separator: "\n", omittingEmptySubsequences: false).forEach { append(String($0)) }
         return runs.compactMap { run in
             switch run {
-            case .paragraph(let lines): return lines.isEmpty ? nil : "<p>\(escape(lines.joined(separator: " ")))</p>"
+            case .paragraph(let lines): return lines.isEmpty ? nil : "<p>\(MarkdownHTML.inline(lines.joined(separator: " ")))</p>"
             case .display(let lines): return #"<pre class="display">\#(escape(lines.joined(separator: "\n")))</pre>"#
-            case .list(let items): return "<ul>" + items.map { "<li>\(escape($0.joined(separator: " ")))</li>" }.joined() + "</ul>"
+            case .list(let items): return "<ul>" + items.map { "<li>\(MarkdownHTML.inline($0.joined(separator: " ")))</li>" }.joined() + "</ul>"
             }
         }
     }

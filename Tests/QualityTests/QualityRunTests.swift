@@ -185,6 +185,16 @@ struct SavedRunValidationTests {
         #expect(markdownTables > 0 && html.components(separatedBy: "<table>").count - 1 == markdownTables)
         let figureFiles = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".svg") || $0.hasSuffix(".png") }
         #expect(!figureFiles.isEmpty && html.components(separatedBy: "<figure ").count - 1 == figureFiles.count)
+        // --page rebuilds the page of a run already on disk: the same tables and figures, each
+        // described by its own title; a folder without RESULTS.md, or another option, is exit 2.
+        try FileManager.default.removeItem(at: page)
+        #expect(QualityCommand.main(["--page", out.path], machine: "test") == 0)
+        #expect(PageChecks.problems(page: page).isEmpty, "\(PageChecks.problems(page: page))")
+        let rebuilt = try String(contentsOf: page, encoding: .utf8)
+        #expect(rebuilt.components(separatedBy: "<table>").count == html.components(separatedBy: "<table>").count)
+        #expect(rebuilt.components(separatedBy: "<figure ").count == html.components(separatedBy: "<figure ").count)
+        #expect(QualityCommand.main(["--page", scratch.appendingPathComponent("nothing-here").path], machine: "test") == 2)
+        #expect(QualityCommand.main(["--page", out.path, "--quick"], machine: "test") == 2)
         let edits: [(String, String, String)] = [
             ("\"confidence\":0.95", "\"confidence\":2", "confidence outside (0, 1)"),
             ("\"resamples\":50", "\"resamples\":0", "no resamples"),

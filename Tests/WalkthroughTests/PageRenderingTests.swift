@@ -22,7 +22,7 @@ struct PageRenderingTests {
 
                             IG_i = (x_i − x′_i) ∫ ∂F/∂x_i dα
 
-                        Two facts:
+                        Two `facts`:
                           · completeness, Σ IG = F(x) − F(x′);
                           · sensitivity when x_i < x′_i
                             or otherwise.
@@ -63,7 +63,7 @@ struct PageRenderingTests {
         try html.write(to: page.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
 
         #expect(Self.openingTags(html) == [
-            "section", "h2", "span", "p", "pre", "p", "ul", "li", "li",
+            "section", "h2", "span", "p", "pre", "p", "code", "ul", "li", "li",
             "div", "table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td", "tr", "td", "td",
             "details", "summary", "a", "pre", "code", "span", "span", "span", "span", "span", "span", "span",
             "section", "h2", "span",
@@ -76,6 +76,7 @@ struct PageRenderingTests {
         #expect(html.contains("<p>IG walks the line from x′ to x:</p>"))
         #expect(html.contains(#"<pre class="display">IG_i = (x_i − x′_i) ∫ ∂F/∂x_i dα</pre>"#))
         #expect(html.contains("<li>sensitivity when x_i &lt; x′_i or otherwise.</li>"))
+        #expect(html.contains("<p>Two <code>facts</code>:</p>"))
         #expect(html.contains("<title>Walkthrough 00 · A &amp; B</title>"))
         #expect(html.contains(#"<td class="num">2.5e-05</td>"#) && html.contains("<td>middle</td>"))
         #expect(html.contains(#"<svg role="img" aria-label="a square" xmlns="#))

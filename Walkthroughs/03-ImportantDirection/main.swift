@@ -186,11 +186,11 @@ canvas.text("x₂", x: pixelLeft - 40, y: pixelTop + pixelHeight / 2, size: 12, 
 let legendLeft = pixelLeft + pixelWidth + 18
 let legendEntries: [(String, (inout SVG, Double, Double) -> Void)] = [
     ("input x", { svg, x, y in svg.circle(x, y, radius: 6, fill: "#ff3030", stroke: "black") }),
-    ("path point p_j", { svg, x, y in svg.circle(x, y, radius: 4, fill: "white", stroke: "black") }),
+    ("path point pⱼ", { svg, x, y in svg.circle(x, y, radius: 4, fill: "white", stroke: "black") }),
     ("test point (data)", { svg, x, y in svg.circle(x, y, radius: 2, fill: "#999999") }),
     ("straight path x′ → x", { svg, x, y in svg.line(x - 9, y, x + 9, y, stroke: "#333333", width: 2, dashed: true) }),
-    ("direction of ∇F(p_j)", { svg, x, y in svg.arrow(x - 9, y, x + 9, y, stroke: "#00bfff", width: 2) }),
-    ("IDGI step ΔF_j ∇F/‖∇F‖²", { svg, x, y in svg.arrow(x - 9, y, x + 9, y, stroke: "#5cb800", width: 2.5) }),
+    ("direction of ∇F(pⱼ)", { svg, x, y in svg.arrow(x - 9, y, x + 9, y, stroke: "#00bfff", width: 2) }),
+    ("IDGI step ΔFⱼ ∇F/‖∇F‖²", { svg, x, y in svg.arrow(x - 9, y, x + 9, y, stroke: "#5cb800", width: 2.5) }),
     ("level sets of F", { svg, x, y in svg.line(x - 9, y, x + 9, y, stroke: "#999999", width: 0.8) }),
     ("F = 0 (white in the plot)", { svg, x, y in svg.line(x - 9, y, x + 9, y, stroke: "#555555", width: 2) }),
 ]
@@ -202,7 +202,7 @@ for (row, (label, draw)) in legendEntries.enumerated() {
 let legendY = pixelTop + 14 + Double(legendEntries.count) * 22
 canvas.text("colour: F, dark low,", x: legendLeft, y: legendY + 8, size: 11)
 canvas.text("bright high", x: legendLeft, y: legendY + 22, size: 11)
-orExit { try canvas.write(to: notebook.figure("idgi-plane.svg", alt: "The moons classifier's output F over the plane as a colour map with its level sets and the line F = 0, the test data, the straight path from the baseline to the input x with its points p_j, and at each point the direction of ∇F and IDGI's step ΔF_j ∇F/‖∇F‖²")) }
+orExit { try canvas.write(to: notebook.figure("idgi-plane.svg", alt: "The moons classifier's output F over the plane as a colour map with its level sets and the line F = 0, the test data, the straight path from the baseline to the input x with its points pⱼ, and at each point the direction of ∇F and IDGI's step ΔFⱼ ∇F/‖∇F‖²")) }
 notebook.say("""
     Figure idgi-plane.svg: the colour is F (dark low, bright high), the thin lines its level
     sets, the thick white line F = 0. Each green
