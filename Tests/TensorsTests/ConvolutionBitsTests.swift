@@ -53,6 +53,30 @@ struct ConvolutionBitsTests {
         }
     }
 
+    @Test("A pointwise batch large enough to split over threads gives the same bits on 1 and 2 threads (forward, input and weight gradients)", .tags(.determinism))
+    func pointwiseThreadInvariance() {
+        var generator = Seeds.generator(213)
+        let g = Convolution2D.Geometry(batch: 20, inChannels: 32, height: 16, width: 16, outChannels: 64, kernelHeight: 1, kernelWidth: 1)
+        #expect(g.isPointwise && (Parallelism.isWorthParallelizing(multiplyAdds: g.batch * g.outputSize * g.patchSize) || Parallelism.processorCount == 1))
+        let x = randomValues(g.batch * g.inputSize, using: &generator)
+        let w = randomValues(g.outChannels * g.patchSize, using: &generator)
+        let dy = randomValues(g.batch * g.outputSize, using: &generator)
+        let runs = [1, 2].map { threads in
+            Parallelism.$threadLimit.withValue(threads) {
+                [withBuffers([x, w], outputCount: g.batch * g.outputSize) { p, y in
+                     Convolution2D.forwardFast(g, input: p[0], weight: p[1], bias: nil, output: y)
+                 },
+                 withBuffers([w, dy], outputCount: g.batch * g.inputSize) { p, dx in
+                     Convolution2D.inputGradientFast(g, weight: p[0], outputGradient: p[1], inputGradient: dx)
+                 },
+                 withBuffers([x, dy], outputCount: g.outChannels * g.patchSize) { p, dw in
+                     Convolution2D.parameterGradientsFast(g, input: p[0], outputGradient: p[1], weightGradient: dw, biasGradient: nil)
+                 }]
+            }
+        }
+        #expect(runs[0] == runs[1])
+    }
+
     @Test("The direct stride-1 forward pass equals the reference bit for bit on 50 random geometries, in blocks of 8 and of 4 channels; its input gradient is the same in both blocks")
     func directEqualsReference() {
         var generator = Seeds.generator(212)
