@@ -9,28 +9,15 @@ Written in Benchmarks/resnet8/: model.onnx, inputs.npy [8, 3, 32, 32], targets.n
 for image k). `bench --only resnet` and Benchmarks/peers.py time IG on them.
 """
 import os
+import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, inputs, outputs, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(outputs)
-        self.conv2 = nn.Conv2d(outputs, outputs, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(outputs)
-        self.shortcut = nn.Identity()
-        if stride != 1 or inputs != outputs:
-            self.shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride=stride, bias=False), nn.BatchNorm2d(outputs))
-
-    def forward(self, x):
-        h = torch.relu(self.bn1(self.conv1(x)))
-        return torch.relu(self.bn2(self.conv2(h)) + self.shortcut(x))
+sys.path.insert(0, os.path.join(HERE, "..", "Fixtures", "onnx"))
+from basic_block import BasicBlock  # noqa: E402  (the graph goldens' block)
 
 
 class ResNet8(nn.Module):

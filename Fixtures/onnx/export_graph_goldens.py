@@ -42,6 +42,8 @@ import torch.nn as nn
 from captum.attr import IntegratedGradients
 from captum.attr._utils.approximation_methods import approximation_parameters
 
+from basic_block import BasicBlock  # this folder's shared ResNet block
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RULES = [("gausslegendre", 50), ("riemann_left", 20), ("riemann_right", 20), ("riemann_middle", 20), ("riemann_trapezoid", 20)]
 
@@ -51,22 +53,6 @@ def randomize_batchnorm(bn):
     bn.running_var.uniform_(0.5, 1.5)
     bn.weight.data.uniform_(0.5, 1.5)
     bn.bias.data.uniform_(-0.2, 0.2)
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, inputs, outputs, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(outputs)
-        self.conv2 = nn.Conv2d(outputs, outputs, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(outputs)
-        self.shortcut = nn.Identity()
-        if stride != 1 or inputs != outputs:
-            self.shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride=stride, bias=False), nn.BatchNorm2d(outputs))
-
-    def forward(self, x):
-        h = torch.relu(self.bn1(self.conv1(x)))
-        return torch.relu(self.bn2(self.conv2(h)) + self.shortcut(x))
 
 
 class ResNet(nn.Module):

@@ -21,7 +21,7 @@ public enum HTMLPage {
         ] + body + ["</body>", "</html>"]).joined(separator: "\n") + "\n"
     }
 
-    /// Text made safe for HTML content and attribute values.
+    /// Text made safe for HTML and SVG (XML) content and attribute values.
     public static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.count)
@@ -35,6 +35,12 @@ public enum HTMLPage {
             }
         }
         return escaped
+    }
+
+    /// The text `escape` made safe, restored: the four entities back to their characters.
+    public static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
     }
 
     /// A table: header cells as `th`, the rest as `td`; columns whose cells all look like

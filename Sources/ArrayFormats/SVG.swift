@@ -51,7 +51,7 @@ public struct SVG: Sendable {
     /// Text; `anchor` is start, middle or end.
     public mutating func text(_ string: String, x: Double, y: Double, size: Double = 13, anchor: String = "start", color: String = "black", rotate: Double = 0) {
         let transform = rotate != 0 ? #" transform="rotate(\#(f(rotate)) \#(f(x)) \#(f(y)))""# : ""
-        elements.append(#"<text x="\#(f(x))" y="\#(f(y))" font-family="Helvetica, Arial, sans-serif" font-size="\#(f(size))" text-anchor="\#(anchor)" fill="\#(color)"\#(transform)>\#(SVG.escape(string))</text>"#)
+        elements.append(#"<text x="\#(f(x))" y="\#(f(y))" font-family="Helvetica, Arial, sans-serif" font-size="\#(f(size))" text-anchor="\#(anchor)" fill="\#(color)"\#(transform)>\#(HTMLPage.escape(string))</text>"#)
     }
 
     /// A PNG image drawn into the given box (nearest-neighbour, so pixels stay sharp).
@@ -74,9 +74,6 @@ public struct SVG: Sendable {
     /// Two decimals are plenty for pixels.
     private func f(_ x: Double) -> String { String(format: "%.2f", x) }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
 
     /// Distinguishable colours for series (colour-blind safe: the Okabe–Ito palette).
     public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"]

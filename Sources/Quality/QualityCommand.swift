@@ -153,10 +153,7 @@ public enum QualityCommand {
             if file.hasSuffix(".svg"), let svg = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8),
                let start = svg.range(of: "<text"), let open = svg[start.upperBound...].firstIndex(of: ">"),
                let close = svg[open...].range(of: "</text>") {
-                let title = String(svg[svg.index(after: open)..<close.lowerBound])
-                    .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-                    .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
-                return (file, title)
+                return (file, HTMLPage.unescape(String(svg[svg.index(after: open)..<close.lowerBound])))
             }
             if file.hasPrefix("maps-") {
                 let model = file.dropFirst("maps-".count).dropLast(".png".count)

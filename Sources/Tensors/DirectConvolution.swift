@@ -148,11 +148,13 @@ enum DirectConvolution {
                         let sums = singleInFourRows(
                             source + fourRowStart * sourceWidth + j, inputs: inputs, plane: plane, sourceWidth: sourceWidth,
                             kernelHeight: kernelHeight, kernelWidth: kernelWidth, weights: weights, step: block)
-                        let biasVector = bias.map { SIMD8(repeating: $0[q0]) }
-                        for (k, sum) in [sums.0, sums.1, sums.2, sums.3].enumerated() {
-                            let value = biasVector.map { sum + $0 } ?? sum
-                            UnsafeMutableRawPointer(out + (q0 * rows + fourRowStart + k) * columns + j).storeBytes(of: value, as: SIMD8<Double>.self)
+                        let biasVector = SIMD8(repeating: bias?[q0] ?? 0)
+                        let target = out + (q0 * rows + fourRowStart) * columns + j
+                        func store(_ sum: SIMD8<Double>, row k: Int) {
+                            let value = bias == nil ? sum : sum + biasVector
+                            UnsafeMutableRawPointer(target + k * columns).storeBytes(of: value, as: SIMD8<Double>.self)
                         }
+                        store(sums.0, row: 0); store(sums.1, row: 1); store(sums.2, row: 2); store(sums.3, row: 3)
                         j += width
                     }
                     for i in fourRowStart..<(fourRowStart + 4) {

@@ -14,6 +14,7 @@ public struct PageRendering {
     /// A line under the title: how long the run took, in which mode.
     public var runNote: String?
 
+    /// A rendering for a page written into `directory`.
     public init(directory: URL, indexLink: String? = nil, runNote: String? = nil) {
         self.directory = directory
         self.indexLink = indexLink
@@ -24,15 +25,15 @@ public struct PageRendering {
     public func html(_ document: WalkthroughDocument) -> String {
         var body: [String] = []
         body.append("<header>")
-        if let indexLink { body.append(#"<p class="crumbs"><a href="\#(Self.escape(indexLink))">All walkthroughs</a></p>"#) }
-        body.append("<h1>\(Self.escape(document.title))</h1>")
-        if let runNote { body.append(#"<p class="meta">\#(Self.escape(runNote))</p>"#) }
+        if let indexLink { body.append(#"<p class="crumbs"><a href="\#(HTMLPage.escape(indexLink))">All walkthroughs</a></p>"#) }
+        body.append("<h1>\(HTMLPage.escape(document.title))</h1>")
+        if let runNote { body.append(#"<p class="meta">\#(HTMLPage.escape(runNote))</p>"#) }
         body.append("</header>")
         body.append("<main>")
         body += document.preamble.flatMap(blockHTML)
         for cell in document.cells {
             body.append(#"<section class="cell" id="cell-\#(cell.number)">"#)
-            body.append(#"<h2><span class="number">\#(cell.number).</span> \#(Self.escape(cell.title))</h2>"#)
+            body.append(#"<h2><span class="number">\#(cell.number).</span> \#(HTMLPage.escape(cell.title))</h2>"#)
             body += cell.blocks.flatMap(blockHTML)
             if let source = document.source, let lines = cell.lines {
                 body += sourceHTML(source, lines)
@@ -41,17 +42,14 @@ public struct PageRendering {
         }
         body.append("</main>")
         body.append(#"<footer><p>The same run as text: <a href="transcript.txt">transcript.txt</a>. Its key numbers: <a href="summary.json">summary.json</a>.</p></footer>"#)
-        return Self.page(title: document.title, body: body)
+        return HTMLPage.document(title: document.title, body: body)
     }
-
-    /// A complete HTML file around `body` (``HTMLPage/document(title:body:)``).
-    public static func page(title: String, body: [String]) -> String { HTMLPage.document(title: title, body: body) }
 
     func blockHTML(_ block: WalkthroughDocument.Block) -> [String] {
         switch block {
         case .prose(let text): return Self.proseHTML(text)
-        case .table(let table): return Self.tableHTML(table)
-        case .figure(let figure): return figureHTML(figure)
+        case .table(let table): return HTMLPage.table(header: table.header, rows: table.rows)
+        case .figure(let figure): return HTMLPage.figure(file: figure.file, alt: figure.alt, in: directory)
         }
     }
 
@@ -103,20 +101,10 @@ public struct PageRendering {
         return runs.compactMap { run in
             switch run {
             case .paragraph(let lines): return lines.isEmpty ? nil : "<p>\(MarkdownHTML.inline(lines.joined(separator: " ")))</p>"
-            case .display(let lines): return #"<pre class="display">\#(escape(lines.joined(separator: "\n")))</pre>"#
+            case .display(let lines): return #"<pre class="display">\#(HTMLPage.escape(lines.joined(separator: "\n")))</pre>"#
             case .list(let items): return "<ul>" + items.map { "<li>\(MarkdownHTML.inline($0.joined(separator: " ")))</li>" }.joined() + "</ul>"
             }
         }
-    }
-
-    /// A table (``HTMLPage/table(header:rows:cellHTML:)``).
-    public static func tableHTML(_ table: WalkthroughDocument.Table) -> [String] {
-        HTMLPage.table(header: table.header, rows: table.rows)
-    }
-
-    /// A figure where the cell shows it (``HTMLPage/figure(file:alt:in:)``).
-    func figureHTML(_ figure: WalkthroughDocument.Figure) -> [String] {
-        HTMLPage.figure(file: figure.file, alt: figure.alt, in: directory)
     }
 
     /// The cell's code: a link to the source file (relative to the page) naming the lines, and
@@ -126,11 +114,11 @@ public struct PageRendering {
         let range = "\(lines.lowerBound)–\(lines.upperBound)"
         var html = [
             #"<details class="source">"#,
-            #"<summary>Code: <a href="\#(Self.escape(link))" data-lines="\#(lines.lowerBound)-\#(lines.upperBound)">\#(Self.escape(source.fileName))</a>, lines \#(range)</summary>"#,
+            #"<summary>Code: <a href="\#(HTMLPage.escape(link))" data-lines="\#(lines.lowerBound)-\#(lines.upperBound)">\#(HTMLPage.escape(source.fileName))</a>, lines \#(range)</summary>"#,
         ]
         if lines.upperBound <= source.lines.count {
             let shown = lines.map { number in
-                #"<span class="ln">\#(number)</span>"# + Self.escape(source.lines[number - 1])
+                #"<span class="ln">\#(number)</span>"# + HTMLPage.escape(source.lines[number - 1])
             }
             html.append(#"<pre class="code"><code>"# + shown.joined(separator: "\n") + "</code></pre>")
         }
@@ -146,7 +134,4 @@ public struct PageRendering {
         while common < from.count && common < to.count - 1 && from[common] == to[common] { common += 1 }
         return (Array(repeating: "..", count: from.count - common) + to[common...]).joined(separator: "/")
     }
-
-    /// Text made safe for HTML (``HTMLPage/escape(_:)``).
-    public static func escape(_ text: String) -> String { HTMLPage.escape(text) }
 }

@@ -38,10 +38,10 @@ public enum TerminalRendering {
     /// The widest line a walkthrough prints: tables and prose are written to fit it.
     public static let lineWidth = 100
 
-    /// `text` broken at spaces into lines of at most ``lineWidth`` characters: the first keeps
-    /// the text's own leading spaces, the others start with `indent` (a word longer than a
-    /// line stays whole).
-    public static func wrapped(_ text: String, indent: String) -> [String] {
+    /// `text` broken at spaces into lines of at most `width` characters: the first keeps the
+    /// text's own leading spaces, the others start with `indent` (a word longer than a line
+    /// stays whole).
+    public static func wrapped(_ text: String, width: Int = lineWidth, indent: String) -> [String] {
         let lead = String(text.prefix { $0 == " " })
         var lines: [String] = []
         var line = ""
@@ -49,7 +49,7 @@ public enum TerminalRendering {
             let start = lines.isEmpty ? lead : indent
             if line.isEmpty {
                 line = start + word
-            } else if line.count + 1 + word.count <= lineWidth {
+            } else if line.count + 1 + word.count <= width {
                 line += " " + word
             } else {
                 lines.append(line)
@@ -92,7 +92,7 @@ public enum TerminalRendering {
         }
         // Each row's cells as lines no wider than their column (a single word may be wider).
         let wrappedRows = rows.map { row in
-            row.enumerated().map { c, cell in cell.count <= widths[c] ? [cell] : wrap(cell, width: widths[c]) }
+            row.enumerated().map { c, cell in cell.count <= widths[c] ? [cell] : wrapped(cell, width: widths[c], indent: "") }
         }
         let finalWidths = columns.indices.map { c in wrappedRows.flatMap { $0[c] }.map(\.count).max()! }
         func line(_ cells: [String]) -> String {
@@ -104,23 +104,6 @@ public enum TerminalRendering {
         }
         return physical(wrappedRows[0]) + [finalWidths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
             + wrappedRows.dropFirst().flatMap(physical)
-    }
-
-    /// `text` broken at spaces into lines of at most `width` characters.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            if line.isEmpty {
-                line = String(word)
-            } else if line.count + 1 + word.count <= width {
-                line += " " + word
-            } else {
-                lines.append(line)
-                line = String(word)
-            }
-        }
-        return lines + (line.isEmpty ? [] : [line])
     }
 
     /// The whole document, as the walkthrough printed it.

@@ -55,18 +55,13 @@ public final class Walkthrough {
             print("USAGE: walkthrough \(name) [--fast] [--output DIR | --output-root ROOT]\n\(OptionSpec.help(options))")
             exit(0)
         }
-        var root: URL? = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output")
-        var output = root!.appendingPathComponent(name)
-        if let directory = parsed.values["output"] {
-            output = URL(fileURLWithPath: directory)
-            root = nil
-        }
-        if let rootPath = parsed.values["output-root"] {
-            root = URL(fileURLWithPath: rootPath)
-            output = root!.appendingPathComponent(name)
-        }
+        // --output DIR is the folder itself (no root: its parent is not ours to write in);
+        // otherwise the folder is ROOT/<name>, ROOT from --output-root or walkthrough-output.
+        let root: URL? = parsed.values["output"] != nil ? nil
+            : parsed.values["output-root"].map { URL(fileURLWithPath: $0) }
+                ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("walkthrough-output")
         self.fast = parsed.has("fast")
-        self.output = output
+        self.output = root?.appendingPathComponent(name) ?? URL(fileURLWithPath: parsed.values["output"]!)
         self.outputRoot = root
         let sourceLines = (try? String(contentsOfFile: file, encoding: .utf8))
             .map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []

@@ -1,5 +1,6 @@
 /// The walkthroughs, in reading order: the runner's list and the index page's lines.
 public enum WalkthroughCatalogue {
+    /// One walkthrough: its number, executable, output folder and what it teaches.
     public struct Entry: Sendable {
         /// 1, 2, …
         public var number: Int
@@ -11,6 +12,7 @@ public enum WalkthroughCatalogue {
         public var teaches: String
     }
 
+    /// Every walkthrough, in reading order.
     public static let entries: [Entry] = [
         Entry(number: 1, executable: "walkthrough-01", folder: "01-integrated-gradients-by-hand",
               teaches: "Integrated Gradients by hand on an analytic function: the integral, its closed form, quadrature, and why the gradient alone is not enough"),

@@ -14,6 +14,7 @@ public struct WalkthroughDocument: Sendable, Equatable {
     /// Blocks written before the first cell (rare: a note at start-up).
     public var preamble: [Block]
 
+    /// A document; a walkthrough starts with no cells and adds them as it runs.
     public init(name: String, title: String, source: SourceFile? = nil, cells: [Cell] = [], preamble: [Block] = []) {
         self.name = name
         self.title = title
@@ -29,6 +30,7 @@ public struct WalkthroughDocument: Sendable, Equatable {
         /// The file's lines, or empty when it could not be read at run time.
         public var lines: [String]
 
+        /// A source file's path and lines.
         public init(path: String, lines: [String]) {
             self.path = path
             self.lines = lines
@@ -41,21 +43,21 @@ public struct WalkthroughDocument: Sendable, Equatable {
     /// One numbered cell: a heading, its blocks, and the source lines that produced it (from
     /// the cell's own call to the line before the next cell's, 1-based, inclusive).
     public struct Cell: Sendable, Equatable {
+        /// 1, 2, … as the walkthrough numbers its cells.
         public var number: Int
+        /// The heading.
         public var title: String
+        /// The source lines that produced the cell; nil until the walkthrough finishes.
         public var lines: ClosedRange<Int>?
+        /// What the cell shows, in order.
         public var blocks: [Block]
 
+        /// A cell.
         public init(number: Int, title: String, lines: ClosedRange<Int>? = nil, blocks: [Block] = []) {
             self.number = number
             self.title = title
             self.lines = lines
             self.blocks = blocks
-        }
-
-        /// The figures this cell shows, in order.
-        public var figures: [Figure] {
-            blocks.compactMap { if case .figure(let figure) = $0 { figure } else { nil } }
         }
     }
 
@@ -68,13 +70,19 @@ public struct WalkthroughDocument: Sendable, Equatable {
         case table(Table)
         /// A figure file in the output folder.
         case figure(Figure)
+
+        /// The figure, if this block is one.
+        public var figure: Figure? { if case .figure(let figure) = self { figure } else { nil } }
     }
 
     /// A header and rows of cells (every row as long as the header).
     public struct Table: Sendable, Equatable {
+        /// The columns' titles.
         public var header: [String]
+        /// The rows, each a cell per column.
         public var rows: [[String]]
 
+        /// A table.
         public init(header: [String], rows: [[String]]) {
             self.header = header
             self.rows = rows
@@ -84,18 +92,18 @@ public struct WalkthroughDocument: Sendable, Equatable {
     /// A figure: its file name in the output folder and the text that stands for it when it
     /// cannot be seen (the page's alt text; the terminal prints it beside the file name).
     public struct Figure: Sendable, Equatable {
+        /// The file's name in the output folder, "maps.png".
         public var file: String
+        /// What the figure shows, in words.
         public var alt: String
 
+        /// A figure.
         public init(file: String, alt: String) {
             self.file = file
             self.alt = alt
         }
-
-        /// Whether the file is an SVG drawing (inlined in the page) rather than a bitmap.
-        public var isSVG: Bool { file.lowercased().hasSuffix(".svg") }
     }
 
     /// Every figure of the document, in order.
-    public var figures: [Figure] { (preamble + cells.flatMap(\.blocks)).compactMap { if case .figure(let f) = $0 { f } else { nil } } }
+    public var figures: [Figure] { (preamble + cells.flatMap(\.blocks)).compactMap(\.figure) }
 }

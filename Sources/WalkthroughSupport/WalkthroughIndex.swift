@@ -8,13 +8,20 @@ import Foundation
 public enum WalkthroughIndex {
     /// What one walkthrough's `page.json` holds.
     public struct Record: Sendable, Equatable {
+        /// The walkthrough's folder, beside the index.
         public var folder: String
+        /// Its title.
         public var title: String
+        /// One line on what it teaches.
         public var teaches: String
+        /// How long its run took.
         public var seconds: Double
+        /// Whether it ran in fast mode.
         public var fast: Bool
+        /// Its figures, for the thumbnails.
         public var figures: [WalkthroughDocument.Figure]
 
+        /// A record.
         public init(folder: String, title: String, teaches: String, seconds: Double, fast: Bool, figures: [WalkthroughDocument.Figure]) {
             self.folder = folder
             self.title = title
@@ -24,6 +31,7 @@ public enum WalkthroughIndex {
             self.figures = figures
         }
 
+        /// The record as `page.json` holds it.
         public var json: JSONValue {
             .object([
                 .init("folder", .string(folder)), .init("title", .string(title)), .init("teaches", .string(teaches)),
@@ -76,20 +84,20 @@ public enum WalkthroughIndex {
         for record in records {
             let page = "\(record.folder)/index.html"
             body.append("<li>")
-            body.append(#"<h2><a href="\#(PageRendering.escape(page))">\#(PageRendering.escape(record.title))</a></h2>"#)
-            body.append("<p>\(PageRendering.escape(record.teaches))</p>")
+            body.append(#"<h2><a href="\#(HTMLPage.escape(page))">\#(HTMLPage.escape(record.title))</a></h2>"#)
+            body.append("<p>\(HTMLPage.escape(record.teaches))</p>")
             body.append(#"<p class="meta">Ran in \#(duration(record.seconds))\#(record.fast ? " (fast mode: smaller runs)" : ""); \#(record.figures.count) figure\#(record.figures.count == 1 ? "" : "s").</p>"#)
             if !record.figures.isEmpty {
                 body.append(#"<div class="thumbs">"#)
                 for figure in record.figures {
-                    let file = PageRendering.escape("\(record.folder)/\(figure.file)")
-                    body.append(#"<a href="\#(PageRendering.escape(page))#figure-\#(PageRendering.escape(figure.file))"><img src="\#(file)" alt="\#(PageRendering.escape(figure.alt))"></a>"#)
+                    let file = HTMLPage.escape("\(record.folder)/\(figure.file)")
+                    body.append(#"<a href="\#(HTMLPage.escape(page))#figure-\#(HTMLPage.escape(figure.file))"><img src="\#(file)" alt="\#(HTMLPage.escape(figure.alt))"></a>"#)
                 }
                 body.append("</div>")
             }
             body.append("</li>")
         }
         body += ["</ol>", "</main>", "<footer><p>Built by the walkthroughs themselves; nothing here is fetched from elsewhere.</p></footer>"]
-        return PageRendering.page(title: "PathAttribution walkthroughs", body: body)
+        return HTMLPage.document(title: "PathAttribution walkthroughs", body: body)
     }
 }

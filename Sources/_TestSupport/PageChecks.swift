@@ -1,9 +1,11 @@
+import ArrayFormats
 import Foundation
 
 /// The structural checks on a page (a walkthrough's, the index, RESULTS.html) that need no browser: every file it refers to
 /// exists, every figure has alt text, every code link names lines its file has, and nothing is
 /// fetched from elsewhere. Returns one message per problem (empty when the page is whole).
 public enum PageChecks {
+    /// What is wrong with the page at `page`, one line per problem; empty when it is whole.
     public static func problems(page: URL) -> [String] {
         guard let html = try? String(contentsOf: page, encoding: .utf8) else { return ["cannot read \(page.path)"] }
         let directory = page.deletingLastPathComponent()
@@ -16,7 +18,7 @@ public enum PageChecks {
                 continue
             }
             let path = value.split(separator: "#", maxSplits: 1).first.map(String.init) ?? value
-            let target = directory.appendingPathComponent(unescape(path)).standardizedFileURL
+            let target = directory.appendingPathComponent(HTMLPage.unescape(path)).standardizedFileURL
             if !FileManager.default.fileExists(atPath: target.path) { problems.append("\(attribute)=\"\(value)\": no such file") }
         }
         for tag in tags("img", in: html) where (attribute("alt", of: tag) ?? "").isEmpty {
@@ -29,7 +31,7 @@ public enum PageChecks {
             guard let lines = attribute("data-lines", of: tag) else { continue }
             let bounds = lines.split(separator: "-").compactMap { Int($0) }
             guard let href = attribute("href", of: tag), bounds.count == 2,
-                  let text = try? String(contentsOf: directory.appendingPathComponent(unescape(href)), encoding: .utf8)
+                  let text = try? String(contentsOf: directory.appendingPathComponent(HTMLPage.unescape(href)), encoding: .utf8)
             else {
                 problems.append("a code link that cannot be followed: \(tag)")
                 continue
@@ -78,8 +80,4 @@ public enum PageChecks {
         }
     }
 
-    static func unescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
-            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-    }
 }

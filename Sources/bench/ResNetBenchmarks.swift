@@ -110,28 +110,41 @@ extension Benchmarks {
         let network = loaded.network
         let points = (0..<inputs.batchCount).map { inputs.point($0) }
         let method = IntegratedGradients(steps: 50, rule: .left)
-        let seconds = Timing.median(budget: budget, minimumRuns: 3) { blackHole((try? method.attribute(points, of: functions))?.count ?? 0) }
-        // A gradient is a forward pass and an input-gradient pass of the same multiply-adds; each
-        // image adds two forward passes (F at the input and the baseline).
         let multiplyAdds = Double(network.multiplyAddsPerPoint)
-        let flops = Double(points.count) * (50 * 4 * multiplyAdds + 2 * 2 * multiplyAdds)
-        let rate = flops / seconds / 1e9
+        let (seconds, rate) = integratedGradientsRate(method, points, functions, multiplyAdds: multiplyAdds)
         print(String(
             format: "\nIG through ResNet-8 (ONNX), left rule, 50 steps, 8 images of 3×32×32: %.3f s; %.1f MFLOP per gradient; %.1f GFLOP/s, %.0f%% of the 2-thread peak",
             seconds, 4 * multiplyAdds / 1e6, rate, 100 * rate / peak))
-        return [.object([
-            .init("model", .string("resnet8")), .init("seconds", .number(seconds)), .init("gflops", .number(rate)),
-            .init("fractionOfPeak", .number(rate / peak)), .init("multiplyAddsPerPoint", .number(multiplyAdds)),
-        ])]
+        return [rateRow(model: "resnet8", seconds: seconds, gflops: rate, peak: peak, multiplyAdds: multiplyAdds)]
+    }
+
+    /// The median time of `method` on `points` in this process, and its rate counting only the
+    /// layers' multiply-adds: a gradient is a forward pass and an input-gradient pass of the same
+    /// multiply-adds (4 flops each), and each point adds two forward passes (F at the input and
+    /// at the baseline).
+    func integratedGradientsRate(
+        _ method: IntegratedGradients, _ points: [Tensor], _ functions: ExplainedFunctions, multiplyAdds: Double
+    ) -> (seconds: Double, gflops: Double) {
+        let seconds = Timing.median(budget: budget, minimumRuns: 3) { blackHole((try? method.attribute(points, of: functions))?.count ?? 0) }
+        let flops = Double(points.count) * (Double(method.steps) * 4 * multiplyAdds + 2 * 2 * multiplyAdds)
+        return (seconds, flops / seconds / 1e9)
+    }
+
+    /// One row of the whole-model rates for `--json`.
+    func rateRow(model: String, images: Int? = nil, seconds: Double, gflops: Double, peak: Double, multiplyAdds: Double) -> JSONValue {
+        .object([.init("model", .string(model))] + (images.map { [.init("images", .number(Double($0)))] } ?? []) + [
+            .init("seconds", .number(seconds)), .init("gflops", .number(gflops)),
+            .init("fractionOfPeak", .number(gflops / peak)), .init("multiplyAddsPerPoint", .number(multiplyAdds)),
+        ])
     }
 }
 
 extension Benchmarks {
     /// IG at its defaults (200 steps, the left-rule Riemann sum) on the first 100 digits test
     /// images, each attributed to its predicted class, in this process on 2 threads — the
-    /// work of one `attribute` run on them — and the fraction of the 2-thread peak it reaches.
-    /// Only the layers' multiply-adds count (a gradient: a forward and an input-gradient pass,
-    /// 4 flops per multiply-add); activations, softmax and the path's bookkeeping are the rest.
+    /// work of one `attribute` run on them — and the fraction of the 2-thread peak it reaches
+    /// (``integratedGradientsRate(_:_:_:multiplyAdds:)``: activations, softmax and the path's
+    /// bookkeeping are not counted).
     func digitsIntegratedGradients(peak: Double) -> [JSONValue] {
         guard let digits = try? Datasets.digits() else {
             print("bench: cannot load the digits (Fixtures/data)")
@@ -148,20 +161,14 @@ extension Benchmarks {
                 print("bench: cannot load \(model); run from the repository root")
                 continue
             }
-            let method = IntegratedGradients()
-            let seconds = Parallelism.$threadLimit.withValue(2) {
-                Timing.median(budget: budget, minimumRuns: 3) { blackHole((try? method.attribute(images, of: functions))?.count ?? 0) }
-            }
             let multiplyAdds = Double(network.multiplyAddsPerPoint)
-            let flops = Double(images.count) * (Double(method.steps) * 4 * multiplyAdds + 2 * 2 * multiplyAdds)
-            let rate = flops / seconds / 1e9
+            let (seconds, rate) = Parallelism.$threadLimit.withValue(2) {
+                integratedGradientsRate(IntegratedGradients(), images, functions, multiplyAdds: multiplyAdds)
+            }
             print(String(
                 format: "IG on 100 digits test images through %@, 200 steps: %.3f s; %.2f MFLOP per gradient; %.1f GFLOP/s, %.0f%% of the 2-thread peak",
                 model, seconds, 4 * multiplyAdds / 1e6, rate, 100 * rate / peak))
-            json.append(.object([
-                .init("model", .string(model)), .init("images", .number(100)), .init("seconds", .number(seconds)), .init("gflops", .number(rate)),
-                .init("fractionOfPeak", .number(rate / peak)), .init("multiplyAddsPerPoint", .number(multiplyAdds)),
-            ]))
+            json.append(rateRow(model: model, images: images.count, seconds: seconds, gflops: rate, peak: peak, multiplyAdds: multiplyAdds))
         }
         return json
     }

@@ -120,7 +120,7 @@ struct PageRenderingTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try "one\ntwo\nthree".write(to: directory.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
         let page = directory.appendingPathComponent("index.html")
-        try PageRendering.page(title: "t", body: [
+        try HTMLPage.document(title: "t", body: [
             #"<img src="missing.png" alt="x">"#, #"<img src="main.swift">"#,
             #"<a href="main.swift" data-lines="2-4">main.swift</a>"#, #"<script src="https://example.com/a.js"></script>"#,
         ]).write(to: page, atomically: true, encoding: .utf8)
